@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// schedulerha: one binary, several roles. Each subcommand lives in its own module under src/cli/ (or next to
+// the piece it runs) and registers itself here.
+import { Command } from 'commander';
+import { registerApiCommands } from './cli/api-commands.js';
+import { registerMesosMasterCommand } from './devstack/mesos/cli.js';
+import { registerKubeApiServerCommand } from './devstack/kube/cli.js';
+
+export function buildProgram(): Command {
+  const program = new Command('schedulerha')
+    .description('Highly available Kubernetes-on-Mesos scheduler and its SchedulerHA operator')
+    .showHelpAfterError()
+    .exitOverride();
+  registerApiCommands(program);
+  const devstack = program.command('devstack').description('local stack and emulators (Mesos master, Kubernetes API, etcd)');
+  registerMesosMasterCommand(devstack);
+  registerKubeApiServerCommand(devstack);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // help / version exit 0; usage errors were already printed by commander.
+      process.exitCode = e.exitCode ?? 1;
+      return;
+    }
+    console.error(`schedulerha: ${e.message ?? String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
