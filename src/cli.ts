@@ -3,6 +3,7 @@
 // the piece it runs) and registers itself here.
 import { Command } from 'commander';
 import { registerApiCommands } from './cli/api-commands.js';
+import { registerGenManifestsCommand } from './cli/gen-manifests.js';
 import { registerMesosMasterCommand } from './devstack/mesos/cli.js';
 import { registerKubeApiServerCommand } from './devstack/kube/cli.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerApiCommands(program);
+  registerGenManifestsCommand(program);
   const devstack = program.command('devstack').description('local stack and emulators (Mesos master, Kubernetes API, etcd)');
   registerMesosMasterCommand(devstack);
   registerKubeApiServerCommand(devstack);

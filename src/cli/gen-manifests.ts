@@ -1,0 +1,26 @@
+// `schedulerha gen-manifests`: writes every generated manifest into the source tree (`npm run gen`).
+// Tests fail when a committed file differs from what this would write.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { CRD_FILE, renderCrdYaml } from '../api/crd-yaml.js';
+
+/** path (relative to the repository root) → content */
+export function generatedManifests(): Map<string, string> {
+  return new Map([[CRD_FILE, renderCrdYaml()]]);
+}
+
+export function registerGenManifestsCommand(program: Command): void {
+  program
+    .command('gen-manifests')
+    .description('regenerate the committed manifests (CRD, ...) from the sources')
+    .option('--root <dir>', 'repository root', '.')
+    .action((opts: { root: string }) => {
+      for (const [rel, content] of generatedManifests()) {
+        const file = join(opts.root, rel);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content);
+        console.log(`wrote ${rel}`);
+      }
+    });
+}
