@@ -81,7 +81,7 @@ export const specSchema: Schema = {
         ha: bool('--ha: campaign in the etcd election; required for more than one replica.', true),
         checkpoint: bool('--checkpoint: FrameworkInfo.checkpoint. Cannot be changed after registration.', true),
         failoverTimeout: intOrString('--failover-timeout: Go duration (168h) or seconds. How long Mesos keeps the framework and its tasks while no scheduler is connected.', { default: '168h' }),
-        frameworkName: str('--framework-name: FrameworkInfo.name, the etcd key segment and the pods\' spec.schedulerName. Immutable.', {
+        frameworkName: str('--framework-name: FrameworkInfo.name and the etcd key segment; pods choose this scheduler with spec.schedulerName set to it lowercased. Immutable.', {
           default: 'Kubernetes',
           minLength: 1,
           maxLength: 63,

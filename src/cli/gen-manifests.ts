@@ -4,16 +4,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CRD_FILE, renderCrdYaml } from '../api/crd-yaml.js';
+import { REFERENCE_FILE, renderReferenceDoc } from '../api/reference-doc.js';
 
-/** path (relative to the repository root) → content */
+/** Every generated file: path (relative to the repository root) → content. */
 export function generatedManifests(): Map<string, string> {
-  return new Map([[CRD_FILE, renderCrdYaml()]]);
+  return new Map([
+    [CRD_FILE, renderCrdYaml()],
+    [REFERENCE_FILE, renderReferenceDoc()],
+  ]);
 }
 
 export function registerGenManifestsCommand(program: Command): void {
   program
     .command('gen-manifests')
-    .description('regenerate the committed manifests (CRD, ...) from the sources')
+    .description('regenerate the committed generated files (CRD, reference docs, ...) from the sources')
     .option('--root <dir>', 'repository root', '.')
     .action((opts: { root: string }) => {
       for (const [rel, content] of generatedManifests()) {
