@@ -5,6 +5,8 @@
 //                                     layout, so `etcdctl elect --listen <root>/election` shows the leader)
 //   <root>/frameworkid                the Mesos framework id (fenced, compare-and-set, never overwritten blindly)
 //   <root>/executor-hash              the executor-config hash of the last leader that subscribed (fenced)
+//   <root>/desired-executor-hash      the hash the operator (or a human) sanctions for the next leader, so an
+//                                     intended executor config change can take over
 //   <root>/tasks/<task id>            task registry: one JSON record per task (fenced)
 //   <root>/leader-status              the leader's status record the operator reads (fenced, rate-limited)
 //   <root>/failover-request           written by the operator/user: the leader resigns when it sees a new value
@@ -14,6 +16,7 @@ export interface KeyLayout {
   electionPrefix: string;
   frameworkId: string;
   executorHash: string;
+  desiredExecutorHash: string;
   tasksPrefix: string;
   task(taskId: string): string;
   leaderStatus: string;
@@ -31,6 +34,7 @@ export function keyLayout(prefix: string, frameworkName: string): KeyLayout {
     electionPrefix: `${root}/election`,
     frameworkId: `${root}/frameworkid`,
     executorHash: `${root}/executor-hash`,
+    desiredExecutorHash: `${root}/desired-executor-hash`,
     tasksPrefix: `${root}/tasks/`,
     task: (taskId: string) => `${root}/tasks/${taskId}`,
     leaderStatus: `${root}/leader-status`,

@@ -1,0 +1,133 @@
+// The reconciliation algorithm against a scripted fake master: what is sent, re-sent, and when a run ends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Reconciler, type ReconcileTarget } from '../../src/scheduler/reconciler.js';
+import type { ReconcileProgress } from '../../src/api/leader-status.js';
+
+interface Sent {
+  tasks: ReconcileTarget[] | undefined;
+}
+
+/** A fake master: answers each explicitly asked task after `answerAfterAsks(taskId)` asks (Infinity = silent). */
+function setup(answerAfterAsks: (id: string) => number, opts: Partial<ConstructorParameters<typeof Reconciler>[0]> = {}) {
+  const sent: Sent[] = [];
+  const asks = new Map<string, number>();
+  const progress: ReconcileProgress[] = [];
+  const r: Reconciler = new Reconciler({
+    initialBackoffMs: 20,
+    maxBackoffMs: 80,
+    timeoutMs: 2000,
+    batchSize: 1000,
+    onProgress: (p) => progress.push(p),
+    send: async (tasks) => {
+      sent.push({ tasks: tasks ? [...tasks] : undefined });
+      for (const t of tasks ?? []) {
+        const n = (asks.get(t.taskId) ?? 0) + 1;
+        asks.set(t.taskId, n);
+        // Answers arrive asynchronously on the event stream.
+        if (n >= answerAfterAsks(t.taskId)) setTimeout(() => r.heard(t.taskId), 1);
+      }
+    },
+    ...opts,
+  });
+  return { r, sent, progress };
+}
+
+const targets = (n: number): ReconcileTarget[] => Array.from({ length: n }, (_, i) => ({ taskId: `t${i}`, agentId: `S${i % 3}` }));
+
+test('all tasks answer at once: one explicit call, then one implicit, complete', async () => {
+  const { r, sent } = setup(() => 1);
+  const p = await r.start(targets(10));
+  assert.equal(p.phase, 'complete');
+  assert.equal(p.remaining, 0);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[0]!.tasks!.length, 10);
+  assert.deepEqual(sent[0]!.tasks![1], { taskId: 't1', agentId: 'S1' }, 'agent ids are sent');
+  assert.equal(sent[1]!.tasks, undefined, 'implicit last');
+  assert.equal(p.requests, 2);
+});
+
+test('silent tasks are re-sent (and only they) until they answer', async () => {
+  const { r, sent } = setup((id) => (id === 't3' || id === 't7' ? 3 : 1));
+  const p = await r.start(targets(10));
+  assert.equal(p.phase, 'complete');
+  const explicit = sent.filter((s) => s.tasks);
+  assert.equal(explicit.length, 3);
+  assert.deepEqual(explicit[1]!.tasks!.map((t) => t.taskId).sort(), ['t3', 't7']);
+  assert.deepEqual(explicit[2]!.tasks!.map((t) => t.taskId).sort(), ['t3', 't7']);
+  assert.equal(sent.at(-1)!.tasks, undefined);
+});
+
+test('a task that never answers ends the run as timed-out, and the next tick asks again', async () => {
+  const { r, sent } = setup((id) => (id === 't1' ? Infinity : 1), { timeoutMs: 300 });
+  const p = await r.start(targets(4));
+  assert.equal(p.phase, 'timed-out');
+  assert.equal(p.remaining, 1);
+  assert.ok(sent.filter((s) => s.tasks).length >= 3, 'kept re-sending with back-off until the timeout');
+  assert.equal(sent.at(-1)!.tasks, undefined, 'implicit still sent');
+  const before = sent.length;
+  await r.tick();
+  const asked = sent.slice(before).filter((s) => s.tasks);
+  assert.ok(asked.length >= 1);
+  assert.deepEqual(asked[0]!.tasks, [{ taskId: 't1', agentId: 'S1' }], 'stragglers asked explicitly on the periodic tick');
+});
+
+test('the periodic tick is implicit when nothing straggles, and is skipped during a run', async () => {
+  const { r, sent } = setup(() => 1);
+  await r.start(targets(2));
+  const n = sent.length;
+  await r.tick();
+  assert.equal(sent.length, n + 1);
+  assert.equal(sent.at(-1)!.tasks, undefined);
+  const slow = setup(() => Infinity, { timeoutMs: 300 });
+  const running = slow.r.start(targets(1));
+  const m = slow.sent.length;
+  await slow.r.tick();
+  assert.equal(slow.sent.length, m, 'tick skipped while a run is in progress');
+  slow.r.cancel();
+  assert.equal((await running).phase, 'cancelled');
+});
+
+test('a new run cancels the one in progress', async () => {
+  const { r } = setup((id) => (id.startsWith('t') ? Infinity : 1), { timeoutMs: 5000 });
+  const first = r.start(targets(3));
+  await new Promise((res) => setTimeout(res, 30));
+  const second = r.start([{ taskId: 'x1' }]);
+  assert.equal((await first).phase, 'cancelled');
+  const p = await second;
+  assert.equal(p.phase, 'complete');
+  assert.equal(p.run, 2);
+});
+
+test('large runs are batched', async () => {
+  const { r, sent } = setup(() => 1, { batchSize: 5 });
+  const p = await r.start(targets(12));
+  assert.equal(p.phase, 'complete');
+  const explicit = sent.filter((s) => s.tasks);
+  assert.deepEqual(explicit.map((s) => s.tasks!.length), [5, 5, 2]);
+});
+
+test('an empty registry goes straight to implicit', async () => {
+  const { r, sent } = setup(() => 1);
+  const p = await r.start([]);
+  assert.equal(p.phase, 'complete');
+  assert.deepEqual(sent, [{ tasks: undefined }]);
+});
+
+test('after stop() nothing is sent', async () => {
+  const { r, sent } = setup(() => 1);
+  r.stop();
+  await r.start(targets(3));
+  await r.tick();
+  assert.equal(sent.length, 0);
+});
+
+test('progress is published through the phases', async () => {
+  const { r, progress } = setup(() => 1);
+  await r.start(targets(3));
+  const phases = progress.map((p) => p.phase);
+  assert.equal(phases[0], 'explicit');
+  assert.ok(phases.includes('implicit'));
+  assert.equal(phases.at(-1), 'complete');
+  assert.ok(progress.at(-1)!.durationSeconds! >= 0);
+});
