@@ -1,7 +1,7 @@
 // `schedulerha devstack mesos-master`: runs the Mesos master emulator alone on real time, prints the URLs it
 // serves, and stops cleanly on SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { parseHostPort, parseZkUrl } from '../../api/addresses.js';
+import { parseZkUrl } from '../../api/addresses.js';
 import { MesosCluster } from './cluster.js';
 
 interface Opts {
@@ -39,8 +39,12 @@ export function registerMesosMasterCommand(devstack: Command): void {
     .option('--task-starting-ms <n>', 'delay before TASK_STARTING', '100')
     .option('--task-running-ms <n>', 'delay from TASK_STARTING to TASK_RUNNING', '200')
     .action(async (o: Opts) => {
-      const hp = parseHostPort(o.listen);
-      if (!hp.ok) throw new Error(`--listen: ${hp.error}`);
+      // Port 0 is allowed here (any free port), unlike in the shared address parser.
+      const colon = o.listen.lastIndexOf(':');
+      const lhost = colon > 0 ? o.listen.slice(0, colon) : '';
+      const lport = Number(o.listen.slice(colon + 1));
+      if (!lhost || !Number.isInteger(lport) || lport < 0 || lport > 65535) throw new Error(`--listen: "${o.listen}" is not HOST:PORT (e.g. 127.0.0.1:5050; port 0 = any free port)`);
+      const hp = { value: { host: lhost, port: lport } };
       const masters = positiveInt('masters', o.masters, 1);
       const agents = positiveInt('agents', o.agents, 0);
       const heartbeatSeconds = Number(o.heartbeatSeconds);
