@@ -1,0 +1,638 @@
+// One leadership term of a scheduler replica:
+//   check the executor-config hash → load the registry (authoritatively) → decide the framework id →
+//   SUBSCRIBE (checkpoint, failover_timeout, PARTITION_AWARE) → on SUBSCRIBED persist the id (fenced) and
+//   reconcile → process events in order (registry write, then ACKNOWLEDGE only for updates with a uuid) →
+//   publish the leader status (fenced, rate-limited).
+// It ends — at once, sending nothing more — when the context says the term is over (renew deadline, resign,
+// USR1, lost key, failed fence), when Mesos says "Framework failed over", or when the replica stops.
+import type { Etcd3 } from 'etcd3';
+import type { KeyLayout } from '../api/keys.js';
+import type { SchedulerConfig } from '../api/flags.js';
+import { parseExecutorHashRecord, type CandidateIdentity, type LeaderStatusRecord, type ReconcileProgress, type ExecutorHashRecord } from '../api/leader-status.js';
+import { SchedulerClient, type SubscribedInfo } from '../mesos/scheduler-client.js';
+import type { MasterDetector } from '../mesos/detector-base.js';
+import { FrameworkFailedOverError, FrameworkRemovedError, FrameworkIdMismatchError, SubscriptionGoneError, type MesosFatalError } from '../mesos/errors.js';
+import { isTerminalState, type Event, type TaskStatus } from '../mesos/types.js';
+import type { Credentials } from '../mesos/http.js';
+import type { TxnOp } from '../election/index.js';
+import { isFenceLostError } from '../election/index.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { monotonicMs, sleep } from '../util/time.js';
+import { Reconciler } from './reconciler.js';
+import { TaskRegistry, type RegistryWriter } from './registry.js';
+import { applyStatus, type TaskRecord } from './task-record.js';
+import { decideAfterRemoval, decideExecutorHash, decideFrameworkId } from './takeover.js';
+import { frameworkSettings, type ExecutorIdentity } from './framework.js';
+import type { SchedulerMetrics } from './metrics.js';
+import type { TaskManager, TaskManagerFactory, LeaderServices } from './task-manager.js';
+
+/** Leader-only writes: the FencedStore with --ha, a plain etcd writer without. */
+export interface LeaderWriter extends RegistryWriter {
+  put(key: string, value: string, opts?: { lease?: string }): Promise<unknown>;
+}
+
+export interface TermContext {
+  /** The term (leader key create revision), or "single" without --ha. */
+  term: string;
+  leaseId?: string;
+  writer: LeaderWriter;
+  isLeader(): boolean;
+  /** Ends the term from inside (the replica resigns / restarts). */
+  stepDown(reason: string): void;
+  /** Monotonic ms when the term began. */
+  startedAt: number;
+}
+
+export type MesosState = 'loading' | 'subscribing' | 'subscribed' | 'disconnected' | 'removed' | 'refused' | 'ended';
+
+export type TermOutcome =
+  | { kind: 'stopped' }
+  | { kind: 'refused'; reason: 'ExecutorHashMismatch'; message: string }
+  | { kind: 'failed-over'; message: string };
+
+export interface LeaderTermDeps {
+  config: SchedulerConfig;
+  client: Etcd3;
+  keys: KeyLayout;
+  detector: MasterDetector;
+  identity: CandidateIdentity;
+  executor: ExecutorIdentity;
+  metrics: SchedulerMetrics;
+  logger: Logger;
+  taskManager: TaskManagerFactory;
+  credentials?: Credentials;
+  /** Minimum spacing of leader-status writes (default 1000 ms). */
+  statusIntervalMs?: number;
+  /** Without --ha there is no other replica to hand over to: a changed hash is only a warning. */
+  allowHashChange?: boolean;
+  /** Client options for tests (faster backoff). */
+  mesosClient?: { backoff?: { initialMs?: number; maxMs?: number }; callTimeoutMs?: number };
+}
+
+const STATUS_INTERVAL_MS = 1000;
+const UPDATE_BATCH = 128;
+
+export class LeaderTerm {
+  readonly since = new Date();
+  private readonly log: Logger;
+  private readonly abort = new AbortController();
+  private mesos: SchedulerClient | undefined;
+  private registry: TaskRegistry | undefined;
+  private reconciler: Reconciler | undefined;
+  private manager: TaskManager | undefined;
+  private state: MesosState = 'loading';
+  private problem: { reason: string; message: string } | undefined;
+  private frameworkId: string | undefined;
+  private subscribedAt: string | undefined;
+  private timeToSubscribed: number | undefined;
+  private firstSubscribe = true;
+  private queue: Event[] = [];
+  private wakeQueue: (() => void) | undefined;
+  private statusDirty = true;
+  private lastStatusWrite = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private done: Promise<TermOutcome> | undefined;
+  private outcome: TermOutcome | undefined;
+  private storedHash: ExecutorHashRecord | undefined;
+
+  constructor(
+    private readonly deps: LeaderTermDeps,
+    private readonly ctx: TermContext,
+  ) {
+    this.log = deps.logger.child({ term: ctx.term });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  start(): Promise<TermOutcome> {
+    this.done ??= this.main().catch((err: unknown) => {
+      if (!this.abort.signal.aborted) this.log.error({ err: errorMessage(err) }, 'leader term failed');
+      return this.finish({ kind: 'stopped' });
+    });
+    return this.done;
+  }
+
+  /** Ends the term now: the Mesos client stops before anything else, so no call leaves after this returns. */
+  async stop(): Promise<void> {
+    this.haltNow();
+    await this.done;
+  }
+
+  private haltNow(): void {
+    if (!this.abort.signal.aborted) this.abort.abort();
+    const m = this.mesos;
+    if (m) void m.stop();
+    this.reconciler?.stop();
+    clearTimeout(this.statusTimer);
+    clearInterval(this.reconcileTimer);
+    this.wakeQueue?.();
+    this.state = 'ended';
+    this.deps.metrics.frameworkRegistered.set(0);
+  }
+
+  private finish(o: TermOutcome): TermOutcome {
+    this.outcome ??= o;
+    this.haltNow();
+    return this.outcome;
+  }
+
+  // ---- main ------------------------------------------------------------------------------------------------
+
+  private async main(): Promise<TermOutcome> {
+    const { keys, client, config } = this.deps;
+    // 1. Framework id, hashes, reset key: one consistent read.
+    const res = await client.kv.txn(
+      {
+        compare: [],
+        success: [keys.frameworkId, keys.executorHash, keys.desiredExecutorHash, keys.resetFramework].map((k) => ({ request_range: { key: Buffer.from(k) } })),
+        failure: [],
+      },
+      { deadline: new Date(Date.now() + 10_000) },
+    );
+    const val = (i: number) => res.responses[i]?.response_range?.kvs[0]?.value.toString();
+    const storedId = val(0);
+    this.storedHash = parseExecutorHashRecord(val(1));
+    const desired = parseExecutorHashRecord(val(2));
+    if (this.abort.signal.aborted) return this.finish({ kind: 'stopped' });
+
+    // 2. Executor compatibility (k8sm's validateLeadershipTransition, with a sanctioned-change path).
+    const hd = decideExecutorHash(this.deps.executor, this.storedHash, desired, keys);
+    if (!hd.ok && this.deps.allowHashChange) {
+      this.log.warn({ reason: hd.reason }, `${hd.message} (continuing: without --ha there is no other replica to hand over to)`);
+    } else if (!hd.ok) {
+      this.state = 'refused';
+      this.problem = { reason: hd.reason, message: hd.message };
+      this.log.error({ reason: hd.reason }, hd.message);
+      return this.finish({ kind: 'refused', reason: hd.reason, message: hd.message });
+    }
+    if (hd.ok && hd.note) this.log.warn(hd.note);
+
+    // 3. The registry, authoritatively.
+    const t0 = monotonicMs();
+    const { registry, skipped } = await TaskRegistry.load(client, keys.tasksPrefix, { logger: this.log });
+    this.registry = registry;
+    this.log.info({ tasks: registry.size, live: registry.liveCount(), skipped: skipped.length, ms: Math.round(monotonicMs() - t0) }, 'task registry loaded');
+    this.deps.metrics.setTaskCounts(registry.counts().byState);
+    if (this.abort.signal.aborted) return this.finish({ kind: 'stopped' });
+
+    // 4. Framework id: never become a new framework silently.
+    let fid = storedId;
+    for (;;) {
+      const d = decideFrameworkId(fid, registry.liveCount(), keys);
+      if (d.action !== 'refuse') break;
+      this.state = 'refused';
+      this.problem = { reason: d.reason, message: d.message };
+      this.log.error({ reason: d.reason }, d.message);
+      this.markStatusDirty(true);
+      const reset = await this.waitForKeyChange(keys.resetFramework);
+      if (reset === undefined) return this.finish({ kind: 'stopped' });
+      if (reset.trim() === 'new') {
+        await this.retireRegistry('TASK_LOST', 'the framework id was lost; confirmed fresh start');
+        await this.clearResetKey();
+        fid = undefined;
+      } else fid = (await this.getKey(keys.frameworkId)) ?? undefined;
+    }
+    this.frameworkId = fid;
+    this.problem = undefined;
+
+    // 5. Subscribe and run until the term ends.
+    this.startServices();
+    await this.subscribeLoop();
+    return this.finish(this.outcome ?? { kind: 'stopped' });
+  }
+
+  private startServices(): void {
+    const { config, metrics } = this.deps;
+    const registry = this.registry!;
+    this.reconciler = new Reconciler({
+      initialBackoffMs: config.reconcileInitialBackoffSeconds * 1000,
+      maxBackoffMs: config.reconcileMaxBackoffSeconds * 1000,
+      timeoutMs: config.reconcileTimeoutSeconds * 1000,
+      logger: this.log.child({ component: 'reconciler' }),
+      send: async (tasks, signal) => {
+        if (signal.aborted || !this.guard()) return;
+        const m = this.mesos;
+        if (!m) return;
+        await m.reconcile((tasks ?? []).map((t) => ({ task_id: t.taskId, ...(t.agentId ? { agent_id: t.agentId } : {}) })));
+      },
+      onProgress: (p) => this.onReconcileProgress(p),
+    });
+    if (config.reconcileIntervalSeconds > 0) {
+      this.reconcileTimer = setInterval(() => {
+        if (this.state === 'subscribed' && this.guard()) void this.reconciler?.tick();
+      }, config.reconcileIntervalSeconds * 1000);
+      this.reconcileTimer.unref();
+    }
+    const svc: LeaderServices = {
+      log: this.log.child({ component: 'tasks' }),
+      registry,
+      writer: this.ctx.writer,
+      mesos: () => this.mesos,
+      metrics,
+      isLeader: () => this.guard(),
+      term: this.ctx.term,
+      frameworkId: () => this.frameworkId,
+      roles: config.mesosRoles,
+      signal: this.abort.signal,
+      requestReconcile: (ids) => {
+        const targets = ids.map((id) => registry.get(id)).filter((r): r is TaskRecord => !!r).map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
+        if (targets.length && !this.reconciler?.running) void this.reconciler?.start(targets);
+      },
+    };
+    this.manager = this.deps.taskManager(svc);
+    this.statusTimer = setInterval(() => void this.publishStatus(false), Math.max(100, this.deps.statusIntervalMs ?? STATUS_INTERVAL_MS));
+    this.statusTimer.unref();
+    void this.processEvents();
+  }
+
+  /** Subscribes (again after "Framework has been removed" when allowed) until the term ends. */
+  private async subscribeLoop(): Promise<void> {
+    const { keys } = this.deps;
+    for (;;) {
+      if (this.abort.signal.aborted) return;
+      const fatal = await this.runSubscription();
+      if (this.abort.signal.aborted || !fatal) return;
+      if (fatal instanceof FrameworkFailedOverError || fatal instanceof SubscriptionGoneError) {
+        // Someone else subscribed with our framework id (or the master dropped our subscription): the Mesos
+        // fence. Stop at once and never retry as this leader.
+        this.log.warn({ reason: fatal.reason }, `${fatal.message}; stepping down`);
+        this.finish({ kind: 'failed-over', message: fatal.message });
+        this.ctx.stepDown(fatal.reason);
+        return;
+      }
+      if (fatal instanceof FrameworkRemovedError) {
+        const removedId = this.frameworkId ?? '?';
+        this.state = 'removed';
+        let decision = decideAfterRemoval(removedId, this.registry!.liveCount(), await this.getKey(keys.resetFramework), keys);
+        while (!decision.register) {
+          this.problem = { reason: 'FrameworkRemoved', message: decision.message };
+          this.log.error({ reason: 'FrameworkRemoved', frameworkId: removedId }, decision.message);
+          this.markStatusDirty(true);
+          const reset = await this.waitForKeyChange(keys.resetFramework);
+          if (reset === undefined) return;
+          decision = decideAfterRemoval(removedId, this.registry!.liveCount(), reset, keys);
+        }
+        this.log.warn({ frameworkId: removedId }, decision.message);
+        // Mesos killed every task of the removed framework (REASON_FRAMEWORK_REMOVED, no update sent).
+        await this.retireRegistry('TASK_KILLED', `framework ${removedId} was removed by Mesos`);
+        await this.ctx.writer.txn({ success: [{ delete: { key: keys.frameworkId } }] });
+        await this.clearResetKey();
+        this.frameworkId = undefined;
+        this.firstSubscribe = true;
+        this.problem = undefined;
+        continue;
+      }
+      // Any other fatal answer (rejected SUBSCRIBE, id mismatch): retrying the same SUBSCRIBE cannot help until
+      // something changes on the Mesos side; keep the leadership (so no other replica tries the same), report,
+      // and try again slowly.
+      this.state = 'refused';
+      this.problem = { reason: fatal.reason, message: fatal.message };
+      this.log.error({ reason: fatal.reason }, fatal.message);
+      this.markStatusDirty(true);
+      if (fatal instanceof FrameworkIdMismatchError) return;
+      if (!(await sleep(30_000, this.abort.signal))) return;
+    }
+  }
+
+  /** One SchedulerClient lifetime. Resolves with its fatal error, or undefined when the term ended. */
+  private async runSubscription(): Promise<MesosFatalError | undefined> {
+    const { config, detector, metrics, credentials } = this.deps;
+    if (!this.guard()) return undefined;
+    this.state = 'subscribing';
+    this.markStatusDirty(true);
+    const client = new SchedulerClient({
+      detector,
+      framework: frameworkSettings(config),
+      ...(this.frameworkId ? { frameworkId: this.frameworkId } : {}),
+      ...(this.manager!.initiallySuppressed() ? { suppressedRoles: config.mesosRoles } : {}),
+      ...(credentials ? { credentials } : {}),
+      logger: this.log,
+      ...(this.deps.mesosClient?.backoff ? { backoff: this.deps.mesosClient.backoff } : {}),
+      ...(this.deps.mesosClient?.callTimeoutMs ? { callTimeoutMs: this.deps.mesosClient.callTimeoutMs } : {}),
+    });
+    this.mesos = client;
+    const fatal = new Promise<MesosFatalError>((resolve) => client.once('fatal', resolve));
+    client.on('subscribed', (info) => void this.onSubscribed(info));
+    client.on('event', (e) => {
+      if (e.type === 'SUBSCRIBED' || e.type === 'HEARTBEAT' || e.type === 'ERROR') return;
+      this.queue.push(e);
+      this.wakeQueue?.();
+    });
+    client.on('disconnected', (d) => {
+      if (d.reason === 'HeartbeatTimeout') metrics.missedHeartbeats.inc();
+      if (this.abort.signal.aborted) return;
+      this.state = 'disconnected';
+      metrics.frameworkRegistered.set(0);
+      this.reconciler?.cancel();
+      this.log.warn({ reason: d.reason }, `Mesos subscription lost: ${d.message}; re-subscribing`);
+      this.markStatusDirty(true);
+    });
+    client.on('call', (r) => {
+      metrics.mesosCalls.inc({ type: r.type, code: r.code });
+      metrics.mesosCallDuration.observe({ type: r.type }, r.durationMs / 1000);
+    });
+    if (!this.guard()) return undefined;
+    client.start();
+    const ended = new Promise<undefined>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+    const r = await Promise.race([fatal, ended]);
+    await client.stop();
+    if (r) {
+      metrics.frameworkRegistered.set(0);
+      this.reconciler?.cancel();
+    }
+    return r;
+  }
+
+  // ---- Mesos events ----------------------------------------------------------------------------------------
+
+  private async onSubscribed(info: SubscribedInfo): Promise<void> {
+    if (!this.guard()) return;
+    const { keys, metrics } = this.deps;
+    const isNew = !this.frameworkId;
+    try {
+      if (isNew) {
+        // Persist the new id (fenced, create-if-absent: never overwrite another id).
+        const r = await this.ctx.writer.txn({
+          compare: [{ key: keys.frameworkId, target: 'version', op: '==', value: 0 }],
+          success: [{ put: { key: keys.frameworkId, value: info.frameworkId } }],
+          failure: [{ get: { key: keys.frameworkId } }],
+        });
+        if (!r.succeeded) {
+          const other = r.results[0] && 'get' in r.results[0] ? r.results[0].get.kvs[0]?.value : undefined;
+          const msg = `Mesos registered framework ${info.frameworkId}, but ${keys.frameworkId} already holds ${other}; refusing to overwrite it`;
+          this.log.error(msg);
+          this.problem = { reason: 'FrameworkIdConflict', message: msg };
+          this.finish({ kind: 'failed-over', message: msg });
+          this.ctx.stepDown('FrameworkIdConflict');
+          return;
+        }
+        this.log.info({ frameworkId: info.frameworkId }, 'registered a new framework; id persisted');
+      }
+      this.frameworkId = info.frameworkId;
+      if (!this.storedHash || this.storedHash.hash !== this.deps.executor.hash) {
+        const rec: ExecutorHashRecord = { hash: this.deps.executor.hash, inputs: this.deps.executor.inputs, term: this.ctx.term, by: this.deps.identity.id, at: new Date().toISOString() };
+        await this.ctx.writer.put(keys.executorHash, JSON.stringify(rec));
+        this.storedHash = rec;
+      }
+    } catch (err) {
+      this.onWriteError(err, 'persisting the framework id');
+      return;
+    }
+    if (!this.guard()) return;
+    this.state = 'subscribed';
+    this.subscribedAt = new Date().toISOString();
+    metrics.subscriptions.inc();
+    metrics.frameworkRegistered.set(1);
+    if (this.firstSubscribe) {
+      this.timeToSubscribed = (monotonicMs() - this.ctx.startedAt) / 1000;
+      metrics.timeToSubscribed.observe(this.timeToSubscribed);
+    }
+    const resubscribed = !this.firstSubscribe;
+    this.firstSubscribe = false;
+    this.log.info({ frameworkId: info.frameworkId, master: info.masterUrl, resubscribed, timeToSubscribedMs: this.timeToSubscribed !== undefined ? Math.round(this.timeToSubscribed * 1000) : undefined }, 'SUBSCRIBED');
+    this.markStatusDirty(true);
+    try {
+      await this.manager?.onSubscribed(info, resubscribed);
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'task manager failed on SUBSCRIBED');
+    }
+    // Reconcile after every SUBSCRIBED: every live registry task, with its agent id.
+    const targets = this.registry!.live().map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
+    void this.reconciler!.start(targets).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'reconciliation failed'));
+  }
+
+  private async processEvents(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((resolve) => (this.wakeQueue = resolve));
+        this.wakeQueue = undefined;
+        continue;
+      }
+      // Consecutive UPDATEs are handled as one batch: one fenced txn, then their acks.
+      const first = this.queue[0]!;
+      if (first.type === 'UPDATE') {
+        let n = 0;
+        while (n < this.queue.length && n < UPDATE_BATCH && this.queue[n]!.type === 'UPDATE') n++;
+        const batch = this.queue.splice(0, n);
+        await this.handleUpdates(batch.map((e) => e.update!.status));
+        continue;
+      }
+      this.queue.shift();
+      try {
+        await this.handleEvent(first);
+      } catch (err) {
+        if (!signal.aborted) this.log.warn({ err: errorMessage(err), type: first.type }, 'event handling failed');
+      }
+    }
+  }
+
+  private async handleEvent(e: Event): Promise<void> {
+    switch (e.type) {
+      case 'OFFERS':
+        if (this.guard()) await this.manager?.onOffers(e.offers?.offers ?? []);
+        return;
+      case 'RESCIND':
+        if (e.rescind) this.manager?.onRescind(e.rescind.offer_id.value);
+        return;
+      case 'FAILURE':
+        this.log.warn({ agent: e.failure?.agent_id?.value, executor: e.failure?.executor_id?.value, status: e.failure?.status }, e.failure?.executor_id ? 'executor terminated' : 'agent lost');
+        return;
+      case 'MESSAGE':
+        return;
+      default:
+        this.log.debug({ type: e.type }, 'ignoring event');
+    }
+  }
+
+  private async handleUpdates(statuses: TaskStatus[]): Promise<void> {
+    const registry = this.registry!;
+    const { metrics } = this.deps;
+    const now = new Date();
+    const writes = new Map<string, { next: TaskRecord; prev: TaskRecord; status: TaskStatus }>();
+    const unknown: TaskStatus[] = [];
+    for (const s of statuses) {
+      metrics.updates.inc({ state: s.state, source: s.source ?? 'SOURCE_UNKNOWN' });
+      this.reconciler?.heard(s.task_id.value);
+      const current = writes.get(s.task_id.value)?.next ?? registry.get(s.task_id.value);
+      const r = applyStatus(current, s, now, this.ctx.term);
+      if (r.unknown) unknown.push(s);
+      else if (r.changed && r.next) writes.set(s.task_id.value, { next: r.next, prev: writes.get(s.task_id.value)?.prev ?? current!, status: s });
+    }
+    if (!this.guard()) return;
+    if (writes.size) {
+      try {
+        await registry.putMany(this.ctx.writer, [...writes.values()].map((w) => w.next));
+      } catch (err) {
+        // Not written → not acknowledged: the agent re-sends, and reconciliation asks again.
+        this.onWriteError(err, `recording ${writes.size} task update(s)`);
+        return;
+      }
+      this.markStatusDirty(false);
+      for (const w of writes.values()) {
+        try {
+          await this.manager?.onTaskUpdate(w.next, w.prev, w.status);
+        } catch (err) {
+          this.log.warn({ err: errorMessage(err), task: w.next.id }, 'task manager failed on an update');
+        }
+      }
+    }
+    // Tasks Mesos knows and we do not: kill them (a strict registry never adopts a task it did not launch).
+    for (const s of unknown) {
+      if (isTerminalState(s.state) || !this.guard()) continue;
+      this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state }, 'killing a task the registry does not know');
+      metrics.unknownTasksKilled.inc();
+      void this.mesos?.kill(s.task_id.value, s.agent_id?.value).catch((err: unknown) => this.log.debug({ err: errorMessage(err) }, 'kill failed'));
+    }
+    // Acknowledge only reliable updates, only after the registry reflects them.
+    for (const s of statuses) {
+      if (!s.uuid || !this.guard()) continue;
+      try {
+        await this.mesos?.acknowledge(s);
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        this.log.debug({ err: errorMessage(err), task: s.task_id.value }, 'acknowledge failed (the agent will re-send)');
+      }
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------------
+
+  /** Leader actions are allowed only while the term holds. */
+  private guard(): boolean {
+    return !this.abort.signal.aborted && this.ctx.isLeader();
+  }
+
+  private onWriteError(err: unknown, what: string): void {
+    if (isFenceLostError(err)) {
+      this.deps.metrics.fencedWriteFailures.inc();
+      this.log.warn({ err: errorMessage(err) }, `fenced write refused while ${what}: the term is over`);
+      this.finish({ kind: 'stopped' });
+      this.ctx.stepDown('fence-failed');
+      return;
+    }
+    if (!this.abort.signal.aborted) this.log.warn({ err: errorMessage(err) }, `etcd write failed while ${what}`);
+  }
+
+  private onReconcileProgress(p: ReconcileProgress): void {
+    const m = this.deps.metrics;
+    m.reconcileRemaining.set(p.remaining);
+    if (p.phase === 'complete' || p.phase === 'timed-out' || p.phase === 'cancelled') {
+      m.reconcileRuns.inc({ outcome: p.phase });
+      if (p.durationSeconds !== undefined && p.phase !== 'cancelled') m.reconcileDuration.observe({ outcome: p.phase }, p.durationSeconds);
+      if (p.phase !== 'cancelled') {
+        this.log.info({ run: p.run, total: p.total, remaining: p.remaining, requests: p.requests, seconds: p.durationSeconds }, `reconciliation ${p.phase}`);
+        void this.manager?.onReconciled(p).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'task manager failed after reconciliation'));
+      }
+      this.markStatusDirty(true);
+    } else this.markStatusDirty(false);
+  }
+
+  private async getKey(key: string): Promise<string | undefined> {
+    const v = await this.deps.client.get(key).string();
+    return v ?? undefined;
+  }
+
+  /** Waits until `key` is written with a new value; undefined when the term ends first. */
+  private async waitForKeyChange(key: string): Promise<string | undefined> {
+    const initial = await this.deps.client.get(key).exec();
+    const startRev = String(BigInt(initial.header.revision) + 1n);
+    const watcher = await this.deps.client.watch().key(key).startRevision(startRev).create();
+    try {
+      return await new Promise<string | undefined>((resolve) => {
+        watcher.on('put', (kv) => resolve(kv.value.toString()));
+        this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+      });
+    } finally {
+      await watcher.cancel().catch(() => undefined);
+    }
+  }
+
+  private async clearResetKey(): Promise<void> {
+    await this.ctx.writer.txn({ success: [{ delete: { key: this.deps.keys.resetFramework } }] });
+  }
+
+  /** Marks every live registry task as ended (the framework they belonged to is gone). */
+  private async retireRegistry(state: 'TASK_KILLED' | 'TASK_LOST', message: string): Promise<void> {
+    const now = new Date().toISOString();
+    const live = this.registry!.live().map((r) => ({ ...r, state, reason: 'REASON_FRAMEWORK_REMOVED', message, updatedAt: now, term: this.ctx.term }) as TaskRecord);
+    if (live.length) await this.registry!.putMany(this.ctx.writer, live);
+  }
+
+  // ---- status ----------------------------------------------------------------------------------------------
+
+  private markStatusDirty(urgent: boolean): void {
+    this.statusDirty = true;
+    if (urgent) void this.publishStatus(true);
+  }
+
+  statusRecord(): LeaderStatusRecord {
+    const { identity, config, executor } = this.deps;
+    const counts = this.registry?.counts() ?? { total: 0, byState: {} };
+    const mgr = this.manager?.status() ?? {};
+    return {
+      version: 1,
+      term: this.ctx.term,
+      leaseId: this.ctx.leaseId ?? '',
+      identity: identity.id,
+      incarnation: identity.incarnation,
+      ...(identity.pod ? { pod: identity.pod } : {}),
+      since: this.since.toISOString(),
+      ...(this.frameworkId ? { frameworkId: this.frameworkId } : {}),
+      frameworkName: config.frameworkName,
+      ...(this.subscribedAt ? { subscribedAt: this.subscribedAt } : {}),
+      ...(this.mesos?.masterUrl ? { masterUrl: this.mesos.masterUrl } : {}),
+      mesos: this.state === 'loading' || this.state === 'ended' ? 'subscribing' : this.state,
+      ...(this.problem ? { problem: this.problem } : {}),
+      executorHash: executor.hash,
+      reconciliation: this.reconciler?.progress() ?? { phase: 'idle', run: 0, total: 0, remaining: 0, requests: 0 },
+      tasks: counts,
+      ...(mgr.incompatibleAgents ? { incompatibleAgents: mgr.incompatibleAgents as Record<string, number> } : {}),
+      ...(this.timeToSubscribed !== undefined ? { timeToSubscribedSeconds: this.timeToSubscribed } : {}),
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  get mesosState(): MesosState {
+    return this.state;
+  }
+
+  get currentProblem(): { reason: string; message: string } | undefined {
+    return this.problem;
+  }
+
+  get taskManagerStatus(): Record<string, unknown> {
+    return this.manager?.status() ?? {};
+  }
+
+  private publishing = false;
+  private async publishStatus(force: boolean): Promise<void> {
+    if (!this.statusDirty || this.publishing || !this.guard()) return;
+    const interval = this.deps.statusIntervalMs ?? STATUS_INTERVAL_MS;
+    if (!force && monotonicMs() - this.lastStatusWrite < interval) return;
+    if (force && monotonicMs() - this.lastStatusWrite < Math.min(interval, 100)) {
+      // Coalesce bursts of urgent changes.
+      setTimeout(() => void this.publishStatus(true), 100).unref();
+      return;
+    }
+    this.publishing = true;
+    this.statusDirty = false;
+    this.lastStatusWrite = monotonicMs();
+    try {
+      const rec = this.statusRecord();
+      this.deps.metrics.setTaskCounts(rec.tasks.byState);
+      // Attached to the leader's lease: the record vanishes with the leader.
+      const op: TxnOp = { put: { key: this.deps.keys.leaderStatus, value: JSON.stringify(rec), ...(this.ctx.leaseId ? { lease: 'session' } : {}) } };
+      await this.ctx.writer.txn({ success: [op] });
+    } catch (err) {
+      this.statusDirty = true;
+      this.onWriteError(err, 'publishing the leader status');
+    } finally {
+      this.publishing = false;
+    }
+  }
+}

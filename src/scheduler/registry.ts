@@ -1,0 +1,137 @@
+// The task registry: one JSON record per task under <root>/tasks/, written only by the leader through fenced
+// txns, and held in memory while leading. A new leader loads it authoritatively — paged range reads pinned to
+// one revision — before it subscribes: a standby's watch mirror cannot prove it has seen every write of the
+// previous term (etcd's watch progress notifications come every 10 minutes by default), and acting on a stale
+// registry would kill live tasks as "unknown".
+import type { Etcd3 } from 'etcd3';
+import type { TxnOp, TxnRequest, TxnResult } from '../election/index.js';
+import { decodeRecord, encodeRecord, countByState, isLive, type TaskRecord } from './task-record.js';
+import { silentLogger, type Logger } from '../util/log.js';
+
+/** Anything that commits leader-only txns: the FencedStore while leading with --ha, a plain writer without. */
+export interface RegistryWriter {
+  txn(req: TxnRequest): Promise<TxnResult>;
+}
+
+/** etcd's default --max-txn-ops is 128. */
+export const MAX_TXN_OPS = 128;
+
+export interface LoadOptions {
+  pageSize?: number;
+  /** Per-page deadline. */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+function rangeEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      const out = Buffer.from(b.subarray(0, i + 1));
+      out[i] = b[i]! + 1;
+      return out;
+    }
+  }
+  return Buffer.from([0]);
+}
+
+export class TaskRegistry {
+  private readonly records = new Map<string, TaskRecord>();
+
+  private constructor(
+    private readonly prefix: string,
+    readonly revision: string,
+  ) {}
+
+  /** Loads every record under `prefix` at one revision. Malformed records are logged and skipped (never fatal:
+   * a human may have written one by hand), and reported in `skipped`. */
+  static async load(client: Etcd3, prefix: string, opts: LoadOptions = {}): Promise<{ registry: TaskRegistry; skipped: string[] }> {
+    const pageSize = opts.pageSize ?? 5000;
+    const log = opts.logger ?? silentLogger;
+    const end = rangeEnd(prefix);
+    let key = Buffer.from(prefix);
+    let revision: string | undefined;
+    const skipped: string[] = [];
+    const loaded: TaskRecord[] = [];
+    for (;;) {
+      const res = await client.kv.range(
+        { key, range_end: end, limit: pageSize, ...(revision ? { revision } : {}), sort_order: 'Ascend', sort_target: 'Key' },
+        { deadline: new Date(Date.now() + (opts.timeoutMs ?? 30_000)) },
+      );
+      revision ??= String(res.header.revision);
+      for (const kv of res.kvs) {
+        const r = decodeRecord(kv.value.toString());
+        if (r) loaded.push(r);
+        else {
+          skipped.push(kv.key.toString());
+          log.warn({ key: kv.key.toString() }, 'skipping a malformed task registry record');
+        }
+      }
+      if (!res.more || res.kvs.length === 0) break;
+      key = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+    }
+    const registry = new TaskRegistry(prefix, revision ?? '0');
+    for (const r of loaded) registry.records.set(r.id, r);
+    return { registry, skipped };
+  }
+
+  /** An empty registry (tests, or a fresh framework). */
+  static empty(prefix: string): TaskRegistry {
+    return new TaskRegistry(prefix, '0');
+  }
+
+  key(id: string): string {
+    return `${this.prefix}${id}`;
+  }
+
+  get(id: string): TaskRecord | undefined {
+    return this.records.get(id);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  all(): IterableIterator<TaskRecord> {
+    return this.records.values();
+  }
+
+  live(): TaskRecord[] {
+    const out: TaskRecord[] = [];
+    for (const r of this.records.values()) if (isLive(r)) out.push(r);
+    return out;
+  }
+
+  liveCount(): number {
+    let n = 0;
+    for (const r of this.records.values()) if (isLive(r)) n++;
+    return n;
+  }
+
+  counts(): { total: number; byState: Record<string, number> } {
+    return countByState(this.records.values());
+  }
+
+  /** Writes records (fenced by `writer`), in txns of at most MAX_TXN_OPS, and updates memory only after each
+   * txn committed — the in-memory view never runs ahead of etcd. */
+  async putMany(writer: RegistryWriter, records: TaskRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += MAX_TXN_OPS) {
+      const batch = records.slice(i, i + MAX_TXN_OPS);
+      const success: TxnOp[] = batch.map((r) => ({ put: { key: this.key(r.id), value: encodeRecord(r) } }));
+      await writer.txn({ success });
+      for (const r of batch) this.records.set(r.id, r);
+    }
+  }
+
+  async put(writer: RegistryWriter, record: TaskRecord): Promise<void> {
+    await this.putMany(writer, [record]);
+  }
+
+  async removeMany(writer: RegistryWriter, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += MAX_TXN_OPS) {
+      const batch = ids.slice(i, i + MAX_TXN_OPS);
+      await writer.txn({ success: batch.map((id) => ({ delete: { key: this.key(id) } })) });
+      for (const id of batch) this.records.delete(id);
+    }
+  }
+}

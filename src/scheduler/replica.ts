@@ -1,0 +1,430 @@
+// A scheduler replica: standby → leader → stepped down → standby, driven by the etcd election (--ha), or its own
+// leader without it. It owns the process-wide pieces (etcd client, master detector, HTTP probes, metrics) and
+// starts one LeaderTerm per term. Loss of leadership, for any reason, stops the term's Mesos client first.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { Etcd3 } from 'etcd3';
+import { keyLayout, type KeyLayout } from '../api/keys.js';
+import type { SchedulerConfig } from '../api/flags.js';
+import { parseMesosMaster } from '../api/addresses.js';
+import { parseCandidateIdentity, parseExecutorHashRecord, type CandidateIdentity } from '../api/leader-status.js';
+import { createEtcdClient, Candidate, LeaderObserver, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
+import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
+import { createMasterDetector } from '../mesos/detector.js';
+import type { MasterDetector } from '../mesos/detector-base.js';
+import type { Credentials } from '../mesos/http.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { monotonicMs } from '../util/time.js';
+import { ProbeServer } from '../util/probe-server.js';
+import { executorIdentity, type ExecutorIdentity } from './framework.js';
+import { LeaderTerm, type LeaderWriter, type TermContext, type TermOutcome } from './leader-term.js';
+import { SchedulerMetrics } from './metrics.js';
+import { IdleTaskManager, type TaskManagerFactory } from './task-manager.js';
+import { decideExecutorHash } from './takeover.js';
+
+export type Role = 'starting' | 'standby' | 'leader' | 'refused' | 'stopping';
+
+export interface ReplicaOptions {
+  config: SchedulerConfig;
+  logger: Logger;
+  taskManager?: TaskManagerFactory;
+  /** Test hooks: faster Mesos backoff etc. */
+  mesosClient?: { backoff?: { initialMs?: number; maxMs?: number }; callTimeoutMs?: number };
+  statusIntervalMs?: number;
+  /** Pause after a term ends before campaigning again (default 1000 ms). */
+  rejoinDelayMs?: number;
+}
+
+/** Without --ha: leader-only writes go straight to etcd (there is no term to fence by). */
+class PlainWriter implements LeaderWriter {
+  constructor(private readonly client: Etcd3) {}
+
+  async txn(req: TxnRequest): Promise<TxnResult> {
+    const success = req.success ?? [];
+    const failure = req.failure ?? [];
+    // 'session' leases belong to an election term; without one, the key simply has no lease.
+    const strip = (ops: typeof success) => ops.map((o) => ('put' in o && o.put.lease === 'session' ? { put: { key: o.put.key, value: o.put.value } } : o));
+    const s = strip(success);
+    const f = strip(failure);
+    const res = await this.client.kv.txn(
+      { compare: (req.compare ?? []).map(toEtcdCompare), success: s.map((o) => toEtcdOp(o)), failure: f.map((o) => toEtcdOp(o)) },
+      { deadline: new Date(Date.now() + 10_000) },
+    );
+    const branch = res.succeeded ? s : f;
+    return { succeeded: res.succeeded, revision: String(res.header.revision), results: branch.map((op, i) => fromEtcdResponse(op, res.responses[i], String(res.header.revision))) };
+  }
+
+  async put(key: string, value: string): Promise<unknown> {
+    return this.txn({ success: [{ put: { key, value } }] });
+  }
+}
+
+export class Replica {
+  readonly keys: KeyLayout;
+  readonly metrics: SchedulerMetrics;
+  readonly identity: CandidateIdentity;
+  readonly executor: ExecutorIdentity;
+  private readonly log: Logger;
+  private readonly client: Etcd3;
+  private readonly detector: MasterDetector;
+  private readonly credentials: Credentials | undefined;
+  private probe: ProbeServer | undefined;
+  private candidate: Candidate | undefined;
+  private observer: LeaderObserver | undefined;
+  private term: LeaderTerm | undefined;
+  private leadership: Leadership | undefined;
+  private role_: Role = 'starting';
+  private refusal: { reason: string; message: string } | undefined;
+  private stopping = false;
+  private readonly stopAc = new AbortController();
+  private refusedWatch: Promise<void> | undefined;
+  private failoverWatchCancel: (() => void) | undefined;
+  private singleTerm: Promise<void> | undefined;
+  private lastOutcome: TermOutcome | undefined;
+
+  constructor(private readonly opts: ReplicaOptions) {
+    const c = opts.config;
+    this.keys = keyLayout(c.etcdPrefix, c.frameworkName);
+    this.executor = executorIdentity(c);
+    const id = c.identity ?? process.env.POD_NAME ?? hostname();
+    this.identity = {
+      id,
+      incarnation: randomUUID(),
+      host: hostname(),
+      ...(process.env.POD_NAME ? { pod: process.env.POD_NAME } : {}),
+      executorHash: this.executor.hash,
+    };
+    this.log = opts.logger.child({ framework: c.frameworkName, identity: id });
+    this.metrics = new SchedulerMetrics({ framework: c.frameworkName });
+    this.client = createEtcdClient({
+      endpoints: c.etcdServers,
+      ...(c.etcdCaFile || c.etcdCertFile || c.etcdKeyFile ? { tls: { ...(c.etcdCaFile ? { caFile: c.etcdCaFile } : {}), ...(c.etcdCertFile ? { certFile: c.etcdCertFile } : {}), ...(c.etcdKeyFile ? { keyFile: c.etcdKeyFile } : {}) } } : {}),
+      ...(c.etcdUsername ? { auth: { username: c.etcdUsername, password: c.etcdPasswordFile ? readFileSync(c.etcdPasswordFile, 'utf8').trim() : '' } } : {}),
+    });
+    const master = parseMesosMaster(c.mesosMaster);
+    if (!master.ok) throw new Error(`--mesos-master: ${master.error}`);
+    this.detector = createMasterDetector(master.value, { logger: this.log.child({ component: 'detector' }) });
+    this.credentials = c.mesosPrincipal && c.mesosSecretFile ? { principal: c.mesosPrincipal, secret: readFileSync(c.mesosSecretFile, 'utf8').trim() } : undefined;
+  }
+
+  get role(): Role {
+    return this.role_;
+  }
+
+  get url(): string | undefined {
+    return this.probe?.url;
+  }
+
+  async start(): Promise<void> {
+    const c = this.opts.config;
+    const host = c.address ?? process.env.POD_IP ?? '127.0.0.1';
+    this.probe = await ProbeServer.start({
+      host,
+      port: c.port,
+      logger: this.log,
+      live: () => ({ ok: !this.stopping || this.role_ === 'stopping' }),
+      ready: () => this.readiness(),
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      routes: { '/status': () => this.status() },
+    });
+    this.identity.url = this.probe.url;
+    this.log.info({ url: this.probe.url, executorHash: this.executor.hash, executorId: this.executor.executorId, ha: c.ha }, 'http listening');
+    this.detector.start();
+    if (!c.ha) {
+      this.role_ = 'leader';
+      this.singleTerm = this.runSingle();
+      return;
+    }
+    this.observer = new LeaderObserver(this.client, this.keys.electionPrefix, { logger: this.log }).start(this.stopAc.signal);
+    await this.campaignWhenCompatible();
+  }
+
+  // ---- HA --------------------------------------------------------------------------------------------------
+
+  /** Campaigns unless the last leader's executor hash is incompatible with ours (then waits, without blocking the
+   * election for compatible replicas, until the hash keys change). */
+  private async campaignWhenCompatible(): Promise<void> {
+    if (this.stopping) return;
+    const check = await this.hashCheck().catch((err: unknown) => {
+      this.log.warn({ err: errorMessage(err) }, 'could not read the executor-hash keys; campaigning anyway (the leader re-checks)');
+      return { ok: true } as const;
+    });
+    if (!check.ok) {
+      this.enterRefused(check);
+      return;
+    }
+    this.refusal = undefined;
+    this.startCandidate();
+  }
+
+  private async hashCheck(): Promise<ReturnType<typeof decideExecutorHash>> {
+    const [stored, desired] = await Promise.all([this.client.get(this.keys.executorHash).string(), this.client.get(this.keys.desiredExecutorHash).string()]);
+    return decideExecutorHash(this.executor, parseExecutorHashRecord(stored), parseExecutorHashRecord(desired), this.keys);
+  }
+
+  private startCandidate(): void {
+    const c = this.opts.config;
+    const cand = new Candidate({
+      client: this.client,
+      electionPrefix: this.keys.electionPrefix,
+      ttlSeconds: c.leaseTtlSeconds,
+      value: () => JSON.stringify(this.identity),
+      logger: this.log,
+      ...(this.opts.rejoinDelayMs !== undefined ? { rejoinDelayMs: this.opts.rejoinDelayMs } : {}),
+    });
+    this.candidate = cand;
+    this.role_ = 'standby';
+    cand.on('elected', (term, leadership) => this.onElected(term, leadership));
+    cand.on('lost', (term, reason) => this.onLost(term, reason));
+    cand.on('campaign-error', (err) => this.log.warn({ err: errorMessage(err) }, 'campaign attempt failed; retrying'));
+    cand.start(this.stopAc.signal);
+  }
+
+  private onElected(term: Term, leadership: Leadership): void {
+    if (this.stopping) {
+      void leadership.resign();
+      return;
+    }
+    this.leadership = leadership;
+    this.role_ = 'leader';
+    this.metrics.leader.set(1);
+    this.metrics.leadershipTransitions.inc();
+    const observed = this.observer?.current;
+    if (observed?.state === 'leader' && observed.term.createRevision !== term.createRevision) this.metrics.failovers.inc();
+    this.log.info({ term: term.createRevision, lease: term.leaseIdHex }, 'elected leader');
+    const ctx: TermContext = {
+      term: term.createRevision,
+      leaseId: term.leaseId,
+      writer: leadership.store,
+      isLeader: () => leadership.isLeader && !this.stopping,
+      stepDown: (reason) => {
+        this.log.warn({ reason }, 'stepping down');
+        void leadership.resign();
+      },
+      startedAt: leadership.electedAt,
+    };
+    const lt = new LeaderTerm(this.termDeps(), ctx);
+    this.term = lt;
+    this.watchFailoverRequests(leadership);
+    void lt.start().then((outcome) => this.onTermOutcome(lt, leadership, outcome));
+  }
+
+  private onTermOutcome(lt: LeaderTerm, leadership: Leadership, outcome: TermOutcome): void {
+    this.lastOutcome = outcome;
+    if (outcome.kind === 'refused') {
+      // Another replica may be compatible: step aside and wait for the hash keys to change.
+      void leadership.resign();
+      this.enterRefused({ ok: false, reason: outcome.reason, message: outcome.message });
+    }
+    void lt;
+  }
+
+  private onLost(term: Term, reason: string): void {
+    // Stop acting first: the Mesos client stops synchronously inside halt.
+    const lt = this.term;
+    this.term = undefined;
+    this.leadership = undefined;
+    this.failoverWatchCancel?.();
+    this.failoverWatchCancel = undefined;
+    if (lt) void lt.stop();
+    this.metrics.leader.set(0);
+    this.metrics.leadershipLosses.inc({ reason });
+    if (this.role_ === 'leader') this.role_ = this.stopping ? 'stopping' : 'standby';
+    this.log.warn({ term: term.createRevision, reason }, 'leadership lost; standing by');
+  }
+
+  private enterRefused(r: { ok: false; reason: string; message: string }): void {
+    this.refusal = { reason: r.reason, message: r.message };
+    this.role_ = 'refused';
+    this.log.error({ reason: r.reason }, r.message);
+    const cand = this.candidate;
+    this.candidate = undefined;
+    if (cand) void cand.stop({ resign: true });
+    this.refusedWatch ??= this.waitForHashKeys().finally(() => {
+      this.refusedWatch = undefined;
+    });
+  }
+
+  /** While refused: watch the executor-hash keys and campaign once the decision allows it. */
+  private async waitForHashKeys(): Promise<void> {
+    const prefix = this.keys.root;
+    while (!this.stopping) {
+      const head = await this.client.get(this.keys.executorHash).exec().catch(() => undefined);
+      const rev = head ? String(BigInt(head.header.revision) + 1n) : undefined;
+      const check = await this.hashCheck().catch(() => undefined);
+      if (check?.ok) {
+        this.log.info('executor-config hash now compatible; joining the election');
+        this.refusal = undefined;
+        this.startCandidate();
+        return;
+      }
+      const watcher = await this.client.watch().prefix(`${prefix}/`).only('put', 'delete').startRevision(rev ?? '0').create().catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 30_000);
+        t.unref();
+        const done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        watcher?.on('data', (res) => {
+          if (res.events.some((e) => [this.keys.executorHash, this.keys.desiredExecutorHash].includes(e.kv.key.toString()))) done();
+        });
+        this.stopAc.signal.addEventListener('abort', done, { once: true });
+      });
+      await watcher?.cancel().catch(() => undefined);
+    }
+  }
+
+  /** A new value at <root>/failover-request after we were elected asks us to resign (manual failover). */
+  private watchFailoverRequests(leadership: Leadership): void {
+    let cancelled = false;
+    let watcherRef: { cancel(): Promise<void> } | undefined;
+    this.failoverWatchCancel = () => {
+      cancelled = true;
+      void watcherRef?.cancel().catch(() => undefined);
+    };
+    const start = String(BigInt(leadership.electedRevision) + 1n);
+    void this.client
+      .watch()
+      .key(this.keys.failoverRequest)
+      .startRevision(start)
+      .create()
+      .then((w) => {
+        watcherRef = w;
+        if (cancelled) return void w.cancel().catch(() => undefined);
+        w.on('put', (kv) => {
+          if (!leadership.isLeader) return;
+          this.log.warn({ request: kv.value.toString() }, 'failover requested through etcd; resigning');
+          void this.failover('failover-request');
+        });
+      })
+      .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'cannot watch the failover-request key'));
+  }
+
+  // ---- non-HA ----------------------------------------------------------------------------------------------
+
+  private async runSingle(): Promise<void> {
+    let restarts = 0;
+    while (!this.stopping) {
+      const ctx: TermContext = {
+        term: 'single',
+        writer: new PlainWriter(this.client),
+        isLeader: () => !this.stopping,
+        stepDown: (reason) => {
+          this.log.warn({ reason }, 'restarting the framework connection');
+          void this.term?.stop();
+        },
+        startedAt: monotonicMs(),
+      };
+      // Without the election there is nobody to hand over to: a hash change is only a warning.
+      const lt = new LeaderTerm({ ...this.termDeps(), allowHashChange: true }, ctx);
+      this.term = lt;
+      this.metrics.leader.set(1);
+      const outcome = await lt.start();
+      this.lastOutcome = outcome;
+      this.metrics.leader.set(0);
+      if (this.stopping) break;
+      restarts++;
+      this.log.info({ restarts, outcome: outcome.kind }, 're-establishing the framework connection in place');
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * restarts)));
+    }
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------------------
+
+  /** USR1: with --ha, resign so a standby takes over (then stand by); without, restart the Mesos connection in
+   * place without unregistering — the cluster is never left without a scheduler. */
+  async failover(reason = 'USR1'): Promise<void> {
+    if (!this.opts.config.ha) {
+      this.log.warn({ reason }, 'restarting the framework connection in place (no --ha)');
+      await this.term?.stop();
+      return;
+    }
+    const l = this.leadership;
+    if (!l) {
+      this.log.info({ reason }, 'failover requested but this replica is not the leader; nothing to do');
+      return;
+    }
+    this.log.warn({ reason }, 'resigning leadership so a standby takes over');
+    await this.candidate?.resign();
+  }
+
+  /** TERM: resign (if leading) and stop everything. Never tears the framework down. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.role_ = 'stopping';
+    this.stopAc.abort();
+    const t = this.term;
+    if (t) await t.stop();
+    await this.candidate?.stop({ resign: true }).catch(() => undefined);
+    await this.singleTerm;
+    await this.observer?.stop().catch(() => undefined);
+    await this.detector.stop().catch(() => undefined);
+    await this.probe?.close();
+    this.client.close();
+  }
+
+  // ---- status ----------------------------------------------------------------------------------------------
+
+  private termDeps() {
+    return {
+      config: this.opts.config,
+      client: this.client,
+      keys: this.keys,
+      detector: this.detector,
+      identity: this.identity,
+      executor: this.executor,
+      metrics: this.metrics,
+      logger: this.log,
+      taskManager: this.opts.taskManager ?? ((svc) => new IdleTaskManager(svc)),
+      ...(this.credentials ? { credentials: this.credentials } : {}),
+      ...(this.opts.statusIntervalMs !== undefined ? { statusIntervalMs: this.opts.statusIntervalMs } : {}),
+      ...(this.opts.mesosClient ? { mesosClient: this.opts.mesosClient } : {}),
+    };
+  }
+
+  private readiness(): { ok: boolean; detail: unknown } {
+    const c = this.opts.config;
+    if (this.stopping) return { ok: false, detail: { role: this.role_ } };
+    if (this.role_ === 'refused') return { ok: false, detail: { role: this.role_, ...this.refusal } };
+    if (!c.ha) return { ok: !!this.term, detail: { role: this.role_, mesos: this.term?.mesosState } };
+    const state = this.candidate?.state;
+    const inElection = state === 'campaigning' || state === 'waiting' || state === 'leader';
+    return { ok: inElection, detail: { role: this.role_, election: state, mesos: this.term?.mesosState } };
+  }
+
+  status(): Record<string, unknown> {
+    const view: LeaderView | undefined = this.observer?.current;
+    const leader = view?.state === 'leader' ? { ...(parseCandidateIdentity(view.value) ?? { raw: view.value }), term: view.term.createRevision } : view?.state === 'none' ? null : undefined;
+    const rec = this.term?.statusRecord();
+    return {
+      role: this.role_,
+      identity: this.identity.id,
+      incarnation: this.identity.incarnation,
+      ha: this.opts.config.ha,
+      frameworkName: this.opts.config.frameworkName,
+      executorHash: this.executor.hash,
+      executorId: this.executor.executorId,
+      election: this.candidate?.state ?? (this.opts.config.ha ? 'stopped' : 'disabled'),
+      leader: leader ?? (view ? { state: view.state } : undefined),
+      ...(this.refusal ? { problem: this.refusal } : {}),
+      ...(rec
+        ? {
+            term: rec.term,
+            frameworkId: rec.frameworkId,
+            mesos: rec.mesos,
+            masterUrl: rec.masterUrl,
+            subscribedAt: rec.subscribedAt,
+            reconciliation: rec.reconciliation,
+            tasks: rec.tasks,
+            ...(rec.problem ? { problem: rec.problem } : {}),
+            taskManager: this.term?.taskManagerStatus,
+          }
+        : {}),
+      lastTermOutcome: this.lastOutcome,
+    };
+  }
+}
