@@ -359,7 +359,8 @@ export class Leadership extends EventEmitter {
 
   /** Throws FenceLostError unless `isLeader`. */
   assertLeading(): void {
-    if (this.loss) throw new FenceLostError(this.term, 'term-ended', this.loss.reason);
+    if (!this.loss && !this.session.isAlive()) this.session.checkExpiry(); // ends the term now if the deadline passed
+    if (this.loss) throw new FenceLostError(this.term, this.loss.reason === 'renew-deadline' ? 'renew-deadline' : 'term-ended', this.loss.reason);
     if (!this.session.isAlive()) throw new FenceLostError(this.term, 'renew-deadline');
   }
 
@@ -388,6 +389,12 @@ export class Leadership extends EventEmitter {
   /** Ends the term locally (idempotent). Used by the session, the key watch, the fenced store and resign. */
   end(reason: TermLossReason, opts: { at?: number; error?: Error; closeSession?: boolean } = {}): boolean {
     if (this.loss) return false;
+    if (reason !== 'renew-deadline' && reason !== 'lease-revoked' && reason !== 'session-closed') {
+      // Whatever noticed first, a passed renew deadline is what ended the term (and when): the session's
+      // synchronous loss ends it here with 'renew-deadline' at the deadline.
+      this.session.checkExpiry();
+      if (this.loss) return false;
+    }
     this.loss = { reason, at: opts.at ?? monotonicMs(), ...(opts.error ? { error: opts.error } : {}) };
     this.session.off('lost', this.onSessionLost);
     clearTimeout(this.recheckTimer);

@@ -137,6 +137,14 @@ export class LeaseSession extends EventEmitter {
     return false;
   }
 
+  /** Loses the session now (synchronously, reason 'renew-deadline') if its deadline has passed. Returns true
+   * when the session is lost. Lets other loss detectors attribute an ending to the deadline when the deadline
+   * came first, even if a socket event is processed before the deadline timer. */
+  checkExpiry(): boolean {
+    if (this.state === 'alive') this.checkDeadline();
+    return this.state === 'lost';
+  }
+
   async start(signal?: AbortSignal): Promise<void> {
     if (this.state !== 'new') throw new Error(`lease session already ${this.state}`);
     this.state = 'granting';
