@@ -252,3 +252,20 @@ test('partition mode: the stream stays open but nothing more arrives; calls stil
   assert.ok(c.history.findEvents({ frameworkId: s.frameworkId, type: 'HEARTBEAT' }).some((e) => e.dropped === 'partitioned'));
   assert.equal((await s.call('REVIVE')).status, 202);
 });
+
+test('UPDATE_FRAMEWORK: 200 updates failover_timeout/roles; 400 on user/checkpoint change or id mismatch', async (t) => {
+  const c = await startCluster(t);
+  const s = await sub(t, c, frameworkInfo({ failover_timeout: 10 }));
+  const info = { ...c.framework(s.frameworkId)!.info };
+  const ok = await s.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: { ...info, failover_timeout: 77, roles: ['*', 'web'] } } });
+  assert.equal(ok.status, 200);
+  assert.equal(c.framework(s.frameworkId)!.info.failover_timeout, 77);
+  const user = await s.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: { ...info, user: 'mallory' } } });
+  assert.equal(user.status, 400);
+  assert.equal(user.body, `Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'mallory'`);
+  const cp = await s.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: { ...info, checkpoint: false } } });
+  assert.equal(cp.status, 400);
+  const mism = await s.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: { ...info, id: { value: 'other' } } } });
+  assert.equal(mism.status, 400);
+  assert.equal(mism.body, "Failed to validate scheduler::Call: 'framework_id' differs from 'update_framework.framework_info.id'");
+});

@@ -18,13 +18,19 @@ export class RealClock implements Clock {
     return Date.now();
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const at = Date.now() + ms;
-    const t = setTimeout(fn, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
-    t.unref?.();
-    return { at, t } as TimerHandle & { t: NodeJS.Timeout };
+    // Node timers hold at most 2^31-1 ms (~24.8 days); longer delays (failover timeouts of weeks) are re-armed.
+    const MAX = 2 ** 31 - 1;
+    const h = { at: Date.now() + Math.max(0, ms), t: undefined as NodeJS.Timeout | undefined };
+    const arm = (): void => {
+      const left = h.at - Date.now();
+      h.t = setTimeout(() => (h.at - Date.now() > 0 && left > MAX ? arm() : fn()), Math.max(0, Math.min(left, MAX)));
+      h.t.unref?.();
+    };
+    arm();
+    return h;
   }
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) clearTimeout((handle as TimerHandle & { t: NodeJS.Timeout }).t);
+    if (handle) clearTimeout((handle as TimerHandle & { t?: NodeJS.Timeout }).t);
   }
 }
 
