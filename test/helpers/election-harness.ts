@@ -28,7 +28,10 @@ export interface CandidateConfig {
 
 export interface CandidateEvent {
   ev: string;
+  /** Wall-clock emission time in the candidate process. */
   t: number;
+  /** Wall-clock time this process received the line. */
+  rt: number;
   id: string;
   pid: number;
   term?: Term;
@@ -67,7 +70,7 @@ export class CandidateProc {
         this.buf = this.buf.slice(i + 1);
         if (!line.trim()) continue;
         try {
-          this.events.push(JSON.parse(line) as CandidateEvent);
+          this.events.push({ ...(JSON.parse(line) as CandidateEvent), rt: wallNow() });
         } catch {
           // not ours
         }
