@@ -30,6 +30,8 @@ export interface TestCluster {
   policy: k8s.PolicyV1Api;
   /** Creates a namespace with a unique name (deleted at stop()). */
   namespace(base?: string): Promise<string>;
+  /** Runs at stop() (cluster-scoped things tests create, such as CRDs). */
+  onStop(fn: () => Promise<unknown>): void;
   raw(method: string, path: string, opts?: { body?: unknown; contentType?: string; query?: Record<string, string> }): Promise<RawResponse>;
   stop(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startCluster(opts: KubeApiServerOptions = {}): Promise<Tes
     kc.loadFromString(kubeconfig);
   }
   const made: string[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const cluster = kc.getCurrentCluster()!;
   const base = new URL(cluster.server);
@@ -95,6 +98,9 @@ export async function startCluster(opts: KubeApiServerOptions = {}): Promise<Tes
     events: kc.makeApiClient(k8s.EventsV1Api),
     policy: kc.makeApiClient(k8s.PolicyV1Api),
     raw,
+    onStop(fn) {
+      cleanups.push(fn);
+    },
     async namespace(b = 'kt') {
       const name = uniqueName(b).toLowerCase().slice(0, 63).replace(/-+$/, '');
       await core.createNamespace({ body: { metadata: { name } } });
@@ -103,6 +109,7 @@ export async function startCluster(opts: KubeApiServerOptions = {}): Promise<Tes
     },
     async stop() {
       if (!server) {
+        for (const fn of cleanups) await fn().catch(() => {});
         for (const ns of made) await core.deleteNamespace({ name: ns }).catch(() => {});
       }
       await server?.stop();

@@ -415,7 +415,7 @@ export class ApiCore {
     const rv = o.metadata.resourceVersion;
     if (!rv) {
       if (!def.allowUnconditionalUpdate && !opts.fromPatch) {
-        throw invalidError(this.gk(def), name, [invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+        throw invalidError(this.gk(def), name, [{ ...invalid('metadata.resourceVersion', 0, 'must be specified for an update'), rendered: '0x0' }]);
       }
     } else if (rv !== old.metadata.resourceVersion) {
       throw staleConflict(this.gr(def), name);

@@ -100,6 +100,8 @@ export interface FieldError {
   /** The offending value (rendered for Invalid / NotSupported). */
   value?: unknown;
   hasValue?: boolean;
+  /** The value as Go's %#v renders it, when JSON would differ (e.g. `0x0` for an int64 zero). */
+  rendered?: string;
   detail?: string;
 }
 
@@ -126,7 +128,7 @@ function renderValue(v: unknown): string {
 export function fieldErrorBody(e: FieldError): string {
   let s = typeText[e.type];
   const showValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid';
-  if (showValue && (e.hasValue ?? e.value !== undefined)) s += `: ${renderValue(e.value)}`;
+  if (showValue && (e.hasValue ?? e.value !== undefined)) s += `: ${e.rendered ?? renderValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
 }
