@@ -45,6 +45,8 @@ interface WatchConn {
   stalled: boolean;
   buffer: string[];
   close(): void;
+  /** Ends the stream cleanly (what the client sees when the server's timeout closes a watch). */
+  end(): void;
 }
 
 export interface HttpOptions {
@@ -331,6 +333,7 @@ export class HttpLayer {
       stalled: this.stallNew !== undefined && (this.stallNew === '' || this.stallNew === def.storeKey),
       buffer: [],
       close: () => {},
+      end: () => {},
     };
     const write = (line: string) => {
       if (res.writableEnded || res.destroyed) return;
@@ -365,6 +368,11 @@ export class HttpLayer {
       }
     };
     conn.close = () => finish(true);
+    conn.end = () => {
+      conn.buffer = [];
+      conn.stalled = false;
+      finish(false);
+    };
 
     // Replay, then follow (single-threaded: nothing can slip between the two).
     if (startRV === undefined || sendInitial) {
@@ -410,6 +418,16 @@ export class HttpLayer {
     for (const w of [...this.watches]) {
       if (resource && w.resource !== resource) continue;
       w.close();
+      n++;
+    }
+    return n;
+  }
+
+  closeWatches(resource?: string): number {
+    let n = 0;
+    for (const w of [...this.watches]) {
+      if (resource && w.resource !== resource) continue;
+      w.end();
       n++;
     }
     return n;

@@ -58,6 +58,9 @@ export interface KubeApiServerHooks {
   /** Destroys the connections of open watches (optionally only of one resource, e.g. 'pods' or
    * 'widgets.example.com'). Returns how many were dropped. */
   dropWatches(resource?: string): number;
+  /** Ends open watches cleanly, as the server's own timeout does (held-back events of stalled watches are lost,
+   * so a client that resumes from its last resourceVersion must catch up, or relist after 410). */
+  closeWatches(resource?: string): number;
   /** Stops sending on open watches (and on new ones) without closing them; the returned function resumes
    * them, flushing what was held back. */
   stallWatches(resource?: string): () => void;
@@ -117,6 +120,7 @@ export class KubeApiServer {
     const http = this.http;
     this.hooks = {
       dropWatches: (resource) => http.dropWatches(resource ? this.storeKeyOf(resource) : undefined),
+      closeWatches: (resource) => http.closeWatches(resource ? this.storeKeyOf(resource) : undefined),
       stallWatches: (resource) => http.stallWatches(resource ? this.storeKeyOf(resource) : undefined),
       failNext: (n, o = {}) => {
         http.faults.push({ remaining: n, code: o.code ?? 500, retryAfterSeconds: o.retryAfterSeconds, method: o.method?.toUpperCase(), path: toRegExp(o.path), watch: o.watch });
@@ -141,6 +145,7 @@ export class KubeApiServer {
 
   /** 'pods' -> '/pods', 'widgets.example.com' -> 'example.com/widgets', 'leases.coordination.k8s.io' -> … */
   private storeKeyOf(resource: string): string {
+    if (resource === 'events' || resource === 'events.events.k8s.io') return 'events/events';
     const dot = resource.indexOf('.');
     if (dot < 0) return `/${resource}`;
     return `${resource.slice(dot + 1)}/${resource.slice(0, dot)}`;
