@@ -1,0 +1,178 @@
+// Conformance: CustomResourceDefinitions and custom resources — Established conditions, serving, structural
+// defaulting, pruning, validation errors, status and scale subresources, generation, CRD deletion.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startCluster, expectStatus, type TestCluster } from '../helpers/kube-cluster.js';
+import { createWidgetCRD, uniqueGroup, widgetCRDBody, type WidgetCRD } from '../helpers/kube-crd.js';
+import { waitFor } from '../helpers/wait.js';
+
+let c: TestCluster;
+let w: WidgetCRD;
+before(async () => {
+  c = await startCluster();
+  w = await createWidgetCRD(c, uniqueGroup('crd'));
+});
+after(() => c.stop());
+
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const widget = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${w.group}/v1`, kind: 'Widget', metadata: { name }, spec });
+const create = (ns: string, body: unknown) => c.custom.createNamespacedCustomObject({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', body });
+const get = (ns: string, name: string) => c.custom.getNamespacedCustomObject({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name });
+
+test('a CRD becomes NamesAccepted and Established, with acceptedNames and storedVersions, and is discoverable', async () => {
+  const crd = await c.ext.readCustomResourceDefinition({ name: w.name });
+  const conds = Object.fromEntries((crd.status?.conditions ?? []).map((x) => [x.type, x]));
+  assert.equal(conds.NamesAccepted?.status, 'True');
+  assert.equal(conds.NamesAccepted?.reason, 'NoConflicts');
+  assert.equal(conds.Established?.status, 'True');
+  assert.equal(crd.status?.acceptedNames?.kind, 'Widget');
+  assert.deepEqual(crd.status?.storedVersions, ['v1']);
+  const rl = await c.raw('GET', `/apis/${w.group}/v1`);
+  assert.equal(rl.json.kind, 'APIResourceList');
+  const names = (rl.json.resources as { name: string }[]).map((r) => r.name).sort();
+  assert.deepEqual(names, ['widgets', 'widgets/scale', 'widgets/status']);
+  const groups = await c.raw('GET', '/apis');
+  assert.ok((groups.json.groups as { name: string }[]).some((g) => g.name === w.group));
+});
+
+test('custom resources are not served before their CRD exists (404)', async () => {
+  const r = await c.raw('GET', `/apis/${uniqueGroup('nocrd')}/v1/namespaces/default/widgets`);
+  assert.equal(r.status, 404);
+});
+
+test('create applies schema defaults, keeps apiVersion/kind, sets generation 1', async () => {
+  const ns = await c.namespace();
+  const o = await create(ns, widget('d', { size: 'small' }));
+  assert.equal(o.spec.replicas, 1);
+  assert.equal(o.spec.color, 'blue');
+  assert.deepEqual(o.spec.nested, { flag: false }, 'a defaulted object gets its own defaults');
+  assert.equal(o.apiVersion, `${w.group}/v1`);
+  assert.equal(o.kind, 'Widget');
+  assert.equal(o.metadata.generation, 1);
+  assert.equal(typeof o.metadata.creationTimestamp, 'string', 'custom objects stay plain JSON');
+});
+
+test('unknown fields are pruned (with a warning); x-kubernetes-preserve-unknown-fields keeps them; strict validation refuses them', async () => {
+  const ns = await c.namespace();
+  const r = await c.raw('POST', `/apis/${w.group}/v1/namespaces/${ns}/widgets`, { body: widget('p', { size: 'small', bogus: 1, extra: { anything: { goes: true } } }) });
+  assert.equal(r.status, 201);
+  assert.equal(r.json.spec.bogus, undefined);
+  assert.deepEqual(r.json.spec.extra, { anything: { goes: true } });
+  assert.match(String(r.headers.warning ?? ''), /unknown field \\?"spec.bogus\\?"/);
+  const strict = await c.raw('POST', `/apis/${w.group}/v1/namespaces/${ns}/widgets`, { body: widget('q', { size: 'small', bogus: 1 }), query: { fieldValidation: 'Strict' } });
+  assert.equal(strict.status, 400);
+  assert.match(strict.json.message, /strict decoding error: unknown field "spec.bogus"/);
+});
+
+test('x-kubernetes-int-or-string accepts both; a wrong type, enum, range, pattern and required field are 422 with causes', async () => {
+  const ns = await c.namespace();
+  await create(ns, widget('i1', { size: 'small', port: 80 }));
+  await create(ns, widget('i2', { size: 'small', port: 'http' }));
+  const st = await expectStatus(() => create(ns, widget('bad', { size: 'medium', replicas: 11, name: 'UPPER', port: true })));
+  assert.equal(st.code, 422);
+  assert.equal(st.reason, 'Invalid');
+  assert.equal(st.details.kind, 'Widget');
+  assert.equal(st.details.group, w.group);
+  assert.equal(st.details.name, 'bad');
+  assert.match(st.message ?? '', new RegExp(`^Widget\\.${w.group.replace(/\./g, '\\.')} "bad" is invalid: \\[`));
+  const causes = Object.fromEntries((st.details.causes as { field: string; reason: string; message: string }[]).map((x) => [x.field, x]));
+  assert.equal(causes['spec.size']?.reason, 'FieldValueNotSupported');
+  assert.match(causes['spec.size']?.message ?? '', /Unsupported value: "medium": supported values: "small", "large"/);
+  assert.equal(causes['spec.replicas']?.reason, 'FieldValueInvalid');
+  assert.match(causes['spec.replicas']?.message ?? '', /should be less than or equal to 10/);
+  assert.match(causes['spec.name']?.message ?? '', /should match '\^\[a-z\]\+\$'/);
+  assert.ok(causes['spec.port'], 'int-or-string refuses a boolean');
+  const req = await expectStatus(() => create(ns, widget('nosize', {})));
+  assert.equal(req.details.causes[0].field, 'spec.size');
+  assert.equal(req.details.causes[0].reason, 'FieldValueRequired');
+});
+
+test('custom resources need kind in the body, and a resourceVersion for PUT (422)', async () => {
+  const ns = await c.namespace();
+  const r = await c.raw('POST', `/apis/${w.group}/v1/namespaces/${ns}/widgets`, { body: { metadata: { name: 'k' }, spec: { size: 'small' } } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.message, /Object 'Kind' is missing/);
+  await create(ns, widget('u', { size: 'small' }));
+  const st = await expectStatus(() => c.custom.replaceNamespacedCustomObject({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'u', body: widget('u', { size: 'large' }) }));
+  assert.equal(st.code, 422);
+  assert.match(st.message ?? '', /metadata.resourceVersion: Invalid value: 0x0: must be specified for an update/);
+});
+
+test('status subresource: main-resource writes ignore status and bump generation only on spec changes', async () => {
+  const ns = await c.namespace();
+  const o = await create(ns, { ...widget('g', { size: 'small' }), status: { phase: 'Sneaky' } });
+  assert.equal(o.status, undefined, 'status is dropped on create');
+  const labeled = await c.custom.patchNamespacedCustomObject({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'g', body: { metadata: { labels: { a: 'b' } } } }, merge);
+  assert.equal(labeled.metadata.generation, 1, 'metadata changes do not bump generation');
+  const specd = await c.custom.patchNamespacedCustomObject({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'g', body: { spec: { color: 'red' }, status: { phase: 'Ignored' } } }, merge);
+  assert.equal(specd.metadata.generation, 2);
+  assert.equal(specd.status, undefined, 'status in a main-resource write is ignored');
+});
+
+test('status subresource: /status writes (merge patch via setHeaderOptions, PUT) change only status and leave generation alone', async () => {
+  const ns = await c.namespace();
+  await create(ns, widget('s', { size: 'small' }));
+  const p = await c.custom.patchNamespacedCustomObjectStatus({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 's', body: { status: { phase: 'Running', observedGeneration: 1 }, spec: { size: 'large' }, metadata: { labels: { x: 'y' } } } }, merge);
+  assert.equal(p.status.phase, 'Running');
+  assert.equal(p.spec.size, 'small', 'spec in a status write is ignored');
+  assert.equal(p.metadata.labels, undefined, 'metadata in a status write is ignored');
+  assert.equal(p.metadata.generation, 1);
+  const cur = await get(ns, 's');
+  const put = await c.custom.replaceNamespacedCustomObjectStatus({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 's', body: { ...cur, status: { phase: 'Done' } } });
+  assert.equal(put.status.phase, 'Done');
+  const stale = await expectStatus(() => c.custom.replaceNamespacedCustomObjectStatus({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 's', body: { ...cur, status: { phase: 'Stale' } } }));
+  assert.equal(stale.code, 409, 'a status PUT with a stale resourceVersion conflicts');
+});
+
+test('scale subresource reads and writes specReplicasPath / statusReplicasPath / labelSelectorPath', async () => {
+  const ns = await c.namespace();
+  await create(ns, widget('sc', { size: 'small', replicas: 2 }));
+  await c.custom.patchNamespacedCustomObjectStatus({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'sc', body: { status: { replicas: 1, selector: 'app=sc' } } }, merge);
+  const scale = await c.custom.getNamespacedCustomObjectScale({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'sc' });
+  assert.equal(scale.kind, 'Scale');
+  assert.equal(scale.apiVersion, 'autoscaling/v1');
+  assert.deepEqual({ spec: scale.spec, status: scale.status }, { spec: { replicas: 2 }, status: { replicas: 1, selector: 'app=sc' } });
+  await c.custom.patchNamespacedCustomObjectScale({ group: w.group, version: 'v1', namespace: ns, plural: 'widgets', name: 'sc', body: { spec: { replicas: 5 } } }, merge);
+  const after = await get(ns, 'sc');
+  assert.equal(after.spec.replicas, 5);
+  assert.equal(after.metadata.generation, 2);
+});
+
+test('a CRD created through the typed client (V1JSONSchemaProps _default / _enum names) gets its defaults', async () => {
+  const group = uniqueGroup('typed');
+  await c.ext.createCustomResourceDefinition({
+    body: {
+      metadata: { name: `gadgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', kind: 'Gadget' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', _enum: ['a', 'b'], _default: 'a' } } } } } } }],
+      },
+    },
+  });
+  c.onStop(() => c.ext.deleteCustomResourceDefinition({ name: `gadgets.${group}` }));
+  await waitFor('gadgets served', async () => (await c.raw('GET', `/apis/${group}/v1`)).status === 200);
+  const ns = await c.namespace();
+  const g = await c.custom.createNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural: 'gadgets', body: { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g' }, spec: {} } });
+  assert.equal(g.spec.mode, 'a');
+});
+
+test('CRD validation: the name must be <plural>.<group> (422)', async () => {
+  const body = widgetCRDBody(uniqueGroup('bad'));
+  body.metadata.name = 'wrong.example.com';
+  const r = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body });
+  assert.equal(r.status, 422);
+  assert.match(r.json.message, /metadata.name: Invalid value: "wrong.example.com": must be spec.names.plural\+"."\+spec.group/);
+});
+
+test('deleting a CRD deletes its custom resources and then stops serving them', async () => {
+  const group = uniqueGroup('del');
+  const d = await createWidgetCRD(c, group);
+  const ns = await c.namespace();
+  await c.custom.createNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'x' }, spec: { size: 'small' } } });
+  await c.ext.deleteCustomResourceDefinition({ name: d.name });
+  await waitFor('CRD gone', async () => (await c.raw('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${d.name}`)).status === 404, { timeoutMs: 60_000 });
+  await waitFor('no longer served', async () => (await c.raw('GET', `/apis/${group}/v1/namespaces/${ns}/widgets`)).status === 404);
+});
