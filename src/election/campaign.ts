@@ -12,11 +12,11 @@
 // A Leadership is one term. It ends exactly once: session lost (renew deadline, revoked), our key deleted
 // (watched, and re-verified periodically), a fenced write that failed, resign, or abort.
 import { EventEmitter } from 'node:events';
-import { CompareResult, CompareTarget, SortOrder, SortTarget, type Etcd3, type IKeyValue, type IRangeResponse, type Watcher } from 'etcd3';
+import { CompareResult, CompareTarget, SortOrder, SortTarget, isRecoverableError, type Etcd3, type IKeyValue, type IRangeResponse, type Watcher } from 'etcd3';
 import { silentLogger, type Logger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
 import { monotonicMs, sleep } from '../util/time.js';
-import { clientCallTimeoutMs, deadlineIn } from './client.js';
+import { EtcdEndpointUnavailableError, clientCallTimeoutMs, deadlineIn } from './client.js';
 import { CampaignAbortedError, CampaignFailedError, FenceLostError, SessionLostError } from './errors.js';
 import { FencedStore } from './fenced-store.js';
 import { candidateKey, candidatePrefix, compareRevisions, normalizeElectionPrefix, prefixRangeEnd, revisionPlus, termOf, toKeyValue } from './keys.js';
@@ -58,6 +58,11 @@ interface Snapshot {
   lowest: KeyValue | undefined;
   predecessor: KeyValue | undefined;
   mine: KeyValue | undefined;
+}
+
+/** Connection-level failures (unavailable, deadline, reset, endpoint out of rotation): worth a retry. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof EtcdEndpointUnavailableError || (err instanceof Error && isRecoverableError(err));
 }
 
 function rangeKvs(r: IRangeResponse | undefined): IKeyValue[] {
@@ -135,13 +140,15 @@ export class Election {
     let myRev: string | undefined;
     try {
       live();
-      myRev = await this.createKey(session, key, value);
+      // A timed-out create may have committed: retrying finds our key in the txn's else branch.
+      myRev = await this.retrying<string>(live, signal, () => this.createKey(session, key, value));
       log.debug({ createRevision: myRev }, 'candidate key created');
       live();
       opts.onQueued?.({ key, createRevision: myRev });
       for (;;) {
         live();
-        const snap = await this.snapshot(key, myRev);
+        const rev: string = myRev;
+        const snap: Snapshot = await this.retrying(live, signal, () => this.snapshot(key, rev));
         live();
         if (!snap.mine || snap.mine.createRevision !== myRev) {
           throw new CampaignFailedError(
@@ -165,8 +172,27 @@ export class Election {
         log.debug({ predecessor: snap.predecessor.key, why }, 'predecessor wait ended; re-checking');
       }
     } catch (err) {
-      if (myRev !== undefined) await this.deleteGuarded(key, myRev).catch(() => false);
+      // Never leave a queued key behind (it would lead later). With the session gone the lease takes the key
+      // with it, so skip the round trip.
+      if (myRev !== undefined && session.isAlive()) await this.deleteGuarded(key, myRev).catch(() => false);
       throw err;
+    }
+  }
+
+  /** Runs `op`, retrying connection-level failures (keeping our place in the queue) while `live()` holds. */
+  private async retrying<T>(live: () => void, signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
+    let delay = 100;
+    for (;;) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        live();
+        this.log.debug({ err: errorMessage(err), retryInMs: delay }, 'etcd call failed; retrying while the session holds');
+        await sleep(delay, signal);
+        live();
+        delay = Math.min(1000, delay * 2);
+      }
     }
   }
 
@@ -367,21 +393,26 @@ export class Leadership extends EventEmitter {
   /**
    * Steps down: ends the term at once (`lost` fires with `reason` before anything is sent to etcd, so we stop
    * acting before a successor can start), deletes our key guarded by its create revision — the next candidate
-   * is elected on that delete — then revokes the lease. Resolves true when our key was deleted by us; never
-   * throws. Idempotent.
+   * is elected on that delete — and revokes the lease. Resolves true when our key is gone (deleted or its lease
+   * revoked by us); never throws. Idempotent.
    */
   resign(reason: 'resigned' | 'aborted' = 'resigned'): Promise<boolean> {
     if (this.resigning) return this.resigning;
     this.end(reason, { closeSession: false });
     this.resigning = (async () => {
-      let deleted = false;
-      try {
-        deleted = await this.election.deleteGuarded(this.term.key, this.term.createRevision);
-      } catch (err) {
-        this.log.warn({ err: errorMessage(err) }, 'resign: guarded delete of the leader key failed; revoking the lease');
-      }
-      await this.session.close({ revoke: true });
-      return deleted;
+      // The guarded delete hands over; the revoke (which also removes the key) runs alongside so an etcd
+      // outage costs one call timeout, not two.
+      const [del, revoked] = await Promise.all([
+        this.election.deleteGuarded(this.term.key, this.term.createRevision).then(
+          (ok) => ok,
+          (err: unknown) => {
+            this.log.warn({ err: errorMessage(err) }, 'resign: guarded delete of the leader key failed');
+            return false;
+          },
+        ),
+        this.session.closeAndRevoke(),
+      ]);
+      return del || revoked;
     })();
     return this.resigning;
   }

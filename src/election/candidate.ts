@@ -183,7 +183,9 @@ export class Candidate extends EventEmitter {
         this.setState('waiting');
         await sleep(rejoin * (0.5 + Math.random() / 2), this.stopAc.signal);
       } catch (err) {
-        await session?.close({ revoke: true });
+        // Release the lease without waiting: during an outage the revoke would only time out, and the next
+        // attempt uses a new lease anyway.
+        void session?.close({ revoke: true });
         if (this.stopping) break;
         const e = err instanceof Error ? err : new Error(String(err));
         this.log.info({ err: errorMessage(e), reason: (e as { reason?: string }).reason }, 'campaign failed; retrying');

@@ -73,7 +73,7 @@ export class LeaseSession extends EventEmitter {
   private interval: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
-  private revoking: Promise<void> | undefined;
+  private revoking: Promise<boolean> | undefined;
 
   constructor(
     private readonly client: Etcd3,
@@ -197,6 +197,12 @@ export class LeaseSession extends EventEmitter {
     if (opts.revoke ?? true) await this.revokeQuietly();
   }
 
+  /** close() with revoke; resolves true when etcd confirmed the lease is gone (revoked, or already unknown). */
+  async closeAndRevoke(): Promise<boolean> {
+    this.lose('closed');
+    return await this.revokeQuietly();
+  }
+
   private lose(reason: SessionLossReason, error?: Error): void {
     if (this.state === 'lost') return;
     const wasAlive = this.state === 'alive';
@@ -313,21 +319,32 @@ export class LeaseSession extends EventEmitter {
     if (s) safeCancel(s);
   }
 
-  private revokeQuietly(): Promise<void> {
-    if (this.id === undefined) return Promise.resolve();
+  private revokeQuietly(): Promise<boolean> {
+    if (this.id === undefined) return Promise.resolve(false);
     this.revoking ??= (async () => {
       try {
         await this.client.leaseClient.leaseRevoke({ ID: this.id }, deadlineIn(this.callTimeoutMs));
         this.log.debug({ leaseId: this.id }, 'lease revoked');
+        return true;
       } catch (err) {
-        if (!(err instanceof EtcdLeaseInvalidError)) this.log.debug({ leaseId: this.id, err: errorMessage(err) }, 'lease revoke failed (the lease will expire)');
+        if (err instanceof EtcdLeaseInvalidError) return true;
+        this.log.debug({ leaseId: this.id, err: errorMessage(err) }, 'lease revoke failed (the lease will expire)');
+        return false;
       }
     })();
     return this.revoking;
   }
 }
 
+/** Half-closes, then cancels. Ending first matters: etcd3 reports a stream error to its connection pool only
+ * while the stream is writable, and a CANCELLED error there resets the endpoint's channels (a new connection
+ * for every closed session). */
 function safeCancel(stream: KeepaliveStream): void {
+  try {
+    stream.end();
+  } catch {
+    // already ended
+  }
   try {
     stream.cancel();
   } catch {
