@@ -154,15 +154,21 @@ export function beliefIntervals(procs: CandidateProc[], endAt = wallNow()): Beli
   return out.sort((a, b) => a.from - b.from);
 }
 
-/** Replays all intervals in time order and asserts that no instant has two believers. Returns the intervals. */
-export function assertSingleLeader(procs: CandidateProc[], endAt?: number): BeliefInterval[] {
+/**
+ * Replays all intervals in time order and asserts that no instant has two believers. Returns the intervals.
+ * 'emitted' (default) ends a belief when `lost` was emitted; 'effective' when the term really ended (its
+ * `loss.at`, e.g. the renew deadline, from which `isLeader` is false) — the right view for a process that was
+ * frozen and could not emit anything.
+ */
+export function assertSingleLeader(procs: CandidateProc[], endAt?: number, mode: 'emitted' | 'effective' = 'emitted'): BeliefInterval[] {
   const iv = beliefIntervals(procs, endAt);
   for (let i = 1; i < iv.length; i++) {
     const prev = iv[i - 1]!;
     const cur = iv[i]!;
+    const to = mode === 'emitted' ? prev.to : prev.effectiveTo;
     assert.ok(
-      prev.to <= cur.from,
-      `two leaders at once: ${prev.id} (term ${prev.term.createRevision}) believed until ${new Date(prev.to).toISOString()} but ${cur.id} (term ${cur.term.createRevision}) was elected at ${new Date(cur.from).toISOString()} (${Math.round(prev.to - cur.from)} ms overlap)`,
+      to <= cur.from,
+      `two leaders at once: ${prev.id} (term ${prev.term.createRevision}) believed until ${new Date(to).toISOString()} but ${cur.id} (term ${cur.term.createRevision}) was elected at ${new Date(cur.from).toISOString()} (${Math.round(to - cur.from)} ms overlap)`,
     );
   }
   const terms = iv.map((x) => x.term.createRevision);

@@ -108,3 +108,43 @@ test('only the leader black-holed (TCP proxy): its lost precedes the successor e
     throw err;
   }
 });
+
+test('leader process frozen (SIGSTOP) past the TTL: its term ended at the deadline, before the successor; after SIGCONT it says so at once and writes nothing', async (t) => {
+  const etcd = await EtcdServer.start();
+  t.after(() => etcd.stop());
+  const group = new ProcGroup();
+  t.after(() => group.killAll());
+  const client = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => client.close());
+  const layout = keyLayout(`/${uniqueName('frozen')}`, 'Kubernetes');
+  const base = { endpoints: [etcd.endpoint], electionPrefix: layout.electionPrefix, ttlSeconds: TTL, rejoinDelayMs: 100 };
+  const procs = [new CandidateProc(group, { ...base, id: 'a' }), new CandidateProc(group, { ...base, id: 'b' })];
+  try {
+    const leader = await waitForLeader(procs);
+    for (const p of procs) await p.waitCount('queued', 1);
+    const standby = procs.find((p) => p !== leader)!;
+    leader.proc.signal('SIGSTOP');
+    const stoppedAt = wallNow();
+    const elected = await standby.waitCount('elected', 1, 15_000);
+    // While frozen it can do nothing; queue a leader write for the moment it wakes up.
+    leader.send(`put ${layout.frameworkId} from-the-frozen-leader`);
+    const contAt = wallNow();
+    leader.proc.signal('SIGCONT');
+    const lost = await leader.waitCount('lost', 1, 10_000);
+    const put = await leader.waitEvent('put answer', (e) => e.ev === 'put', 10_000);
+    t.diagnostic(
+      `successor elected ${(elected.t - stoppedAt).toFixed(0)} ms after SIGSTOP; old term ended (deadline) ${(lost.endedAt! - stoppedAt).toFixed(0)} ms after SIGSTOP; lost emitted ${(lost.t - contAt).toFixed(0)} ms after SIGCONT; write: ${put.ok ? 'COMMITTED' : put.error}`,
+    );
+    assert.equal(lost.reason, 'renew-deadline');
+    assert.ok(lost.endedAt! < elected.t, 'the frozen term ended (renew deadline) before the successor was elected');
+    assert.ok(lost.t - contAt < 2000, 'lost is reported promptly after SIGCONT');
+    assert.equal(put.ok, false, 'a write after the deadline is refused');
+    assert.equal(await client.get(layout.frameworkId).string(), null);
+    // Effective belief intervals (what isLeader reported) never overlap.
+    assertSingleLeader(procs, wallNow(), 'effective');
+    await assertNoGhosts(client, layout.electionPrefix, procs);
+  } catch (err) {
+    t.diagnostic(describe(procs));
+    throw err;
+  }
+});
