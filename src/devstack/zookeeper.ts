@@ -163,7 +163,8 @@ export class ZooKeeperServer {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) return false;
-      if ((await this.fourLetter('ruok', 1000).catch(() => '')) === 'imok') return true;
+      // `imok` only means the JVM is up; `srvr` says whether it serves requests yet.
+      if ((await this.fourLetter('ruok', 1000).catch(() => '')) === 'imok' && /Mode: /.test(await this.fourLetter('srvr', 1000).catch(() => ''))) return true;
       await sleep(100);
     }
     return false;
@@ -191,9 +192,14 @@ export class ZooKeeperServer {
     });
   }
 
-  /** True when ZooKeeper answers `ruok` with `imok`. */
+  /** True when ZooKeeper answers `ruok` with `imok` (the process is up; see `serving` for readiness). */
   async ruok(): Promise<boolean> {
     return (await this.fourLetter('ruok').catch(() => '')) === 'imok';
+  }
+
+  /** True when ZooKeeper serves client requests (`srvr` reports a mode). */
+  async serving(): Promise<boolean> {
+    return /Mode: /.test(await this.fourLetter('srvr').catch(() => ''));
   }
 
   /** SIGSTOP: the port stays bound but nothing answers (sessions expire from the clients' point of view). */

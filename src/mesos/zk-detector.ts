@@ -7,12 +7,13 @@
 //     expired session → a fresh client (watches died with the session).
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as ZkEvent } from 'node-zookeeper-client';
+import { closeZkClient, createZkClient } from './zk-client.js';
 import type { ZkMasterAddress } from '../api/addresses.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DetectorBase, type CreateDetectorOptions } from './detector-base.js';
 import { masterUrl, parseMasterInfo, pickLeaderMember } from './master-info.js';
 
-const { createClient, Exception } = zookeeper;
+const { Exception } = zookeeper;
 
 export class ZkMasterDetector extends DetectorBase {
   private client: Client | undefined;
@@ -50,13 +51,14 @@ export class ZkMasterDetector extends DetectorBase {
     this.client = undefined;
     if (c) {
       c.removeAllListeners();
-      c.on('error', () => undefined);
-      c.close();
+      await closeZkClient(c);
     }
   }
 
   private connect(): void {
-    const client = createClient(this.address.connectionString, { sessionTimeout: this.sessionTimeoutMs, spinDelay: 500, retries: 0 });
+    const client = createZkClient(this.address.connectionString, { sessionTimeout: this.sessionTimeoutMs, spinDelay: 500, retries: 0 }, (err) =>
+      this.log.debug({ err: String(err) }, 'dropped a ZooKeeper connection the client library could not parse'),
+    );
     this.client = client;
     if (this.address.auth) client.addAuthInfo('digest', Buffer.from(`${this.address.auth.user}:${this.address.auth.password}`, 'utf8'));
     client.on('connected', () => {
@@ -86,7 +88,7 @@ export class ZkMasterDetector extends DetectorBase {
       this.setLeader(undefined);
       this.generation++;
       client.removeAllListeners();
-      client.close();
+      void closeZkClient(client);
       this.connect();
     });
     client.on('authenticationFailed', () => {
@@ -121,6 +123,11 @@ export class ZkMasterDetector extends DetectorBase {
           });
           return;
         }
+        if (isCode(err, Exception.NO_AUTH)) {
+          this.warn(`not allowed to list ${path} in ZooKeeper (NO_AUTH): check the user:password in the zk:// URL`);
+          this.setLeader(undefined);
+          return;
+        }
         // Connection loss and the like: the 'connected' event re-runs detection.
         this.log.debug({ err: String(err) }, 'getChildren failed');
         return;
@@ -135,6 +142,9 @@ export class ZkMasterDetector extends DetectorBase {
         if (e3) {
           if (isCode(e3, Exception.NO_NODE)) {
             // The leader left between listing and reading: no leader until the child watch fires.
+            this.setLeader(undefined);
+          } else if (isCode(e3, Exception.NO_AUTH)) {
+            this.warn(`not allowed to read leading member ${member} (NO_AUTH): check the user:password in the zk:// URL`);
             this.setLeader(undefined);
           } else {
             this.log.debug({ err: String(e3) }, 'getData failed');

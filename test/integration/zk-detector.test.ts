@@ -9,6 +9,7 @@ import { parseMesosMaster, type ZkMasterAddress } from '../../src/api/addresses.
 import { ZooKeeperServer } from '../../src/devstack/zookeeper.js';
 import { createMasterDetector, DetectorError, ZkMasterDetector, type DetectedMaster, type MasterDetector } from '../../src/mesos/detector.js';
 import { freePort } from '../../src/util/net.js';
+import { createZkClient, zkConnected } from '../../src/mesos/zk-client.js';
 import { ProcGroup } from '../helpers/procs.js';
 import { uniqueName, waitFor } from '../helpers/wait.js';
 import { closeZkClient, connectZk, create, joinGroup, masterInfo, mkdirp, spawnMember } from '../helpers/zk-members.js';
@@ -202,4 +203,29 @@ test('ZooKeeper restart: the detector reconnects and still knows the leader', as
   const first = kids.sort()[0]!;
   await new Promise<void>((resolve, reject) => admin.remove(`${path}/${first}`, (err) => (err ? reject(err) : resolve())));
   await waitFor('second leads after the first member is removed', () => d.leader?.info?.id === 'second', { timeoutMs: 30_000 });
+});
+
+test('stopping a detector at any moment of its connection handshake neither crashes nor leaves a client running', async () => {
+  // node-zookeeper-client throws from a socket listener when closed mid-handshake; src/mesos/zk-client.ts contains it.
+  for (const delay of [0, 1, 2, 3, 5, 8, 13, 30]) {
+    for (const conn of [zk.connectionString, `127.0.0.1:1,${zk.connectionString}`]) {
+      const p = parseMesosMaster(`zk://${conn}/mesos`);
+      assert.ok(p.ok);
+      const d = createMasterDetector(p.value);
+      d.start();
+      await new Promise((r) => setTimeout(r, delay));
+      const t0 = performance.now();
+      await d.stop();
+      assert.ok(performance.now() - t0 < 6000);
+    }
+  }
+  // The same for a bare client: closed for real (state CLOSED), not reconnecting.
+  for (const delay of [0, 1, 2, 5]) {
+    const c = createZkClient(zk.connectionString, { sessionTimeout: 2000, spinDelay: 100 });
+    c.connect();
+    await new Promise((r) => setTimeout(r, delay));
+    await closeZkClient(c);
+    assert.equal(zkConnected(c), false);
+    assert.equal((c as unknown as { connectionManager: { state: number } }).connectionManager.state, -2);
+  }
 });
