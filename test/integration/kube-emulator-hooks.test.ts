@@ -126,3 +126,26 @@ test('schedulerha devstack kube-apiserver runs the emulator and writes a kubecon
   await p.stop(10_000);
   assert.equal(await p.exited, 0);
 });
+
+test('kube-apiserver --run-pods runs pods as processes and stops them on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-cli-pods-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const group = new ProcGroup();
+  t.after(() => group.killAll());
+  const file = join(dir, 'kubeconfig');
+  const program = join(import.meta.dirname, '../helpers/kube-pod-program.js');
+  const p = group.cli(['devstack', 'kube-apiserver', '--kubeconfig', file, '--run-pods', '--command-map', `tiny-http=${process.execPath} ${program}`, '--pod-log-dir', join(dir, 'logs')], { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0' } });
+  await waitFor('ready line', () => p.output().split('\n').find((l) => l.startsWith('{"url"')), { timeoutMs: 30_000 });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(file);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'cli-pod' }, spec: { containers: [{ name: 'c', image: 'i', command: ['tiny-http'], env: [{ name: 'MARK_DIR', value: dir }, { name: 'POD_NAME', value: 'cli-pod' }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }] } } });
+  const pod = await waitFor('pod running', async () => {
+    const x = await core.readNamespacedPod({ namespace: 'default', name: 'cli-pod' }).catch(() => undefined);
+    return x?.status?.phase === 'Running' ? x : undefined;
+  }, { timeoutMs: 30_000 });
+  await waitFor('program answers', async () => (await fetch(`http://${pod.status!.podIP}:8080/healthz`).catch(() => undefined))?.status === 200);
+  await p.stop(15_000);
+  assert.equal(await p.exited, 0);
+  await waitFor('pod process gone', async () => (await fetch(`http://${pod.status!.podIP}:8080/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined)) === undefined, { timeoutMs: 10_000 });
+});
