@@ -363,7 +363,8 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
       generation: true,
       returnDeletedObject: true,
       custom: true,
-      nameValidation: 'path',
+      // customResourceStrategy validates names with NameIsDNSSubdomain.
+      nameValidation: 'subdomain',
       crdName: crd.metadata.name,
       fieldLabels(o) {
         const out: Record<string, string> = { 'metadata.name': o.metadata.name ?? '' };

@@ -695,6 +695,8 @@ class PodWorker {
       }),
     };
     if (prev.qosClass) status.qosClass = prev.qosClass;
+    // Kubelets of 1.34+ report which pod generation they acted on (PodObservedGenerationTracking).
+    if (this.pod.metadata.generation !== undefined) status.observedGeneration = this.pod.metadata.generation;
     if (this.ip) {
       status.podIP = this.ip;
       status.podIPs = [{ ip: this.ip }];
