@@ -254,7 +254,7 @@ test('pod IPs are unique while pods live and reused only after a pod is gone', {
   const markDir = mkdtempSync(join(tmpdir(), 'kubelet-ips-'));
   t.after(() => rmSync(markDir, { recursive: true, force: true }));
   // A pool of two addresses makes reuse observable.
-  const runner = await PodRunner.start({ kubeconfig: server.kubeconfig, commandMap: { 'tiny-http': [process.execPath, PROGRAM] }, podIPFirst: 2, podIPLast: 3 });
+  const runner = await PodRunner.start({ kubeconfig: server.kubeconfig, commandMap: { 'tiny-http': [process.execPath, PROGRAM] }, podIPPrefix: '127.0.77', podIPFirst: 2, podIPLast: 3 });
   t.after(() => runner.stop());
   const kc = new k8s.KubeConfig();
   kc.loadFromString(server.kubeconfig);

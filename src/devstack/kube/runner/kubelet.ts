@@ -7,9 +7,9 @@
 // SIGKILL after the grace period, and removes the pod (delete with grace 0). Each container incarnation logs to
 // its own file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -61,31 +61,84 @@ export function goDuration(ms: number): string {
   return `${s}s`;
 }
 
+/** Pod IPs. Addresses are leased machine-wide with a lock file per address (<tmp>/schedulerha-pod-ips/<ip>,
+ * holding the owner's pid; a dead owner's lease is taken over), so runners in different processes (parallel test
+ * files, a devstack next to a test) never hand out the same address. */
 class IpPool {
   private readonly used = new Set<number>();
   private next: number;
+  private readonly dir = join(tmpdir(), 'schedulerha-pod-ips');
   constructor(
     private readonly prefix: string,
     private readonly first: number,
     private readonly last: number,
   ) {
     this.next = first;
+    mkdirSync(this.dir, { recursive: true, mode: 0o1777 });
   }
+
+  private lease(ip: string): boolean {
+    const f = join(this.dir, ip);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(f, `${process.pid}\n`, { flag: 'wx' });
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+        let owner = 0;
+        try {
+          owner = Number(readFileSync(f, 'utf8').trim());
+        } catch {
+          continue; // released meanwhile: try again
+        }
+        if (owner === process.pid || pidAlive(owner)) return false;
+        try {
+          unlinkSync(f); // the owner died without releasing it
+        } catch {
+          /* someone else took it over */
+        }
+      }
+    }
+    return false;
+  }
+
   /** Round-robin over the free addresses, so a just-released address is reused as late as possible. */
   allocate(): string {
     const n = this.last - this.first + 1;
     for (let i = 0; i < n; i++) {
       const x = this.first + ((this.next - this.first + i) % n);
-      if (!this.used.has(x)) {
-        this.used.add(x);
-        this.next = x + 1 > this.last ? this.first : x + 1;
-        return `${this.prefix}.${x}`;
-      }
+      if (this.used.has(x)) continue;
+      const ip = `${this.prefix}.${x}`;
+      if (!this.lease(ip)) continue;
+      this.used.add(x);
+      this.next = x + 1 > this.last ? this.first : x + 1;
+      return ip;
     }
-    throw new Error('no free pod IP on this node');
+    throw new Error(`no free pod IP in ${this.prefix}.${this.first}-${this.last}`);
   }
+
   release(ip: string): void {
-    this.used.delete(Number(ip.split('.').pop()));
+    const x = Number(ip.split('.').pop());
+    if (!this.used.delete(x)) return;
+    try {
+      unlinkSync(join(this.dir, ip));
+    } catch {
+      /* already gone */
+    }
+  }
+
+  releaseAll(): void {
+    for (const x of [...this.used]) this.release(`${this.prefix}.${x}`);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -889,6 +942,7 @@ export class Kubelet {
     clearInterval(this.heartbeat);
     await this.pods.stop();
     await Promise.all([...this.workers.values()].map((w) => w.kill()));
+    this.ips.releaseAll();
   }
 
   readLog(path: string): string {
