@@ -356,7 +356,7 @@ export class HttpLayer {
       closed = true;
       unsub();
       clearTimeout(timer);
-      clearInterval(bm);
+      clearTimeout(bm);
       this.watches.delete(conn);
       if (destroy) res.destroy();
       else if (!res.writableEnded) {
@@ -390,11 +390,24 @@ export class HttpLayer {
     }
     unsub = this.api.store.subscribe(def.storeKey, (ev) => this.deliver(def, ev, match, send));
     this.watches.add(conn);
-    timer = setTimeout(() => {
-      if (bookmarks) bookmark();
-      finish(false);
-    }, timeoutSec * 1000);
-    if (bookmarks) bm = setInterval(() => bookmark(), this.opts.bookmarkIntervalMs);
+    timer = setTimeout(() => finish(false), timeoutSec * 1000);
+    if (bookmarks) {
+      // As the watch cache's cacheWatcher.nextBookmarkTime: roughly every bookmark interval, and once 2 s before
+      // the watch's deadline (none when the deadline is less than 2 s away).
+      const deadline = Date.now() + timeoutSec * 1000;
+      const schedule = () => {
+        const now = Date.now();
+        let next = now + this.opts.bookmarkIntervalMs;
+        const pre = deadline - 2000;
+        if (pre < next) next = pre;
+        if (next <= now) return;
+        bm = setTimeout(() => {
+          bookmark();
+          schedule();
+        }, next - now);
+      };
+      schedule();
+    }
     req.on('close', () => finish(false));
     res.on('close', () => finish(false));
   }
