@@ -191,3 +191,14 @@ test('discovery: /api, /api/v1, /apis, group versions, /version; KubernetesObjec
   const made = await objApi.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'via-discovery', namespace: ns }, spec: { holderIdentity: 'x' } } as k8s.KubernetesObject);
   assert.equal(made.metadata?.name, 'via-discovery');
 });
+
+test('ServiceAccounts and RBAC objects are stored; a RoleBinding roleRef is immutable', async () => {
+  const ns = await c.namespace();
+  const rbac = c.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await c.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'sched' } } });
+  await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] } });
+  await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'rb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'sched', namespace: ns }] } });
+  const st = await expectStatus(() => rbac.patchNamespacedRoleBinding({ namespace: ns, name: 'rb', body: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'other' } } }, merge));
+  assert.equal(st.code, 422);
+  assert.match(st.message ?? '', /roleRef: Invalid value: .*cannot change roleRef/);
+});

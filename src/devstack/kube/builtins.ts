@@ -743,7 +743,37 @@ const pdbs = def({
   },
 });
 
-export const builtinDefs: ResourceDef[] = [namespaces, pods, configmaps, secrets, services, coreEvents, nodes, statefulsets, controllerrevisions, eventsV1, leases, pdbs];
+// ---- identity and RBAC (stored and validated lightly: there is no authorizer, every token is an admin) -------
+
+const serviceaccounts = def({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], decode: makeDecoder('ServiceAccount', 'v1', [], []) });
+
+function validateRules(o: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  ((o.rules as Obj[] | undefined) ?? []).forEach((r, i) => {
+    if (!Array.isArray(r.verbs) || r.verbs.length === 0) errs.push(required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
+  });
+  return errs;
+}
+
+function validateBinding(o: KObject): FieldError[] {
+  const ref = (o.roleRef ?? {}) as Obj;
+  const errs: FieldError[] = [];
+  if (!ref.kind) errs.push(required('roleRef.kind', ''));
+  else if (!['Role', 'ClusterRole'].includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind, ['Role', 'ClusterRole']));
+  if (!ref.name) errs.push(required('roleRef.name', ''));
+  return errs;
+}
+
+const roleRefImmutable = (o: KObject, old: KObject): FieldError[] => [...validateBinding(o), ...(deepEqual(o.roleRef, old.roleRef) ? [] : [invalid('roleRef', o.roleRef, 'cannot change roleRef')])];
+
+const rbac = [
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true, nameValidation: 'path', validate: validateRules }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false, nameValidation: 'path', validate: validateRules }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true, nameValidation: 'path', validate: validateBinding, validateUpdate: roleRefImmutable }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false, nameValidation: 'path', validate: validateBinding, validateUpdate: roleRefImmutable }),
+];
+
+export const builtinDefs: ResourceDef[] = [namespaces, pods, configmaps, secrets, services, serviceaccounts, coreEvents, nodes, statefulsets, controllerrevisions, eventsV1, leases, pdbs, ...rbac];
 
 export function builtinRegistry(): Registry {
   const r = new Registry();
