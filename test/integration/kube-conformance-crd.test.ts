@@ -176,3 +176,27 @@ test('deleting a CRD deletes its custom resources and then stops serving them', 
   await waitFor('CRD gone', async () => (await c.raw('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${d.name}`)).status === 404, { timeoutMs: 60_000 });
   await waitFor('no longer served', async () => (await c.raw('GET', `/apis/${group}/v1/namespaces/${ns}/widgets`)).status === 404);
 });
+
+test('a CRD with two served versions serves the same objects under both (conversion None)', async () => {
+  const group = uniqueGroup('multi');
+  const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } };
+  const body = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `things.${group}` },
+    spec: { group, scope: 'Namespaced', names: { plural: 'things', kind: 'Thing' }, versions: [{ name: 'v1beta1', served: true, storage: false, schema }, { name: 'v1', served: true, storage: true, schema }] },
+  };
+  const r = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body });
+  assert.equal(r.status, 201);
+  c.onStop(() => c.ext.deleteCustomResourceDefinition({ name: `things.${group}` }));
+  await waitFor('both versions served', async () => (await c.raw('GET', `/apis/${group}/v1beta1`)).status === 200 && (await c.raw('GET', `/apis/${group}/v1`)).status === 200);
+  const g = await c.raw('GET', `/apis/${group}`);
+  assert.equal(g.json.preferredVersion.version, 'v1');
+  const ns = await c.namespace();
+  await c.custom.createNamespacedCustomObject({ group, version: 'v1beta1', namespace: ns, plural: 'things', body: { apiVersion: `${group}/v1beta1`, kind: 'Thing', metadata: { name: 't' }, spec: { a: 1 } } });
+  const v1 = await c.custom.getNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural: 'things', name: 't' });
+  assert.equal(v1.apiVersion, `${group}/v1`);
+  assert.equal(v1.spec.a, 1);
+  const crd = await c.ext.readCustomResourceDefinition({ name: `things.${group}` });
+  assert.deepEqual(crd.status?.storedVersions, ['v1']);
+});

@@ -23,6 +23,8 @@ export class Controllers {
   private stopped = false;
   private unsubscribe: () => void = () => {};
   private retryTimer: NodeJS.Timeout | undefined;
+  /** uids of owners in foreground deletion (their dependents' changes may unblock them). */
+  private readonly foregroundOwners = new Set<string>();
   /** CRD name -> served schema per version (for SSA list keys). */
   readonly crdSchemas = new Map<string, Map<string, Record<string, unknown>>>();
 
@@ -99,9 +101,13 @@ export class Controllers {
       if (o.metadata.deletionTimestamp && (fins.includes('orphan') || fins.includes('foregroundDeletion'))) {
         this.enqueue(`gc-owner-del/${resource}/${o.metadata.uid}`, () => this.processDeletingOwner(resource, o.metadata.namespace, o.metadata.name!));
       }
-      // Dependents waiting on this owner (blockOwnerDeletion) may unblock foreground deletions of their owners.
-      if (ev.type === 'MODIFIED' || ev.type === 'ADDED') for (const r of o.metadata.ownerReferences ?? []) this.enqueue(`gc-owner-uid/${r.uid}`, () => this.recheckOwnerUid(r.uid));
+      if (o.metadata.deletionTimestamp && fins.includes('foregroundDeletion')) this.foregroundOwners.add(o.metadata.uid!);
+      else this.foregroundOwners.delete(o.metadata.uid!);
+      // Dependents of an owner in foreground deletion may unblock it when they change.
+      for (const r of o.metadata.ownerReferences ?? []) if (this.foregroundOwners.has(r.uid)) this.enqueue(`gc-owner-uid/${r.uid}`, () => this.recheckOwnerUid(r.uid));
     }
+    if (ev.type === 'DELETED') this.foregroundOwners.delete(o.metadata.uid!);
+    if (ev.type === 'DELETED') for (const r of o.metadata.ownerReferences ?? []) if (this.foregroundOwners.has(r.uid)) this.enqueue(`gc-owner-uid/${r.uid}`, () => this.recheckOwnerUid(r.uid));
   }
 
   private sweep(): void {
