@@ -710,7 +710,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           this.fail(err, e);
           return false;
         }
-        this.safeEmit('event', e);
+        this.emitEvent(e);
         return !done;
       };
 
@@ -787,6 +787,15 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
 
   private report(r: CallResult): void {
     this.safeEmit('call', r);
+  }
+
+  /** The hot path (every event): no rest/spread allocation. */
+  private emitEvent(e: Event): void {
+    try {
+      this.emit('event', e);
+    } catch (err) {
+      this.log.error({ err, event: 'event' }, 'Mesos scheduler client listener threw');
+    }
   }
 
   /** A throwing listener must not break the stream or the client's bookkeeping. */
