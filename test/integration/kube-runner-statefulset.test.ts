@@ -190,3 +190,57 @@ test('StatefulSet of 3 tiny HTTP pods: ordered creation, readiness, pod IPs, sca
   await waitFor('no container process left', () => pids.every((p) => !alive(p)), { timeoutMs: 10_000 });
   assert.equal(existsSync(runner.logDir), false, 'temporary log dir removed');
 });
+
+test('RollingUpdate honours the partition; Parallel management creates pods without waiting', { timeout: 240_000 }, async (t) => {
+  const server = await KubeApiServer.start();
+  t.after(() => server.stop());
+  const markDir = mkdtempSync(join(tmpdir(), 'kube-runner-part-'));
+  t.after(() => rmSync(markDir, { recursive: true, force: true }));
+  const runner = await PodRunner.start({ kubeconfig: server.kubeconfig, commandMap: { 'tiny-http': [process.execPath, PROGRAM] } });
+  t.after(() => runner.stop());
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(server.kubeconfig);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const ns = 'default';
+  const { writeFileSync } = await import('node:fs');
+  const body = stsBody('part', markDir, 3, 'v1');
+  body.spec!.podManagementPolicy = 'Parallel';
+  body.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
+  await apps.createNamespacedStatefulSet({ namespace: ns, body });
+  // Parallel: all three exist before any is Ready.
+  const created = await waitFor('three pods created', async () => {
+    const items = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=part' })).items;
+    return items.length === 3 ? items : undefined;
+  });
+  assert.ok(created.every((p) => p.status?.conditions?.find((x) => x.type === 'Ready')?.status !== 'True'), 'none was Ready yet (their readiness files do not exist)');
+  for (const n of ['part-0', 'part-1', 'part-2']) writeFileSync(join(markDir, `${n}.ready`), '');
+  const s1 = await waitFor('ready', async () => {
+    const s = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'part' });
+    return s.status?.readyReplicas === 3 ? s : undefined;
+  }, { timeoutMs: 60_000 });
+  const rev1 = s1.status!.updateRevision!;
+  await apps.patchNamespacedStatefulSet({ namespace: ns, name: 'part', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/env/1/value', value: 'v2' }] });
+  const s2 = await waitFor('ordinal 2 updated', async () => {
+    const s = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'part' });
+    return s.status?.updatedReplicas === 1 && s.status.readyReplicas === 3 ? s : undefined;
+  }, { timeoutMs: 60_000 });
+  assert.notEqual(s2.status?.updateRevision, rev1);
+  assert.equal(s2.status?.currentRevision, rev1, 'the rollout is not complete below the partition');
+  assert.equal(s2.status?.currentReplicas, 2);
+  const revOf = async (n: string) => (await core.readNamespacedPod({ namespace: ns, name: n })).metadata?.labels?.['controller-revision-hash'];
+  assert.equal(`part-${await revOf('part-2')}`, s2.status?.updateRevision);
+  assert.equal(`part-${await revOf('part-0')}`, rev1);
+  assert.equal(`part-${await revOf('part-1')}`, rev1);
+  // Pods below the partition that get deleted come back at the current (old) revision.
+  await core.deleteNamespacedPod({ namespace: ns, name: 'part-0' });
+  await waitFor('part-0 back at the old revision', async () => {
+    const p = await core.readNamespacedPod({ namespace: ns, name: 'part-0' }).catch(() => undefined);
+    return p && !p.metadata?.deletionTimestamp && `part-${p.metadata?.labels?.['controller-revision-hash']}` === rev1 && p.status?.phase === 'Running';
+  }, { timeoutMs: 60_000 });
+  await apps.patchNamespacedStatefulSet({ namespace: ns, name: 'part', body: { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  await waitFor('rollout complete', async () => {
+    const s = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'part' });
+    return s.status?.updatedReplicas === 3 && s.status.readyReplicas === 3 && s.status.currentRevision === s.status.updateRevision;
+  }, { timeoutMs: 90_000 });
+});
