@@ -217,7 +217,7 @@ export class HttpLayer {
         return this.sendJSON(res, r.code, r.body, ctx.warnings);
       }
       if (method === 'DELETE') {
-        if (def.storeKey === '/namespaces' || !def.verbs.includes('deletecollection')) throw methodNotAllowed();
+        if (def.storeKey === '/namespaces' || !def.verbs.includes('deletecollection') || (def.namespaced && ns === undefined)) throw methodNotAllowed();
         const r = this.api.deleteCollection(def, ns, listOpts(q), deleteOpts(q, body), ctx);
         return this.sendJSON(res, 200, r);
       }

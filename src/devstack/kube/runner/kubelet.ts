@@ -442,7 +442,8 @@ class PodWorker {
       return;
     }
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
-    const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    // A container killed for a failed liveness/startup probe restarts unless the policy is Never, whatever it exited with.
+    const restart = policy === 'Always' || (policy === 'OnFailure' && (exitCode !== 0 || c.killingForRestart));
     if (!restart) {
       this.sync();
       if (this.containers.every((x) => !x.proc && 'terminated' in x.state)) this.releaseSandbox();
