@@ -198,6 +198,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private attemptLeaderUrl: string | undefined;
   private wakeCtl: AbortController | undefined;
   private runDone: Promise<void> = Promise.resolve();
+  private teardownPending: Promise<unknown> | undefined;
   private readonly streamAgents = new Map<string, http.Agent>();
   private readonly callAgents = new Map<string, http.Agent>();
   private subscribedWaiters = new Set<{ resolve: (s: SubscribedInfo) => void; reject: (e: unknown) => void }>();
@@ -331,9 +332,21 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   message(agentId: string | AgentID, executorId: string | ExecutorID, data: Uint8Array | string): Promise<CallResult> {
     return this.withId((id) => calls.messageCall(id, agentId, executorId, data));
   }
-  /** TEARDOWN: removes the framework and kills all its tasks. Never called implicitly by anything in this client. */
-  teardown(): Promise<CallResult> {
-    return this.withId((id) => calls.teardownCall(id));
+  /** TEARDOWN: removes the framework and kills all its tasks. Never called implicitly by anything in this client.
+   * Once the master accepted it the framework id is dead, so the client stops itself (no re-subscription into a
+   * "Framework has been removed" error); the returned promise resolves after that stop. */
+  async teardown(): Promise<CallResult> {
+    const p = this.withId((id) => calls.teardownCall(id));
+    // The master closes the stream as it removes the framework; the subscribe loop must not race to re-subscribe.
+    this.teardownPending = p;
+    try {
+      const r = await p;
+      this.log.warn({ frameworkId: this._frameworkId }, 'framework torn down on request; client stops');
+      await this.stop();
+      return r;
+    } finally {
+      this.teardownPending = undefined;
+    }
   }
   /** Any other call (REQUEST, ACCEPT_INVERSE_OFFERS, UPDATE_FRAMEWORK, ...); `framework_id` is filled in. */
   call(call: Call): Promise<CallResult> {
@@ -447,6 +460,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       }
       if (outcome.wasSubscribed && outcome.uptimeMs >= resetAfter) backoff.reset();
       if (outcome.reason !== 'LeaderChanged') this.opts.detector.reportFailure(outcome.masterUrl ?? leader.url, outcome.reason);
+      if (this.teardownPending) await this.teardownPending.catch(() => undefined);
+      if (this.ended) return;
       const delay = outcome.reason === 'LeaderChanged' ? 0 : backoff.next();
       this._state = 'connecting';
       this.log.warn({ reason: outcome.reason, master: outcome.masterUrl, retryInMs: Math.round(delay), wasSubscribed: outcome.wasSubscribed }, `Mesos subscription ${outcome.wasSubscribed ? 'lost' : 'attempt failed'}: ${outcome.message}`);
@@ -655,7 +670,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           return false;
         }
         this._frameworkId = fid;
-        intervalMs = (s.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS) * 1000;
+        // Clamped so a nonsensical interval cannot overflow timers (Node turns > 2^31 ms into 1 ms).
+        intervalMs = Math.min(s.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS, 86_400) * 1000;
         subscribedAt = performance.now();
         sub = {
           frameworkId: fid,

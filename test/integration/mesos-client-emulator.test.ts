@@ -92,6 +92,8 @@ test('re-subscribing with the framework id (in both places) keeps the framework'
   await first.stop();
   await waitFor('disconnected on the master', () => mc.framework(s1.frameworkId)?.connected === false, { timeoutMs: 10_000 });
 
+  assert.equal(mc.history.findCalls({ callType: 'TEARDOWN' }).length, 0, 'stop() never tears the framework down');
+  assert.equal(mc.completedFrameworks().length, 0);
   const second = newClient(t, d, { frameworkId: s1.frameworkId });
   second.start();
   const s2 = await second.waitForSubscribed(undefined, 30_000);
@@ -289,4 +291,20 @@ test('HTTP basic auth: the right credentials subscribe, wrong ones are a fatal 4
   await waitFor('fatal', () => rec.fatal[0], { timeoutMs: 20_000 });
   assert.ok(rec.fatal[0] instanceof SubscribeRejectedError);
   assert.equal((rec.fatal[0] as SubscribeRejectedError).status, 401);
+});
+
+test('explicit TEARDOWN removes the framework and stops the client (no re-subscription into "removed")', async (t) => {
+  const mc = await cluster(t, { masters: 1 });
+  const c = newClient(t, detectorFor(t, mc.masterAddress));
+  const rec = record(c);
+  c.start();
+  const sub = await c.waitForSubscribed(undefined, 30_000);
+  const r = await c.teardown();
+  assert.equal(r.status, 202);
+  assert.equal(c.state, 'stopped');
+  await waitFor('framework completed', () => mc.completedFrameworks().some((f) => f.id === sub.frameworkId), { timeoutMs: 10_000 });
+  await sleep(500);
+  assert.equal(mc.history.findCalls({ callType: 'SUBSCRIBE', frameworkId: sub.frameworkId }).length, 1);
+  assert.equal(rec.fatal.length, 0);
+  await assert.rejects(c.reconcile(), (e: unknown) => e instanceof MesosCallError && e.reason === 'ClientStopped');
 });
