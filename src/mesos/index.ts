@@ -10,3 +10,4 @@ export * from './detector.js';
 export * from './scheduler-client.js';
 export * from './operator-client.js';
 export { basicAuthHeader, resolveLocation, baseUrlOf, type Credentials, type TlsOptions } from './http.js';
+export { createZkClient, closeZkClient, zkConnected } from './zk-client.js';
