@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { startCluster, expectStatus, type TestCluster } from '../helpers/kube-cluster.js';
+import { startCluster, expectStatus, waitFor, type TestCluster } from '../helpers/kube-cluster.js';
 
 let c: TestCluster;
 before(async () => {
@@ -88,6 +88,9 @@ test('the default namespace exists; namespaces can be created and listed', async
   assert.deepEqual(got.spec?.finalizers, ['kubernetes']);
   const list = await c.core.listNamespace();
   assert.ok(list.items.some((n) => n.metadata?.name === ns));
+  // kube-controller-manager's serviceaccount and root-ca-cert-publisher controllers fill every namespace.
+  await waitFor('default ServiceAccount', () => c.core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).catch(() => undefined));
+  await waitFor('kube-root-ca.crt', () => c.core.readNamespacedConfigMap({ namespace: ns, name: 'kube-root-ca.crt' }).catch(() => undefined));
 });
 
 test('update with a stale resourceVersion is 409 Conflict with the real message', async () => {

@@ -39,6 +39,21 @@ export class Controllers {
     // A periodic sweep catches anything an event-driven pass could not finish (e.g. waiting dependents).
     this.retryTimer = setInterval(() => this.sweep(), 1000);
     this.retryTimer.unref();
+    for (const ns of this.api.store.list('/namespaces')) this.enqueue(`ns-init/${ns.metadata.name}`, () => this.initNamespace(ns.metadata.name!));
+  }
+
+  /** What kube-controller-manager puts into every namespace: the `default` ServiceAccount (serviceaccount
+   * controller) and the `kube-root-ca.crt` ConfigMap (root-ca-cert-publisher). */
+  private initNamespace(name: string): void {
+    const ns = this.api.store.get('/namespaces', undefined, name);
+    if (!ns || ns.metadata.deletionTimestamp) return;
+    const sa = this.api.registry.get('', 'v1', 'serviceaccounts');
+    const cm = this.api.registry.get('', 'v1', 'configmaps')!;
+    const ctx = { fieldManager: 'kube-controller-manager' };
+    if (sa && !this.api.store.get(sa.storeKey, name, 'default')) this.api.create(sa, name, { metadata: { name: 'default' } }, ctx);
+    if (!this.api.store.get(cm.storeKey, name, 'kube-root-ca.crt')) {
+      this.api.create(cm, name, { metadata: { name: 'kube-root-ca.crt', annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } }, data: { 'ca.crt': DEVSTACK_CA } }, ctx);
+    }
   }
 
   stop(): void {
@@ -82,6 +97,7 @@ export class Controllers {
   private onEvent(resource: string, ev: StoredEvent): void {
     const o = ev.object;
     if (resource === CRD_KEY) this.enqueue(`crd/${o.metadata.name}`, () => this.syncCRD(o.metadata.name!));
+    if (resource === '/namespaces' && ev.type === 'ADDED') this.enqueue(`ns-init/${o.metadata.name}`, () => this.initNamespace(o.metadata.name!));
     if (resource === '/namespaces' && ev.type !== 'DELETED' && o.metadata.deletionTimestamp) this.enqueue(`ns/${o.metadata.name}`, () => this.syncNamespace(o.metadata.name!));
     if (ev.type === 'DELETED' && o.metadata.namespace) {
       const ns = this.api.store.get('/namespaces', undefined, o.metadata.namespace);
@@ -318,3 +334,6 @@ export class Controllers {
 function isEstablished(crd: KObject): boolean {
   return (((crd.status as JsonObject | undefined)?.conditions as JsonObject[] | undefined) ?? []).some((c) => c.type === 'Established' && c.status === 'True');
 }
+
+/** A placeholder CA bundle: the emulator serves plain HTTP, so nothing verifies against it. */
+const DEVSTACK_CA = '-----BEGIN CERTIFICATE-----\nMIIBdevstackPlainHTTPNoTLSPlaceholderCertificateForKubeRootCA=\n-----END CERTIFICATE-----\n';
