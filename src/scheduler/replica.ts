@@ -83,6 +83,8 @@ export class Replica {
   private failoverWatchCancel: (() => void) | undefined;
   private singleTerm: Promise<void> | undefined;
   private lastOutcome: TermOutcome | undefined;
+  /** Our key is in the election (queued or leading) and the last campaign attempt did not fail. */
+  private joined = false;
 
   constructor(private readonly opts: ReplicaOptions) {
     const c = opts.config;
@@ -178,7 +180,11 @@ export class Replica {
     this.role_ = 'standby';
     cand.on('elected', (term, leadership) => this.onElected(term, leadership));
     cand.on('lost', (term, reason) => this.onLost(term, reason));
-    cand.on('campaign-error', (err) => this.log.warn({ err: errorMessage(err) }, 'campaign attempt failed; retrying'));
+    cand.on('queued', () => (this.joined = true));
+    cand.on('campaign-error', (err) => {
+      this.joined = false;
+      this.log.warn({ err: errorMessage(err) }, 'campaign attempt failed; retrying');
+    });
     cand.start(this.stopAc.signal);
   }
 
@@ -188,6 +194,7 @@ export class Replica {
       return;
     }
     this.leadership = leadership;
+    this.joined = true;
     this.role_ = 'leader';
     this.metrics.leader.set(1);
     this.metrics.leadershipTransitions.inc();
@@ -241,6 +248,7 @@ export class Replica {
     this.log.error({ reason: r.reason }, r.message);
     const cand = this.candidate;
     this.candidate = undefined;
+    this.joined = false;
     if (cand) void cand.stop({ resign: true });
     this.refusedWatch ??= this.waitForHashKeys().finally(() => {
       this.refusedWatch = undefined;
@@ -260,7 +268,8 @@ export class Replica {
         this.startCandidate();
         return;
       }
-      const watcher = await this.client.watch().prefix(`${prefix}/`).only('put', 'delete').startRevision(rev ?? '0').create().catch(() => undefined);
+      // (Not etcd3's only()/ignore(): both set etcd's `filters`, which EXCLUDE the named event types.)
+      const watcher = await this.client.watch().prefix(`${prefix}/`).startRevision(rev ?? '0').create().catch(() => undefined);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 30_000);
         t.unref();
@@ -391,9 +400,11 @@ export class Replica {
     if (this.stopping) return { ok: false, detail: { role: this.role_ } };
     if (this.role_ === 'refused') return { ok: false, detail: { role: this.role_, ...this.refusal } };
     if (!c.ha) return { ok: !!this.term, detail: { role: this.role_, mesos: this.term?.mesosState } };
+    // Ready while joined: queued behind the leader, leading, or pausing briefly before rejoining after a term —
+    // not while campaign attempts fail (etcd unreachable).
     const state = this.candidate?.state;
-    const inElection = state === 'campaigning' || state === 'waiting' || state === 'leader';
-    return { ok: inElection, detail: { role: this.role_, election: state, mesos: this.term?.mesosState } };
+    const ok = !!this.candidate && state !== 'stopped' && this.joined;
+    return { ok, detail: { role: this.role_, election: state, joined: this.joined, mesos: this.term?.mesosState } };
   }
 
   status(): Record<string, unknown> {
