@@ -1,0 +1,72 @@
+// Raw API requests with exactly client-node's transport and authentication (RequestContext +
+// applySecurityAuthentication + its undici dispatcher), for what the typed clients cannot express: generic lists
+// by path (the informer), CRDs with wire-name schema keywords (`default`, `enum`, `x-kubernetes-*`, which the
+// typed V1JSONSchemaProps drops), and any call that needs a specific content type. Responses are plain JSON —
+// no ObjectSerializer, so timestamps stay strings everywhere.
+import * as k8s from '@kubernetes/client-node';
+import { ApiError } from './errors.js';
+
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute API path, e.g. /apis/apps/v1/namespaces/ns/statefulsets. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON-serialised unless already a string. */
+  body?: unknown;
+  /** Default application/json for bodies. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Abort after this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  body: T;
+}
+
+const http = new k8s.IsomorphicFetchHttpLibrary();
+
+/** Builds the URL of `path` on the current cluster (the server URL may carry a path prefix). */
+export function apiUrl(kc: k8s.KubeConfig, path: string, query?: KubeRequest['query']): URL {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url;
+}
+
+/** Sends one request; resolves for any HTTP status (see `kubeRequestOk` for the throwing variant). */
+export async function kubeRequest<T = unknown>(kc: k8s.KubeConfig, req: KubeRequest): Promise<KubeResponse<T>> {
+  const url = apiUrl(kc, req.path, req.query);
+  const method = (k8s.HttpMethod as Record<string, k8s.HttpMethod>)[req.method]!;
+  const ctx = new k8s.RequestContext(url.toString(), method);
+  ctx.setHeaderParam('Accept', 'application/json');
+  if (req.body !== undefined) {
+    ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+    ctx.setBody(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+  }
+  await kc.applySecurityAuthentication(ctx);
+  const timeout = AbortSignal.timeout(req.timeoutMs ?? 30_000);
+  ctx.setSignal(req.signal ? AbortSignal.any([req.signal, timeout]) : timeout);
+  const res = await http.send(ctx).toPromise();
+  const text = await res.body.text();
+  let body: unknown = undefined;
+  if (text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status: res.httpStatusCode, headers: res.headers, text, body: body as T };
+}
+
+/** Like kubeRequest, but a non-2xx answer throws an ApiError (code + the server's Status). */
+export async function kubeRequestOk<T = unknown>(kc: k8s.KubeConfig, req: KubeRequest): Promise<T> {
+  const res = await kubeRequest<T>(kc, req);
+  if (res.status < 200 || res.status > 299) throw ApiError.fromResponse(res.status, res.text, `${req.method} ${req.path}`, res.headers);
+  return res.body;
+}
