@@ -1,12 +1,12 @@
 // Launches the real etcd binary (Debian `etcd-server`) on free loopback ports with a temporary data dir.
 // Used by the tests, the benchmarks and `schedulerha devstack`. Supports the faults the tests inject:
 // pause (SIGSTOP) / resume, kill, and restart on the same ports and data.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../util/net.js';
 import { sleep } from '../util/time.js';
+import { ManagedChild } from './managed-child.js';
 
 export interface EtcdOptions {
   /** Binary to run; default `etcd` on PATH. */
@@ -20,18 +20,12 @@ export interface EtcdOptions {
   startTimeoutMs?: number;
 }
 
-const live = new Set<EtcdServer>();
-process.once('exit', () => {
-  for (const e of live) e.killNow();
-});
-
 export class EtcdServer {
   readonly dataDir: string;
   readonly logFile: string;
   clientPort = 0;
   peerPort = 0;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private readonly proc = new ManagedChild();
   private readonly ownDataDir: boolean;
 
   private constructor(private readonly opts: EtcdOptions) {
@@ -42,7 +36,6 @@ export class EtcdServer {
 
   static async start(opts: EtcdOptions = {}): Promise<EtcdServer> {
     const e = new EtcdServer(opts);
-    live.add(e);
     try {
       await e.launch(true);
     } catch (err) {
@@ -57,11 +50,11 @@ export class EtcdServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc.pid;
   }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return this.proc.running;
   }
 
   private async launch(pickPorts: boolean): Promise<void> {
@@ -73,8 +66,7 @@ export class EtcdServer {
       }
       const client = `http://127.0.0.1:${this.clientPort}`;
       const peer = `http://127.0.0.1:${this.peerPort}`;
-      const fd = openSync(this.logFile, 'a');
-      const child = spawn(
+      this.proc.start(
         this.opts.bin ?? 'etcd',
         [
           '--name', 'schedulerha',
@@ -88,16 +80,12 @@ export class EtcdServer {
           '--log-outputs', 'stderr',
           ...(this.opts.args ?? []),
         ],
-        { stdio: ['ignore', fd, fd] },
+        this.logFile,
       );
-      closeSync(fd);
-      this.child = child;
-      this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-      child.once('error', () => undefined);
       if (await this.waitHealthy(timeout)) return;
       const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
-      this.killNow();
-      await this.exited;
+      this.proc.killNow();
+      await this.proc.exited;
       if (/address already in use/.test(log) && pickPorts) continue;
       if (/address already in use/.test(log) && attempt < 4) {
         await sleep(300);
@@ -126,29 +114,21 @@ export class EtcdServer {
 
   /** SIGSTOP: etcd stays bound but answers nothing (a pause, like a long GC or a frozen VM). */
   pause(): void {
-    this.child?.kill('SIGSTOP');
+    this.proc.pause();
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.proc.resume();
   }
 
   /** SIGKILL without cleanup. */
   killNow(): void {
-    if (this.child && this.running) {
-      this.child.kill('SIGCONT');
-      this.child.kill('SIGKILL');
-    }
+    this.proc.killNow();
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after 5 s). Keeps the data dir for `restart`. */
   async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (!this.child || !this.running) return;
-    this.child.kill('SIGCONT');
-    this.child.kill(signal);
-    const t = setTimeout(() => this.killNow(), 5000);
-    await this.exited;
-    clearTimeout(t);
+    await this.proc.halt(signal);
   }
 
   /** Starts etcd again on the same ports with the same data (leases are restored by etcd with full TTL). */
@@ -159,7 +139,6 @@ export class EtcdServer {
 
   async stop(): Promise<void> {
     await this.halt();
-    live.delete(this);
     if (this.ownDataDir && !this.opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

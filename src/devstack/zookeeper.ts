@@ -4,14 +4,15 @@
 // manifest Class-Path brings its dependencies), never the `zookeeperd` system service (which binds *:2181).
 // Config per shared/reference/operator-and-etcd-clients.md §8.4: tickTime=500 (1 s minimum session timeout),
 // clientPortAddress=127.0.0.1, admin.enableServer=false (else Jetty binds *:8080), 4-letter words for `ruok`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchedulerHAError } from '../util/errors.js';
 import { freePort } from '../util/net.js';
 import { sleep } from '../util/time.js';
+import { ManagedChild } from './managed-child.js';
 
 export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 /** A logging backend for ZooKeeper's slf4j, when installed, so the log file says why a start failed. */
@@ -39,18 +40,12 @@ export class ZooKeeperMissingError extends SchedulerHAError {
   }
 }
 
-const live = new Set<ZooKeeperServer>();
-process.once('exit', () => {
-  for (const z of live) z.killNow();
-});
-
 export class ZooKeeperServer {
   readonly host = '127.0.0.1';
   readonly dataDir: string;
   readonly logFile: string;
   port = 0;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private readonly proc = new ManagedChild();
   private readonly ownDataDir: boolean;
 
   private constructor(private readonly opts: ZooKeeperOptions) {
@@ -75,7 +70,6 @@ export class ZooKeeperServer {
   static async start(opts: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
     await ZooKeeperServer.checkInstalled(opts);
     const z = new ZooKeeperServer(opts);
-    live.add(z);
     try {
       await z.launch(true);
     } catch (err) {
@@ -91,11 +85,11 @@ export class ZooKeeperServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc.pid;
   }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return this.proc.running;
   }
 
   private writeConfig(): string {
@@ -126,8 +120,7 @@ export class ZooKeeperServer {
     for (let attempt = 0; attempt < 5; attempt++) {
       if (pickPort || !this.port) this.port = await freePort(this.host);
       const cfg = this.writeConfig();
-      const fd = openSync(this.logFile, 'a');
-      const child = spawn(
+      this.proc.start(
         this.opts.java ?? 'java',
         [
           `-Xmx${this.opts.heap ?? '256m'}`,
@@ -140,16 +133,12 @@ export class ZooKeeperServer {
           'org.apache.zookeeper.server.quorum.QuorumPeerMain',
           cfg,
         ],
-        { stdio: ['ignore', fd, fd] },
+        this.logFile,
       );
-      closeSync(fd);
-      this.child = child;
-      this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-      child.once('error', () => undefined);
       if (await this.waitReady(timeout)) return;
       const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
-      this.killNow();
-      await this.exited;
+      this.proc.killNow();
+      await this.proc.exited;
       if (/Address already in use|BindException/.test(log)) {
         if (!pickPort) await sleep(300);
         continue;
@@ -204,28 +193,20 @@ export class ZooKeeperServer {
 
   /** SIGSTOP: the port stays bound but nothing answers (sessions expire from the clients' point of view). */
   pause(): void {
-    this.child?.kill('SIGSTOP');
+    this.proc.pause();
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.proc.resume();
   }
 
   killNow(): void {
-    if (this.child && this.running) {
-      this.child.kill('SIGCONT');
-      this.child.kill('SIGKILL');
-    }
+    this.proc.killNow();
   }
 
   /** Stops the process (SIGTERM, SIGKILL after 5 s); keeps the data for `restart`. */
   async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (!this.child || !this.running) return;
-    this.child.kill('SIGCONT');
-    this.child.kill(signal);
-    const t = setTimeout(() => this.killNow(), 5000);
-    await this.exited;
-    clearTimeout(t);
+    await this.proc.halt(signal);
   }
 
   /** Starts ZooKeeper again on the same port with the same data (sessions survive if clients reconnect in time). */
@@ -236,7 +217,6 @@ export class ZooKeeperServer {
 
   async stop(): Promise<void> {
     await this.halt();
-    live.delete(this);
     if (this.ownDataDir && !this.opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 // The MasterDetector interface and its shared plumbing (see detector.ts for the factory and an example).
+import { Waiters } from '../util/waiters.js';
 import { EventEmitter } from 'node:events';
 import { SchedulerHAError } from '../util/errors.js';
 import type { MasterInfo } from './types.js';
@@ -52,7 +53,7 @@ export function sameMaster(a: DetectedMaster | undefined, b: DetectedMaster | un
 export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> implements MasterDetector {
   private current: DetectedMaster | undefined;
   protected stopped = false;
-  private readonly waiters = new Set<{ resolve: (m: DetectedMaster) => void; reject: (e: unknown) => void }>();
+  private readonly waiters = new Waiters<DetectedMaster>();
 
   get leader(): DetectedMaster | undefined {
     return this.current;
@@ -66,8 +67,7 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
     if (this.stopped) return;
     this.stopped = true;
     const err = new DetectorError('DetectorStopped', 'master detector stopped');
-    for (const w of [...this.waiters]) w.reject(err);
-    this.waiters.clear();
+    this.waiters.rejectAll(err);
     await this.close();
   }
 
@@ -78,8 +78,7 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
     this.current = next;
     this.emit('change', next, prev);
     if (next) {
-      for (const w of [...this.waiters]) w.resolve(next);
-      this.waiters.clear();
+      this.waiters.resolveAll(next);
     }
   }
 
@@ -91,35 +90,7 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
     if (this.stopped) return Promise.reject(new DetectorError('DetectorStopped', 'master detector stopped'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.current) return Promise.resolve(this.current);
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const w = {
-        resolve: (m: DetectedMaster) => {
-          done();
-          resolve(m);
-        },
-        reject: (e: unknown) => {
-          done();
-          reject(e);
-        },
-      };
-      const onAbort = () => {
-        this.waiters.delete(w);
-        w.reject(signal!.reason);
-      };
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters.delete(w);
-          w.reject(new DetectorError('NoLeader', `no leading Mesos master detected within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(w);
-    });
+    return this.waiters.wait(signal, timeoutMs, () => new DetectorError('NoLeader', `no leading Mesos master detected within ${timeoutMs} ms`));
   }
 }
 

@@ -38,6 +38,7 @@ import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import { Backoff } from '../util/backoff.js';
+import { Waiters } from '../util/waiters.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { sleep } from '../util/time.js';
 import * as calls from './calls.js';
@@ -201,7 +202,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private teardownPending: Promise<unknown> | undefined;
   private readonly streamAgents = new Map<string, http.Agent>();
   private readonly callAgents = new Map<string, http.Agent>();
-  private subscribedWaiters = new Set<{ resolve: (s: SubscribedInfo) => void; reject: (e: unknown) => void }>();
+  private readonly subscribedWaiters = new Waiters<SubscribedInfo>();
   private readonly onLeaderChange = (next: DetectedMaster | undefined): void => this.leaderChanged(next);
 
   constructor(opts: SchedulerClientOptions) {
@@ -254,35 +255,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     if (this._state === 'stopped') return Promise.reject(this.stoppedError());
     if (this.subscription) return Promise.resolve(this.subscription);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const w = {
-        resolve: (s: SubscribedInfo) => {
-          done();
-          resolve(s);
-        },
-        reject: (e: unknown) => {
-          done();
-          reject(e);
-        },
-      };
-      const onAbort = () => {
-        this.subscribedWaiters.delete(w);
-        w.reject(signal!.reason);
-      };
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.subscribedWaiters.delete(w);
-          w.reject(new Error(`not subscribed within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.subscribedWaiters.add(w);
-    });
+    return this.subscribedWaiters.wait(signal, timeoutMs, () => new Error(`not subscribed within ${timeoutMs} ms`));
   }
 
   /** Aborts the stream and every in-flight call at once; no request leaves for this client afterwards. Never sends
@@ -689,8 +662,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         watchdog = setTimeout(checkHeartbeat, intervalMs * 1.5 + 1);
         this.log.info({ frameworkId: fid, master: masterUrl, streamId, heartbeatIntervalSeconds: intervalMs / 1000 }, 'subscribed to Mesos');
         this.safeEmit('subscribed', sub);
-        for (const w of [...this.subscribedWaiters]) w.resolve(sub);
-        this.subscribedWaiters.clear();
+        this.subscribedWaiters.resolveAll(sub);
         return !done;
       };
 
@@ -784,8 +756,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     for (const a of [...this.streamAgents.values(), ...this.callAgents.values()]) a.destroy();
     this.streamAgents.clear();
     this.callAgents.clear();
-    for (const w of [...this.subscribedWaiters]) w.reject(cause);
-    this.subscribedWaiters.clear();
+    this.subscribedWaiters.rejectAll(cause);
   }
 
   private stoppedError(): MesosCallError {

@@ -1,0 +1,71 @@
+// A long-running child process of the local stack (etcd, ZooKeeper, ...): output appended to a log file, the
+// faults tests inject (pause = SIGSTOP, resume, kill), an orderly halt (SIGTERM, then SIGKILL after a grace), and
+// never left behind when the parent exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+
+const live = new Set<ManagedChild>();
+process.once('exit', () => {
+  for (const c of live) c.killNow();
+});
+
+export class ManagedChild {
+  private child: ChildProcess | undefined;
+  private exitedP: Promise<void> = Promise.resolve();
+
+  /** Starts `cmd args` with stdout and stderr appended to `logFile`. */
+  start(cmd: string, args: string[], logFile: string): void {
+    const fd = openSync(logFile, 'a');
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.child = child;
+    live.add(this);
+    this.exitedP = new Promise((resolve) =>
+      child.once('exit', () => {
+        live.delete(this);
+        resolve();
+      }),
+    );
+    child.once('error', () => undefined);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves when the current process has exited. */
+  get exited(): Promise<void> {
+    return this.exitedP;
+  }
+
+  /** SIGSTOP: ports stay bound but nothing answers (a long GC pause, a frozen VM). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** SIGKILL without cleanup (continued first, so a paused process dies too). */
+  killNow(): void {
+    if (this.child && this.running) {
+      this.child.kill('SIGCONT');
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  /** `signal` (default SIGTERM), then SIGKILL after `graceMs`; resolves when the process is gone. */
+  async halt(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+    if (!this.child || !this.running) return;
+    this.child.kill('SIGCONT');
+    this.child.kill(signal);
+    const t = setTimeout(() => this.killNow(), graceMs);
+    await this.exitedP;
+    clearTimeout(t);
+  }
+}
