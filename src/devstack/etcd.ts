@@ -1,7 +1,7 @@
 // Launches the real etcd binary (Debian `etcd-server`) on free loopback ports with a temporary data dir.
 // Used by the tests, the benchmarks and `schedulerha devstack`. Supports the faults the tests inject:
 // pause (SIGSTOP) / resume, kill, and restart on the same ports and data.
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../util/net.js';
@@ -31,6 +31,7 @@ export class EtcdServer {
   private constructor(private readonly opts: EtcdOptions) {
     this.ownDataDir = !opts.dataDir;
     this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'schedulerha-etcd-'));
+    mkdirSync(this.dataDir, { recursive: true });
     this.logFile = join(this.dataDir, 'etcd.log');
   }
 

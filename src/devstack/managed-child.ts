@@ -14,9 +14,9 @@ export class ManagedChild {
   private exitedP: Promise<void> = Promise.resolve();
 
   /** Starts `cmd args` with stdout and stderr appended to `logFile`. */
-  start(cmd: string, args: string[], logFile: string): void {
+  start(cmd: string, args: string[], logFile: string, opts: { env?: NodeJS.ProcessEnv } = {}): void {
     const fd = openSync(logFile, 'a');
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(opts.env ? { env: opts.env } : {}) });
     closeSync(fd);
     this.child = child;
     live.add(this);
