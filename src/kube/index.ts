@@ -5,3 +5,7 @@ export * from './request.js';
 export * from './patch.js';
 export * from './informer.js';
 export * from './informer-transport.js';
+export * from './events-core.js';
+export * from './events.js';
+export * from './leader-election.js';
+export * from './lease-store.js';

@@ -49,7 +49,7 @@ export async function kubeRequest<T = unknown>(kc: k8s.KubeConfig, req: KubeRequ
     ctx.setBody(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
   }
   await kc.applySecurityAuthentication(ctx);
-  const timeout = AbortSignal.timeout(req.timeoutMs ?? 30_000);
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(req.timeoutMs ?? 30_000)));
   ctx.setSignal(req.signal ? AbortSignal.any([req.signal, timeout]) : timeout);
   const res = await http.send(ctx).toPromise();
   const text = await res.body.text();
