@@ -931,6 +931,12 @@ export class Kubelet {
     return undefined;
   }
 
+  /** PIDs of the running container processes of one pod. */
+  podPids(namespace: string, name: string): number[] {
+    const w = this.worker(namespace, name);
+    return w ? w.containers.flatMap((c) => (c.proc?.pid ? [c.proc.pid] : [])) : [];
+  }
+
   /** PIDs of every running container process. */
   pids(): number[] {
     const out: number[] = [];

@@ -111,6 +111,11 @@ export class PodRunner {
     return this.kubelet?.pids() ?? [];
   }
 
+  /** PIDs of one pod's running container processes (fault injection: signal a given replica). */
+  podPids(namespace: string, name: string): number[] {
+    return this.kubelet?.podPids(namespace, name) ?? [];
+  }
+
   /** Every log file of a pod (all uids / incarnations), oldest incarnation first per container. */
   logFiles(namespace: string, pod: string): PodLogFile[] {
     const out: PodLogFile[] = [];
