@@ -1,0 +1,574 @@
+// PodTaskManager: the TaskManager (src/scheduler/task-manager.ts) that runs Kubernetes pods on Mesos, for one
+// leadership term.
+//
+//   pods (PodSource informer) ─┐                                   ┌─► KILL, Binding, annotations, pod status
+//   registry records ──────────┼─► per-pod sync (decidePod, pure) ─┤
+//   task updates ──────────────┘    (KeyedQueue, level-triggered)  └─► launchable set ──► onOffers:
+//        matchOffers (pure) → intents written fenced (TASK_INTENT) → ACCEPT/LAUNCH per agent → DECLINE the rest
+//
+// Exactly-once launches rest on three things: (1) an attempt's task id is derived from the pod uid and attempt,
+// so one attempt can only ever be one Mesos task; (2) the intent record is committed (fenced by the term) before
+// the ACCEPT leaves, so the next leader always knows a launch that may have happened, and reconciliation (which
+// the leader term runs for every live record, intents included, after each SUBSCRIBED) answers what became of
+// it; (3) a pod with a live record is never launched again — a new attempt starts only once the newest one is
+// over, and the attempt counter also respects the pod's taskId annotation.
+import type { Offer, TaskInfo, TaskStatus } from '../../mesos/types.js';
+import type { SubscribedInfo } from '../../mesos/scheduler-client.js';
+import type { ReconcileProgress } from '../../api/leader-status.js';
+import type { SchedulerConfig } from '../../api/flags.js';
+import { decodeApiError } from '../../kube/errors.js';
+import { isFenceLostError } from '../../election/index.js';
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
+import type { LeaderServices, TaskManager } from '../task-manager.js';
+import type { TaskRecord } from '../task-record.js';
+import { executorInfo } from '../framework.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { matchOffers, type MatchRequest } from './matching.js';
+import { PodMetrics } from './metrics.js';
+import { creationMs, isDeleting, isTerminalPhase, podDemand, podRef, type Demand, type PodRefFull } from './pod-model.js';
+import { decidePod, isActiveState, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
+import type { PodObject, PodSource } from './pod-source.js';
+import type { PodWriter } from './pod-writes.js';
+import { parseTaskId, taskIdFor } from './task-id.js';
+import { buildTaskInfo, intentRecord, podTaskData, type PodTaskRecord } from './task-info.js';
+
+export interface PodTaskManagerOptions {
+  source: PodSource;
+  writer: PodWriter;
+  config: SchedulerConfig;
+  executorId: string;
+  /** refuse_seconds for declined offers and the unused part of accepted ones (default 30). A REVIVE (new work)
+   * clears the filters, and Mesos re-offers an agent whose free resources grew. */
+  refuseSeconds?: number;
+  /** A launch not RUNNING after this long is reconciled explicitly (Mesos' advice), again every period (default
+   * 60 s). */
+  launchTimeoutMs?: number;
+  /** Housekeeping period: stuck launches, kill retries, gauges (default 5 s). */
+  sweepIntervalMs?: number;
+  /** Full resync of every pod and record (default 60 s). */
+  resyncIntervalMs?: number;
+  /** Concurrent pod syncs (Kubernetes writes in flight; default 32). */
+  concurrency?: number;
+  /** Minimum spacing of REVIVE calls (default 200 ms); REVIVEs are also debounced by `reviveDelayMs` (20 ms). */
+  reviveMinIntervalMs?: number;
+  reviveDelayMs?: number;
+  /** A KILL is re-sent if the task is still live after this long (default 15 s). */
+  killRetryMs?: number;
+  backoff?: BackoffPolicy;
+  /** Include the pod as TaskInfo.data (default true). */
+  taskData?: boolean;
+  now?: () => number;
+}
+
+interface Launchable {
+  uid: string;
+  attempt: number;
+  hostname?: string;
+  notBefore: number;
+  restart: boolean;
+  retry: boolean;
+  created: number;
+  name: string;
+}
+
+const LAUNCH_STATES = new Set(['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING']);
+
+export class PodTaskManager implements TaskManager {
+  private readonly log: Logger;
+  private readonly metrics: PodMetrics;
+  private readonly now: () => number;
+  private readonly queue: KeyedQueue<string>;
+  /** pod uid → task ids of that pod in the registry. */
+  private readonly index = new Map<string, Set<string>>();
+  /** agent id → allocation role of our executor there (from our records). */
+  private readonly agentRole = new Map<string, string>();
+  /** ACCEPTs in flight: task ids, and the pods being launched (intent write + ACCEPT). */
+  private readonly inflight = new Set<string>();
+  private readonly launching = new Set<string>();
+  /** Pods that need a launch, as the last sync decided. */
+  private readonly launchable = new Map<string, Launchable>();
+  private readonly states = new Map<string, PodState>();
+  /** Task ids in INTENT/STAGING/STARTING → ms when last asked about (for the launch timeout). */
+  private readonly launchingTasks = new Map<string, number>();
+  private readonly kills = new Map<string, { uid: string; at: number }>();
+  private readonly incompatible = new Map<string, number>();
+  private readonly incompatibleDetail = new Map<string, { hostname: string; executors: string[] }>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private suppressed: boolean | undefined;
+  private reviveTimer: NodeJS.Timeout | undefined;
+  private reviveDue = Infinity;
+  private lastReviveAt = -Infinity;
+  private rotation = 0;
+  private stopped = false;
+  private launched = 0;
+  private lastOffersAt: string | undefined;
+  private execCache: { fid: string | undefined; info: TaskInfo['executor'] } | undefined;
+
+  constructor(
+    private readonly svc: LeaderServices,
+    private readonly opts: PodTaskManagerOptions,
+  ) {
+    this.log = svc.log.child({ component: 'pods' });
+    this.metrics = PodMetrics.for(svc.metrics.registry);
+    this.now = opts.now ?? Date.now;
+    this.queue = new KeyedQueue<string>((uid) => this.sync(uid), { concurrency: opts.concurrency ?? 32, logger: this.log, name: 'pods' });
+    for (const r of svc.registry.all()) this.indexRecord(r as PodTaskRecord);
+    this.unsubscribe.push(opts.source.subscribe((uid) => this.queue.add(uid)));
+    this.unsubscribe.push(opts.source.onSynced(() => this.resyncAll()));
+    const sweep = setInterval(() => this.sweep(), opts.sweepIntervalMs ?? 5000);
+    sweep.unref();
+    const resync = setInterval(() => this.resyncAll(), opts.resyncIntervalMs ?? 60_000);
+    resync.unref();
+    this.timers.push(sweep, resync);
+    svc.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.resyncAll();
+  }
+
+  // ---- TaskManager -----------------------------------------------------------------------------------------
+
+  initiallySuppressed(): boolean {
+    if (!this.opts.source.synced) return false;
+    for (const uid of this.opts.source.uids()) {
+      const p = this.opts.source.byUidGet(uid);
+      if (p && !p.spec?.nodeName && !isDeleting(p) && !isTerminalPhase(p)) return false;
+    }
+    return this.launchable.size === 0;
+  }
+
+  async onSubscribed(_info: SubscribedInfo, resubscribed: boolean): Promise<void> {
+    // Offers do not survive a re-subscription, and the SUBSCRIBE's suppressed_roles were decided when the client
+    // was made: state it again.
+    this.suppressed = undefined;
+    this.lastReviveAt = -Infinity;
+    this.resyncAll();
+    if (this.hasEligible() || !this.initiallySuppressed()) await this.revive('subscribed');
+    else await this.suppress();
+    this.log.info({ resubscribed, pods: this.opts.source.size, records: this.index.size }, 'pod scheduler active');
+  }
+
+  async onOffers(offers: Offer[]): Promise<void> {
+    if (!offers.length || this.stopped || !this.svc.isLeader()) return;
+    const mesos = this.svc.mesos();
+    if (!mesos) return;
+    this.lastOffersAt = new Date().toISOString();
+    const refuse = { refuse_seconds: this.opts.refuseSeconds ?? 30 };
+    if (!this.opts.source.synced) {
+      // We do not know the pending pods yet; the sync triggers a REVIVE.
+      this.metrics.declined.inc({ reason: 'not-ready' }, offers.length);
+      await this.declineByAgent(offers.map((o) => ({ id: o.id.value, agentId: o.agent_id.value })), { refuse_seconds: 5 });
+      return;
+    }
+    const now = this.now();
+    const requests: MatchRequest[] = [];
+    const chosen = new Map<string, { pod: PodObject; ref: PodRefFull; launch: NonNullable<PodDecision['launch']>; demand: Demand; retry: boolean }>();
+    const entries = [...this.launchable.values()].filter((l) => l.notBefore <= now && !this.launching.has(l.uid)).sort((a, b) => a.created - b.created || (a.name < b.name ? -1 : 1));
+    for (const l of entries) {
+      // Re-decide from the current registry and pod: the entry may be stale by a few events.
+      const pod = this.opts.source.byUidGet(l.uid);
+      const ref = pod ? podRef(pod) : undefined;
+      const d = pod ? this.decide(l.uid, pod) : undefined;
+      if (!pod || !ref || !d?.launch || d.launch.notBefore > now) continue;
+      const dem = podDemand(pod);
+      if (!dem.demand) continue;
+      chosen.set(l.uid, { pod, ref, launch: d.launch, demand: dem.demand, retry: l.retry });
+      requests.push({ key: l.uid, demand: dem.demand, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) });
+    }
+    const exec = this.executorInfo();
+    const m = matchOffers(offers, requests, {
+      executorId: this.opts.executorId,
+      executorResources: exec?.resources ?? [],
+      frameworkRoles: this.svc.roles,
+      executorRole: (agentId) => this.agentRole.get(agentId),
+      rotation: this.rotation++,
+    });
+    const offerAgent = new Map(offers.map((o) => [o.id.value, o.agent_id.value]));
+
+    // Incompatible executors: never use, count per agent.
+    for (const inc of m.incompatible) {
+      this.incompatible.set(inc.agentId, (this.incompatible.get(inc.agentId) ?? 0) + 1);
+      this.incompatibleDetail.set(inc.agentId, { hostname: inc.hostname, executors: inc.foreign });
+      this.svc.metrics.incompatibleOffers.inc({ agent: inc.agentId });
+      this.log.info({ offer: inc.offerId, agent: inc.agentId, hostname: inc.hostname, executors: inc.foreign }, 'declining an offer from an agent running an incompatible executor');
+    }
+    if (m.incompatible.length) this.metrics.declined.inc({ reason: 'incompatible' }, m.incompatible.length);
+
+    // Write-ahead: every intent committed (fenced) before any ACCEPT.
+    const frameworkId = this.svc.frameworkId();
+    const launches: Array<{ offerIds: string[]; agentId: string; tasks: TaskInfo[]; uids: string[] }> = [];
+    const intents: PodTaskRecord[] = [];
+    if (m.groups.length && exec && frameworkId) {
+      const at = new Date(now);
+      for (const g of m.groups) {
+        const tasks: TaskInfo[] = [];
+        const uids: string[] = [];
+        for (const p of g.placements) {
+          const c = chosen.get(p.key)!;
+          const taskId = taskIdFor(c.ref.uid, c.launch.attempt);
+          const rec = intentRecord({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, hostname: g.hostname, executorId: this.opts.executorId, role: g.role, offerIds: g.offerIds, taken: p.taken, now: at, term: this.svc.term });
+          intents.push(rec);
+          tasks.push(buildTaskInfo({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, resources: p.resources, executor: exec, ...(this.opts.taskData === false ? {} : { data: podTaskData(c.pod) }) }));
+          uids.push(c.ref.uid);
+        }
+        launches.push({ offerIds: g.offerIds, agentId: g.agentId, tasks, uids });
+      }
+    } else if (m.groups.length) {
+      // No framework id yet (cannot happen after SUBSCRIBED) or no executor: decline those offers too.
+      for (const g of m.groups) m.unused.push(...g.offerIds);
+      launches.length = 0;
+    }
+    const declines = [...m.unused.map((id) => ({ id, agentId: offerAgent.get(id)! })), ...m.incompatible.map((i) => ({ id: i.offerId, agentId: i.agentId }))];
+
+    if (intents.length) {
+      for (const r of intents) this.launching.add(r.pod!.uid);
+      try {
+        await this.svc.registry.putMany(this.svc.writer, intents);
+      } catch (err) {
+        for (const r of intents) this.launching.delete(r.pod!.uid);
+        if (isFenceLostError(err)) {
+          this.log.warn({ err: errorMessage(err) }, 'writing launch intents was refused: the term is over; launching nothing');
+          return;
+        }
+        // Not written (or unknown): launch nothing; the pods stay launchable and the offers go back.
+        this.log.warn({ err: errorMessage(err), tasks: intents.length }, 'writing launch intents failed; declining the offers and retrying later');
+        for (const l of launches) declines.push(...l.offerIds.map((id) => ({ id, agentId: l.agentId })));
+        await this.declineByAgent(declines, { refuse_seconds: 1 });
+        this.scheduleRevive(this.now() + 1000);
+        return;
+      }
+      for (const r of intents) {
+        this.indexRecord(r);
+        this.inflight.add(r.id);
+        this.launchingTasks.set(r.id, this.now());
+        this.launchable.delete(r.pod!.uid);
+        this.states.set(r.pod!.uid, 'launching');
+        this.metrics.launches.inc({ kind: chosen.get(r.pod!.uid)!.launch.restart ? 'restart' : chosen.get(r.pod!.uid)!.retry ? 'retry' : 'first' });
+      }
+    }
+
+    const calls: Array<Promise<unknown>> = [];
+    if (this.svc.isLeader()) {
+      for (const l of launches) {
+        calls.push(
+          mesos.launch(l.offerIds, l.tasks, refuse).then(
+            () => {
+              this.launched += l.tasks.length;
+            },
+            (err: unknown) => {
+              // The ACCEPT may or may not have reached the master: ask Mesos what became of these tasks.
+              this.metrics.launchFailures.inc();
+              this.log.warn({ err: errorMessage(err), agent: l.agentId, tasks: l.tasks.length }, 'ACCEPT failed; reconciling its tasks');
+              this.svc.requestReconcile(l.tasks.map((t) => t.task_id.value));
+            },
+          ),
+        );
+      }
+      calls.push(this.declineByAgent(declines, refuse));
+      if (m.unused.length) this.metrics.declined.inc({ reason: 'unused' }, m.unused.length);
+    }
+    try {
+      await Promise.all(calls);
+    } finally {
+      for (const l of launches) {
+        for (const t of l.tasks) this.inflight.delete(t.task_id.value);
+        for (const uid of l.uids) {
+          this.launching.delete(uid);
+          this.queue.add(uid);
+        }
+      }
+    }
+    if (!this.hasAnyLaunchable()) await this.suppress();
+  }
+
+  onRescind(): void {
+    // Offers are used or declined as they arrive; none is held, so nothing to forget.
+  }
+
+  async onTaskUpdate(record: TaskRecord, prev: TaskRecord | undefined, status: TaskStatus): Promise<void> {
+    const r = record as PodTaskRecord;
+    const uid = this.indexRecord(r);
+    if (!LAUNCH_STATES.has(r.state)) {
+      if (this.launchingTasks.delete(r.id) && r.state === 'TASK_RUNNING' && r.createdAt) {
+        const ms = this.now() - Date.parse(r.createdAt);
+        if (Number.isFinite(ms) && ms >= 0) this.metrics.launchToRunning.observe(ms / 1000);
+      }
+    } else if (!this.launchingTasks.has(r.id)) this.launchingTasks.set(r.id, this.now());
+    if (!isActiveState(r.state)) this.kills.delete(r.id);
+    void prev;
+    void status;
+    if (uid) this.queue.add(uid);
+  }
+
+  async onReconciled(_p: ReconcileProgress): Promise<void> {
+    // Reconciliation settled what Mesos knows: every pod and record is judged again (bound pods whose tasks are
+    // gone, tasks without a pod, intents that never launched).
+    this.resyncAll();
+  }
+
+  status(): Record<string, unknown> {
+    const byState: Record<string, number> = {};
+    for (const s of this.states.values()) byState[s] = (byState[s] ?? 0) + 1;
+    const incompatibleAgents = Object.fromEntries(this.incompatible);
+    return {
+      kind: 'pods',
+      schedulerName: this.opts.source.schedulerName,
+      synced: this.opts.source.synced,
+      pods: byState,
+      launchable: this.launchable.size,
+      launching: this.launchingTasks.size,
+      launched: this.launched,
+      suppressed: this.suppressed ?? false,
+      ...(this.lastOffersAt ? { lastOffersAt: this.lastOffersAt } : {}),
+      incompatibleAgents,
+      incompatibleAgentDetails: Object.fromEntries(this.incompatibleDetail),
+      informer: this.opts.source.stats(),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.queue.stop();
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    clearTimeout(this.reviveTimer);
+  }
+
+  /** Resolves when no pod sync is queued or running (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  // ---- per-pod sync ----------------------------------------------------------------------------------------
+
+  private indexRecord(r: PodTaskRecord): string | undefined {
+    const uid = r.pod?.uid ?? parseTaskId(r.id)?.uid;
+    if (!uid) return undefined;
+    let s = this.index.get(uid);
+    if (!s) this.index.set(uid, (s = new Set()));
+    s.add(r.id);
+    if (r.agentId && r.role && (isActiveState(r.state) || !this.agentRole.has(r.agentId))) this.agentRole.set(r.agentId, r.role);
+    if (LAUNCH_STATES.has(r.state) && !this.launchingTasks.has(r.id)) this.launchingTasks.set(r.id, this.now());
+    return uid;
+  }
+
+  private records(uid: string): PodTaskRecord[] {
+    const out: PodTaskRecord[] = [];
+    for (const id of this.index.get(uid) ?? []) {
+      const r = this.svc.registry.get(id);
+      if (r) out.push(r as PodTaskRecord);
+    }
+    return out;
+  }
+
+  private decide(uid: string, pod: PodObject | undefined): PodDecision {
+    return decidePod(pod, this.records(uid), { now: this.now(), inflight: this.inflight, ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}) });
+  }
+
+  private resyncAll(): void {
+    if (this.stopped) return;
+    for (const uid of this.index.keys()) this.queue.add(uid);
+    for (const uid of this.opts.source.uids()) this.queue.add(uid);
+  }
+
+  private async sync(uid: string): Promise<void> {
+    if (this.stopped || !this.svc.isLeader() || !this.opts.source.synced) return;
+    if (this.launching.has(uid)) return; // re-queued when the launch completes
+    const pod = this.opts.source.byUidGet(uid);
+    if (!pod && !this.index.has(uid)) {
+      this.launchable.delete(uid);
+      this.states.delete(uid);
+      return;
+    }
+    const d = this.decide(uid, pod);
+    this.states.set(uid, d.state);
+    if (d.note) this.log.debug({ uid, note: d.note }, 'pod note');
+    if (d.launch && pod) {
+      const dem = podDemand(pod);
+      if (dem.error) {
+        this.launchable.delete(uid);
+        this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
+      } else {
+        const prev = this.launchable.get(uid);
+        const l: Launchable = { uid, attempt: d.launch.attempt, notBefore: d.launch.notBefore, restart: d.launch.restart, retry: d.state === 'backoff' && !d.launch.restart, created: creationMs(pod), name: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) };
+        this.launchable.set(uid, l);
+        if (!prev || prev.notBefore !== l.notBefore || prev.attempt !== l.attempt) this.scheduleRevive(l.notBefore);
+      }
+    } else this.launchable.delete(uid);
+    const ref = pod ? podRef(pod) : undefined;
+    for (const a of d.actions) await this.act(a, ref, uid);
+  }
+
+  private async act(a: PodAction, ref: PodRefFull | undefined, uid: string): Promise<void> {
+    if (!this.svc.isLeader()) return;
+    if (a.kind === 'kill') {
+      const k = this.kills.get(a.taskId);
+      if (k && this.now() - k.at < (this.opts.killRetryMs ?? 15_000)) return;
+      const mesos = this.svc.mesos();
+      if (!mesos) return;
+      this.kills.set(a.taskId, { uid, at: this.now() });
+      this.metrics.kills.inc({ reason: a.reason.startsWith('superseded') ? 'superseded' : a.reason.includes('deleted') || a.reason.includes('no longer exists') ? 'pod-deleted' : 'other' });
+      this.log.info({ task: a.taskId, agent: a.agentId, reason: a.reason }, 'killing a pod task');
+      try {
+        await mesos.kill(a.taskId, a.agentId);
+      } catch (err) {
+        this.kills.delete(a.taskId);
+        this.log.debug({ err: errorMessage(err), task: a.taskId }, 'KILL failed; retrying on the next sync');
+      }
+      return;
+    }
+    if (!ref) return;
+    const w = this.opts.writer;
+    try {
+      switch (a.kind) {
+        case 'bind':
+          await w.bind(ref, a.host, a.annotations);
+          this.metrics.bindings.inc({ result: 'bound' });
+          this.log.debug({ pod: `${ref.namespace}/${ref.name}`, node: a.host }, 'pod bound');
+          break;
+        case 'annotate':
+          await w.annotate(ref, a.annotations);
+          break;
+        case 'set-status':
+          await w.setTerminalStatus(ref, a.phase, a.reason, a.message);
+          this.log.info({ pod: `${ref.namespace}/${ref.name}`, phase: a.phase, reason: a.reason }, a.message);
+          break;
+        case 'finish-delete':
+          await w.finishDelete(ref);
+          break;
+      }
+      this.metrics.kubeWrites.inc({ op: a.kind, result: 'ok' });
+    } catch (err) {
+      const d = decodeApiError(err);
+      this.metrics.kubeWrites.inc({ op: a.kind, result: String(d.code || d.reason) });
+      if (a.kind === 'bind') this.metrics.bindings.inc({ result: d.code === 409 ? 'conflict' : 'error' });
+      // 404: the pod is gone; 409: it changed under us (already bound, replaced, deleting) — the informer brings
+      // the new state and the pod is judged again.
+      if (d.code === 404 || d.code === 409) {
+        this.log.debug({ pod: `${ref.namespace}/${ref.name}`, op: a.kind, code: d.code, err: d.message }, 'pod changed under a write; re-syncing');
+        this.queue.add(uid, 500);
+        return;
+      }
+      throw new Error(`${a.kind} ${ref.namespace}/${ref.name}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}`, { cause: err });
+    }
+  }
+
+  // ---- offers: helpers -------------------------------------------------------------------------------------
+
+  private executorInfo(): TaskInfo['executor'] {
+    const fid = this.svc.frameworkId();
+    if (!this.execCache || this.execCache.fid !== fid) this.execCache = { fid, info: executorInfo(this.opts.config, fid) };
+    return this.execCache.info;
+  }
+
+  /** One DECLINE per agent: Mesos declines each offer on its own, but one call per agent is what every master
+   * (and the emulator, which treats DECLINE as an ACCEPT without operations) accepts. */
+  private async declineByAgent(offers: Array<{ id: string; agentId: string }>, filters: { refuse_seconds: number }): Promise<void> {
+    const mesos = this.svc.mesos();
+    if (!offers.length || !mesos || !this.svc.isLeader()) return;
+    const byAgent = new Map<string, string[]>();
+    for (const o of offers) {
+      const l = byAgent.get(o.agentId) ?? [];
+      l.push(o.id);
+      byAgent.set(o.agentId, l);
+    }
+    await Promise.all(
+      [...byAgent.values()].map((ids) =>
+        mesos.decline(ids, filters).catch((err: unknown) => this.log.debug({ err: errorMessage(err), offers: ids }, 'DECLINE failed (the offers return when they expire or are rescinded)')),
+      ),
+    );
+  }
+
+  private hasEligible(): boolean {
+    const now = this.now();
+    for (const l of this.launchable.values()) if (l.notBefore <= now && !this.launching.has(l.uid)) return true;
+    return false;
+  }
+
+  private hasAnyLaunchable(): boolean {
+    return this.launchable.size > 0 || this.launching.size > 0;
+  }
+
+  private scheduleRevive(at: number): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const due = Math.max(at, now + (this.opts.reviveDelayMs ?? 20), this.lastReviveAt + (this.opts.reviveMinIntervalMs ?? 200));
+    if (this.reviveTimer && this.reviveDue <= due) return;
+    clearTimeout(this.reviveTimer);
+    this.reviveDue = due;
+    this.reviveTimer = setTimeout(() => {
+      this.reviveTimer = undefined;
+      this.reviveDue = Infinity;
+      if (this.hasEligible()) void this.revive('pods pending');
+      else {
+        let next = Infinity;
+        for (const l of this.launchable.values()) next = Math.min(next, l.notBefore);
+        if (next !== Infinity) this.scheduleRevive(next);
+      }
+    }, Math.max(0, due - now));
+    this.reviveTimer.unref();
+  }
+
+  private async revive(why: string): Promise<void> {
+    const mesos = this.svc.mesos();
+    if (!mesos || !this.svc.isLeader() || this.stopped) return;
+    this.lastReviveAt = this.now();
+    try {
+      await mesos.revive(this.svc.roles);
+      if (this.suppressed !== false) this.log.info({ why, launchable: this.launchable.size }, 'offers revived');
+      this.suppressed = false;
+    } catch (err) {
+      this.log.debug({ err: errorMessage(err) }, 'REVIVE failed; retrying');
+      this.scheduleRevive(this.now() + 1000);
+    }
+  }
+
+  private async suppress(): Promise<void> {
+    const mesos = this.svc.mesos();
+    if (this.suppressed === true || !mesos || !this.svc.isLeader() || this.stopped) return;
+    try {
+      await mesos.suppress(this.svc.roles);
+      this.suppressed = true;
+      this.log.info('nothing to launch; offers suppressed');
+    } catch (err) {
+      this.log.debug({ err: errorMessage(err) }, 'SUPPRESS failed');
+    }
+  }
+
+  // ---- housekeeping ----------------------------------------------------------------------------------------
+
+  private sweep(): void {
+    if (this.stopped || !this.svc.isLeader()) return;
+    const now = this.now();
+    const timeout = this.opts.launchTimeoutMs ?? 60_000;
+    const stuck: string[] = [];
+    for (const [id, since] of this.launchingTasks) {
+      const r = this.svc.registry.get(id);
+      if (!r || !LAUNCH_STATES.has(r.state)) {
+        this.launchingTasks.delete(id);
+        continue;
+      }
+      if (this.inflight.has(id) || now - since < timeout) continue;
+      const updated = Date.parse(r.updatedAt);
+      if (Number.isFinite(updated) && now - updated < timeout) continue;
+      stuck.push(id);
+      this.launchingTasks.set(id, now);
+    }
+    if (stuck.length) {
+      this.log.warn({ tasks: stuck.length, first: stuck[0], timeoutMs: timeout }, 'launches not RUNNING within the launch timeout; reconciling them');
+      this.svc.requestReconcile(stuck);
+    }
+    const killRetry = this.opts.killRetryMs ?? 15_000;
+    for (const [id, k] of this.kills) {
+      const r = this.svc.registry.get(id);
+      if (!r || !isActiveState(r.state)) this.kills.delete(id);
+      else if (now - k.at >= killRetry) this.queue.add(k.uid);
+    }
+    const byState: Record<string, number> = {};
+    for (const s of this.states.values()) byState[s] = (byState[s] ?? 0) + 1;
+    this.metrics.pods.reset();
+    for (const [s, n] of Object.entries(byState)) this.metrics.pods.set({ state: s }, n);
+    if (this.hasEligible() && this.suppressed) this.scheduleRevive(now);
+  }
+}

@@ -1,0 +1,265 @@
+// What to do about one pod, given the pod (or its absence) and every registry record of its tasks. Pure and
+// level-triggered: the same inputs always give the same answer, so the leader can re-run it after any event, after
+// a failover, or after a failed write, and converge.
+//
+// Rules:
+// - At most one live launch per pod: the newest attempt governs; live older attempts are killed.
+// - A pod that is gone (deleted, or replaced by a pod with another uid), being deleted, or finished: its live
+//   tasks are killed. A bound pod being deleted is removed (grace 0, uid precondition) once no task of it is live
+//   — the scheduler's executor is the pod's kubelet, and on a real API server a bound pod stays until its kubelet
+//   confirms.
+// - RUNNING → the pod is bound (Binding, carrying the k8sm annotations) to the node named after the agent's
+//   hostname.
+// - The newest attempt ended (or Mesos does not know it: TASK_UNKNOWN) → per restartPolicy, as the kubelet would:
+//     unbound pod (it never reached RUNNING in our view): a launch that never happened (DROPPED, GONE, LOST,
+//       UNKNOWN, ERROR, killed during launch) is retried whatever the policy; FINISHED → Succeeded unless Always;
+//       FAILED/KILLED → Failed with Never, else retried. After `maxLaunchFailures` attempts that never ran → Failed.
+//     bound pod: restarted on its node (a new attempt: a new task id) unless the policy says it is done; an agent
+//       removed from the cluster cannot restart it → Failed (NodeLost).
+//   Retries back off exponentially (k8sm's pod back-off: 1 s doubling to 60 s), reset after a long run.
+// - A task whose ACCEPT is in flight is never killed or superseded (the ACCEPT may still create it).
+import { isTerminalState, type TaskState } from '../../mesos/types.js';
+import { isLive } from '../task-record.js';
+import {
+  ANN_BINDING_HOST,
+  ANN_EXECUTOR_ID,
+  ANN_OFFER_ID,
+  ANN_SLAVE_ID,
+  ANN_TASK_ID,
+  isDeleting,
+  isTerminalPhase,
+  restartPolicyOf,
+  type PodLike,
+} from './pod-model.js';
+import { parseTaskId } from './task-id.js';
+import type { PodTaskRecord } from './task-info.js';
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  /** A task that ran this long resets the back-off (the kubelet's 10 min). */
+  resetAfterMs: number;
+  /** Consecutive attempts of an unbound pod that never ran before it is marked Failed. */
+  maxLaunchFailures: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, resetAfterMs: 600_000, maxLaunchFailures: 10 };
+
+export type PodAction =
+  | { kind: 'kill'; taskId: string; agentId?: string; reason: string }
+  | { kind: 'bind'; host: string; annotations: Record<string, string> }
+  | { kind: 'annotate'; annotations: Record<string, string> }
+  | { kind: 'set-status'; phase: 'Failed' | 'Succeeded'; reason: string; message: string }
+  | { kind: 'finish-delete' };
+
+export interface LaunchNeed {
+  attempt: number;
+  /** Only on the agent with this hostname (a bound pod restarting on its node). */
+  hostname?: string;
+  /** Not before this time (ms since the epoch): back-off. */
+  notBefore: number;
+  /** A restart of a pod that already ran (vs. its first launch or a retry of a launch that never happened). */
+  restart: boolean;
+}
+
+export type PodState = 'pending' | 'launching' | 'running' | 'unreachable' | 'backoff' | 'finished' | 'deleting' | 'orphaned' | 'foreign' | 'conflict';
+
+export interface PodDecision {
+  state: PodState;
+  actions: PodAction[];
+  launch?: LaunchNeed;
+  note?: string;
+}
+
+export interface DecisionContext {
+  now: number;
+  /** Task ids whose ACCEPT is in flight. */
+  inflight: ReadonlySet<string>;
+  backoff?: BackoffPolicy;
+}
+
+/** TASK_UNKNOWN: the master knows neither the task nor (since we always name it) its agent. It stays "live" in
+ * the registry so reconciliation keeps asking, but nothing runs that we could wait for. */
+function isActive(r: PodTaskRecord): boolean {
+  return isLive(r) && r.state !== 'TASK_UNKNOWN';
+}
+
+/** Annotations naming the task a pod runs (k8sm's names). */
+export function taskAnnotations(r: PodTaskRecord, bindingHost?: string): Record<string, string> {
+  const a: Record<string, string> = { [ANN_TASK_ID]: r.id };
+  if (r.agentId) a[ANN_SLAVE_ID] = r.agentId;
+  if (r.executorId) a[ANN_EXECUTOR_ID] = r.executorId;
+  if (r.offerIds?.length) a[ANN_OFFER_ID] = r.offerIds.join(',');
+  if (bindingHost) a[ANN_BINDING_HOST] = bindingHost;
+  return a;
+}
+
+function missingAnnotations(pod: PodLike, want: Record<string, string>): Record<string, string> | undefined {
+  const have = pod.metadata?.annotations ?? {};
+  const diff: Record<string, string> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(want)) {
+    if (have[k] !== v) {
+      diff[k] = v;
+      n++;
+    }
+  }
+  return n ? diff : undefined;
+}
+
+/** The attempt named by the pod's taskId annotation, when it is one of this pod's task ids. */
+export function annotatedAttempt(pod: PodLike): number | undefined {
+  const id = pod.metadata?.annotations?.[ANN_TASK_ID];
+  const p = id ? parseTaskId(id) : undefined;
+  return p && p.uid === pod.metadata?.uid ? p.attempt : undefined;
+}
+
+type Outcome = 'finished' | 'failed' | 'not-launched' | 'agent-removed';
+
+export function outcomeOf(r: Pick<PodTaskRecord, 'state' | 'reason'>): Outcome {
+  const s = r.state as TaskState;
+  if (r.reason === 'REASON_AGENT_REMOVED' || r.reason === 'REASON_AGENT_REMOVED_BY_OPERATOR' || s === 'TASK_GONE_BY_OPERATOR') return 'agent-removed';
+  switch (s) {
+    case 'TASK_FINISHED':
+      return 'finished';
+    case 'TASK_FAILED':
+      return 'failed';
+    case 'TASK_KILLED':
+      return r.reason === 'REASON_TASK_KILLED_DURING_LAUNCH' ? 'not-launched' : 'failed';
+    default:
+      // DROPPED, GONE, LOST, ERROR, UNKNOWN (and an INTENT the master never saw).
+      return 'not-launched';
+  }
+}
+
+function ranMs(r: PodTaskRecord): number {
+  const a = Date.parse(r.createdAt);
+  const b = Date.parse(r.updatedAt);
+  return Number.isFinite(a) && Number.isFinite(b) ? b - a : 0;
+}
+
+function backoffFrom(records: PodTaskRecord[], cur: PodTaskRecord, p: BackoffPolicy): number {
+  // Consecutive short-lived attempts, newest first.
+  let k = 0;
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (isActive(r)) continue;
+    if (ranMs(r) >= p.resetAfterMs) break;
+    k++;
+  }
+  const delay = Math.min(p.maxMs, p.initialMs * 2 ** Math.max(0, k - 1));
+  const at = Date.parse(cur.updatedAt);
+  return (Number.isFinite(at) ? at : 0) + delay;
+}
+
+function describe(r: PodTaskRecord): string {
+  const where = r.hostname ? ` on ${r.hostname}` : r.agentId ? ` on agent ${r.agentId}` : '';
+  return `Mesos task ${r.id} ended ${r.state}${r.reason ? ` (${r.reason})` : ''}${where}${r.message ? `: ${r.message}` : ''}`;
+}
+
+export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskRecord[], ctx: DecisionContext): PodDecision {
+  const policy = ctx.backoff ?? DEFAULT_BACKOFF;
+  const records = [...recordsIn].sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
+  const actions: PodAction[] = [];
+  const killAll = (reason: string, except?: PodTaskRecord) => {
+    for (const r of records) if (r !== except && isActive(r) && !ctx.inflight.has(r.id)) actions.push({ kind: 'kill', taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}), reason });
+  };
+  const anyInflight = records.some((r) => ctx.inflight.has(r.id));
+
+  if (!pod) {
+    killAll('the pod no longer exists');
+    return { state: 'orphaned', actions };
+  }
+  if (isDeleting(pod)) {
+    killAll('the pod is being deleted');
+    if (!actions.length && !anyInflight && !records.some(isActive) && pod.spec?.nodeName) actions.push({ kind: 'finish-delete' });
+    return { state: 'deleting', actions };
+  }
+  if (isTerminalPhase(pod)) {
+    killAll(`the pod is ${pod.status?.phase}`);
+    return { state: 'finished', actions };
+  }
+
+  const bound = pod.spec?.nodeName;
+  const policyName = restartPolicyOf(pod);
+  const cur = records[records.length - 1];
+  const annAttempt = annotatedAttempt(pod);
+  const nextAttempt = Math.max(cur ? (cur.attempt ?? records.length - 1) + 1 : 0, annAttempt !== undefined ? annAttempt + 1 : 0);
+
+  if (!cur) {
+    if (bound) {
+      // Bound without any record: someone else's pod, unless our annotations say we launched it (and the registry
+      // has forgotten the task, which a strict registry treats as gone).
+      if (annAttempt === undefined) return { state: 'foreign', actions, note: `bound to ${bound} by someone else` };
+      if (policyName === 'Never') {
+        actions.push({ kind: 'set-status', phase: 'Failed', reason: 'TASK_LOST', message: `Mesos task ${pod.metadata?.annotations?.[ANN_TASK_ID]} is unknown to the task registry` });
+        return { state: 'finished', actions };
+      }
+      return { state: 'backoff', actions, launch: { attempt: nextAttempt, hostname: bound, notBefore: ctx.now, restart: true } };
+    }
+    return { state: 'pending', actions, launch: { attempt: nextAttempt, notBefore: ctx.now, restart: false } };
+  }
+
+  // Older live attempts: at most one live launch per pod.
+  killAll(`superseded by attempt ${cur.attempt ?? '?'}`, cur);
+
+  if (isActive(cur)) {
+    if (cur.state === 'TASK_RUNNING') {
+      if (!bound) {
+        if (!cur.hostname) return { state: 'running', actions, note: `task ${cur.id} runs but its record has no hostname to bind to` };
+        actions.push({ kind: 'bind', host: cur.hostname, annotations: taskAnnotations(cur, cur.hostname) });
+        return { state: 'running', actions };
+      }
+      if (cur.hostname && bound !== cur.hostname) {
+        if (!ctx.inflight.has(cur.id)) actions.push({ kind: 'kill', taskId: cur.id, ...(cur.agentId ? { agentId: cur.agentId } : {}), reason: `the pod is bound to ${bound}, not to ${cur.hostname}` });
+        return { state: 'conflict', actions, note: `pod bound to ${bound} while its task runs on ${cur.hostname}` };
+      }
+      const miss = missingAnnotations(pod, taskAnnotations(cur, bound));
+      if (miss) actions.push({ kind: 'annotate', annotations: miss });
+      return { state: 'running', actions };
+    }
+    const miss = missingAnnotations(pod, taskAnnotations(cur, bound));
+    if (miss) actions.push({ kind: 'annotate', annotations: miss });
+    return { state: cur.state === 'TASK_UNREACHABLE' ? 'unreachable' : 'launching', actions };
+  }
+  if (anyInflight) return { state: 'launching', actions };
+
+  // The newest attempt is over.
+  const outcome = outcomeOf(cur);
+  const notBefore = backoffFrom(records, cur, policy);
+  if (!bound) {
+    if (outcome === 'finished') {
+      if (policyName === 'Always') return { state: 'backoff', actions, launch: { attempt: nextAttempt, notBefore, restart: true } };
+      actions.push({ kind: 'set-status', phase: 'Succeeded', reason: cur.state, message: describe(cur) });
+      return { state: 'finished', actions };
+    }
+    if (outcome === 'failed' && policyName === 'Never') {
+      actions.push({ kind: 'set-status', phase: 'Failed', reason: cur.reason ?? cur.state, message: describe(cur) });
+      return { state: 'finished', actions };
+    }
+    const neverRan = records.filter((r) => !isActive(r)).length;
+    if (neverRan >= policy.maxLaunchFailures) {
+      actions.push({ kind: 'set-status', phase: 'Failed', reason: 'LaunchFailed', message: `${neverRan} launch attempts failed; the last: ${describe(cur)}` });
+      return { state: 'finished', actions };
+    }
+    return { state: 'backoff', actions, launch: { attempt: nextAttempt, notBefore, restart: false } };
+  }
+  if (outcome === 'agent-removed') {
+    actions.push({ kind: 'set-status', phase: 'Failed', reason: 'NodeLost', message: `${describe(cur)}; the agent was removed, so the pod cannot restart on ${bound}` });
+    return { state: 'finished', actions };
+  }
+  if (outcome === 'finished' && policyName !== 'Always') {
+    actions.push({ kind: 'set-status', phase: 'Succeeded', reason: cur.state, message: describe(cur) });
+    return { state: 'finished', actions };
+  }
+  if (outcome !== 'finished' && policyName === 'Never') {
+    actions.push({ kind: 'set-status', phase: 'Failed', reason: cur.reason ?? cur.state, message: describe(cur) });
+    return { state: 'finished', actions };
+  }
+  return { state: 'backoff', actions, launch: { attempt: nextAttempt, hostname: bound, notBefore, restart: true } };
+}
+
+/** Whether a registry state means the task may still be (or become) running somewhere. */
+export function isActiveState(state: PodTaskRecord['state']): boolean {
+  return state === 'TASK_INTENT' || (!isTerminalState(state as TaskState) && state !== 'TASK_UNKNOWN');
+}

@@ -1,0 +1,77 @@
+// The pod scheduler's writes to the Kubernetes API: bind, annotate, record a terminal phase, finish a deletion.
+// Raw requests with client-node's auth and transport (src/kube/request.ts): plain JSON, exact content types, and
+// every write guarded by the pod's uid, so a write meant for a deleted pod never lands on a new pod that reuses
+// its name (the API server answers 409 "Precondition failed: UID in precondition").
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeRequestOk } from '../../kube/request.js';
+import type { PodRefFull } from './pod-model.js';
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+function podPath(ref: PodRefFull, sub?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}${sub ? `/${sub}` : ''}`;
+}
+
+export interface PodWriter {
+  bind(ref: PodRefFull, node: string, annotations: Record<string, string>): Promise<void>;
+  annotate(ref: PodRefFull, annotations: Record<string, string>): Promise<void>;
+  setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string): Promise<void>;
+  /** Deletes a pod whose tasks are all gone (grace 0), as its kubelet would. */
+  finishDelete(ref: PodRefFull): Promise<void>;
+}
+
+export class KubePodWriter implements PodWriter {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  /** POST pods/<name>/binding. The Binding's annotations are copied onto the pod by the API server (assignPod),
+   * so the k8sm annotations and the node name land in one write. */
+  async bind(ref: PodRefFull, node: string, annotations: Record<string, string>): Promise<void> {
+    await kubeRequestOk(this.kc, {
+      method: 'POST',
+      path: podPath(ref, 'binding'),
+      timeoutMs: this.timeoutMs,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid, annotations },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
+      },
+    });
+  }
+
+  async annotate(ref: PodRefFull, annotations: Record<string, string>): Promise<void> {
+    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, body: { metadata: { uid: ref.uid, annotations } } });
+  }
+
+  async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await kubeRequestOk(this.kc, {
+      method: 'PATCH',
+      path: podPath(ref, 'status'),
+      contentType: 'application/strategic-merge-patch+json',
+      timeoutMs: this.timeoutMs,
+      body: {
+        metadata: { uid: ref.uid },
+        status: {
+          phase,
+          reason,
+          message,
+          // Strategic merge: conditions merge by type.
+          conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: now }],
+        },
+      },
+    });
+  }
+
+  async finishDelete(ref: PodRefFull): Promise<void> {
+    await kubeRequestOk(this.kc, {
+      method: 'DELETE',
+      path: podPath(ref),
+      timeoutMs: this.timeoutMs,
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: ref.uid } },
+    });
+  }
+}
