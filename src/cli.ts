@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerApiCommands } from './cli/api-commands.js';
 import { registerGenManifestsCommand } from './cli/gen-manifests.js';
 import { registerSchedulerCommand } from './scheduler/command.js';
+import { registerOperatorCommand } from './operator/command.js';
 import { registerMesosMasterCommand } from './devstack/mesos/cli.js';
 import { registerKubeApiServerCommand } from './devstack/kube/cli.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerApiCommands(program);
   registerGenManifestsCommand(program);
   registerSchedulerCommand(program);
+  registerOperatorCommand(program);
   const devstack = program.command('devstack').description('local stack and emulators (Mesos master, Kubernetes API, etcd)');
   registerMesosMasterCommand(devstack);
   registerKubeApiServerCommand(devstack);

@@ -81,12 +81,37 @@ export interface KubeObjectLike {
   [k: string]: unknown;
 }
 
+const discovered = new WeakMap<k8s.KubeConfig, Map<string, string>>();
+
+/** The plural of `kind` in `apiVersion`: built-ins from a table, anything else (custom resources) through API
+ * discovery (`GET /apis/<group>/<version>`), cached per KubeConfig. */
+export async function resolvePlural(kc: k8s.KubeConfig, apiVersion: string, kind: string): Promise<string> {
+  const known = BUILTIN_PLURALS[kind];
+  if (known && (!apiVersion.includes('/') || /^(apps|policy|coordination\.k8s\.io|events\.k8s\.io|rbac\.authorization\.k8s\.io|apiextensions\.k8s\.io)\//.test(apiVersion))) return known;
+  let cache = discovered.get(kc);
+  if (!cache) {
+    cache = new Map();
+    discovered.set(kc, cache);
+  }
+  const key = `${apiVersion}/${kind}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const list = await kubeRequestOk<{ resources?: Array<{ name: string; kind: string }> }>(kc, { method: 'GET', path: base });
+  const r = list.resources?.find((x) => x.kind === kind && !x.name.includes('/'));
+  if (!r) throw new Error(`the API server does not serve kind ${kind} in ${apiVersion}`);
+  cache.set(key, r.name);
+  return r.name;
+}
+
 /** Server-side apply of a complete object (creates it when missing). `force` takes ownership of conflicting
- * fields; fields this manager stops sending are removed unless another manager owns them. */
+ * fields; fields this manager stops sending are removed unless another manager owns them. Custom resources are
+ * found through discovery unless `plural` is given. */
 export async function applyObject<T = KubeObjectLike>(kc: k8s.KubeConfig, obj: KubeObjectLike, opts: { fieldManager: string; force?: boolean; plural?: string; signal?: AbortSignal }): Promise<T> {
   const md = obj.metadata ?? {};
   if (!obj.apiVersion || !obj.kind || !md.name) throw new Error('applyObject needs apiVersion, kind and metadata.name');
-  const path = resourcePath({ apiVersion: obj.apiVersion, kind: obj.kind, ...(opts.plural ? { plural: opts.plural } : {}), ...(md.namespace ? { namespace: md.namespace } : {}), name: md.name });
+  const plural = opts.plural ?? (await resolvePlural(kc, obj.apiVersion, obj.kind));
+  const path = resourcePath({ apiVersion: obj.apiVersion, plural, ...(md.namespace ? { namespace: md.namespace } : {}), name: md.name });
   return await kubeRequestOk<T>(kc, {
     method: 'PATCH',
     path,

@@ -1,0 +1,243 @@
+// Mesos observation for the operator: one master detector + operator API client per master address (and
+// principal), shared by every SchedulerHA that names it, reference-counted. GET_FRAMEWORKS and GET_TASKS answers
+// are whole-cluster, so concurrent observers share one request (single flight) and a short-lived cache: 1,000
+// resources on one master cost one call per `maxAgeMs`, not 1,000.
+//
+// TEARDOWN (deletionPolicy Teardown): the Mesos scheduler API's TEARDOWN needs a subscribed stream, which only the
+// leading scheduler has; the master's operator API has TEARDOWN {framework_id} for operators (reference §4.1), so
+// the operator sends that to the leading master.
+import type http from 'node:http';
+import { parseMesosMaster } from '../api/addresses.js';
+import { createMasterDetector } from '../mesos/detector.js';
+import type { MasterDetector } from '../mesos/detector-base.js';
+import { basicAuthHeader, createAgent, request, resolveLocation, baseUrlOf, type Credentials } from '../mesos/http.js';
+import { MesosOperatorClient } from '../mesos/operator-client.js';
+import type { GetFrameworks, GetTasks, MasterFramework } from '../mesos/types.js';
+import { SchedulerHAError, errorMessage } from '../util/errors.js';
+import { silentLogger, type Logger } from '../util/log.js';
+
+export interface FrameworkView {
+  id: string;
+  name: string;
+  connected: boolean;
+  active: boolean;
+  recovered: boolean;
+  registeredSeconds?: number;
+  reregisteredSeconds?: number;
+}
+
+export interface MesosObservation {
+  state: 'ok' | 'error';
+  error?: string;
+  /** The master that answered (the leader). */
+  masterUrl?: string;
+  /** Our framework, when its id is known and the leading master has it among its frameworks. */
+  framework?: FrameworkView;
+  /** Our framework id is among the master's completed frameworks (torn down, failover timeout expired). */
+  removed?: boolean;
+  /** Known to the master only through recovery (after a master failover, not re-registered yet). */
+  recovering?: boolean;
+  /** Other live frameworks with our framework name. */
+  zombies: FrameworkView[];
+  /** Our tasks on the master (active + unreachable), by state; only when the framework id is known. */
+  tasks?: { total: number; byState: Record<string, number> };
+  /** Epoch ms when the data was fetched. */
+  fetchedAt: number;
+}
+
+interface Cached<T> {
+  at: number;
+  value?: T;
+  error?: unknown;
+  inflight?: Promise<T>;
+}
+
+interface Entry {
+  key: string;
+  detector: MasterDetector;
+  client: MesosOperatorClient;
+  credentials?: Credentials;
+  owners: Set<string>;
+  frameworks: Cached<GetFrameworks>;
+  tasks: Cached<GetTasks>;
+  agent: http.Agent;
+}
+
+export interface MesosPoolOptions {
+  logger?: Logger;
+  /** Cache lifetime of GET_FRAMEWORKS / GET_TASKS answers (default 1000 ms). */
+  maxAgeMs?: number;
+  /** Bound on one operator call, retries included (default 10 s). */
+  callTimeoutMs?: number;
+  onCall?: (call: string, result: 'ok' | 'error') => void;
+}
+
+function view(f: MasterFramework): FrameworkView {
+  const secs = (t?: { nanoseconds: number }) => (t ? t.nanoseconds / 1e9 : undefined);
+  const r = secs(f.registered_time);
+  const rr = secs(f.reregistered_time);
+  return {
+    id: f.framework_info.id?.value ?? '',
+    name: f.framework_info.name,
+    connected: f.connected,
+    active: f.active,
+    recovered: f.recovered,
+    ...(r !== undefined ? { registeredSeconds: r } : {}),
+    ...(rr !== undefined ? { reregisteredSeconds: rr } : {}),
+  };
+}
+
+export class MesosPool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byOwner = new Map<string, Entry>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: MesosPoolOptions = {}) {
+    this.log = (opts.logger ?? silentLogger).child({ component: 'mesos-pool' });
+  }
+
+  /** Registers `owner` as a user of `master` (switching releases its previous master). */
+  acquire(owner: string, master: string, credentials?: Credentials): void {
+    const key = `${master}\u0000${credentials?.principal ?? ''}\u0000${credentials?.secret ?? ''}`;
+    const cur = this.byOwner.get(owner);
+    if (cur?.key === key) return;
+    let e = this.entries.get(key);
+    if (!e) {
+      const parsed = parseMesosMaster(master);
+      if (!parsed.ok) throw new SchedulerHAError('InvalidMesosMaster', parsed.error);
+      const detector = createMasterDetector(parsed.value, { logger: this.log });
+      detector.start();
+      const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });
+      e = { key, detector, client, ...(credentials ? { credentials } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agent: createAgent(false, true, 2) };
+      this.entries.set(key, e);
+    }
+    if (cur) this.release(owner);
+    e.owners.add(owner);
+    this.byOwner.set(owner, e);
+  }
+
+  release(owner: string): void {
+    const e = this.byOwner.get(owner);
+    if (!e) return;
+    this.byOwner.delete(owner);
+    e.owners.delete(owner);
+    if (e.owners.size === 0) void this.close(e);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => this.close(e)));
+    this.byOwner.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Observes `frameworkId` / `frameworkName` on the leading master of `owner`'s Mesos. Never throws. */
+  async observe(owner: string, q: { frameworkId?: string; frameworkName: string; tasks: boolean; maxAgeMs?: number; signal?: AbortSignal }): Promise<MesosObservation> {
+    const e = this.byOwner.get(owner);
+    const fetchedAt = Date.now();
+    if (!e) return { state: 'error', error: 'no Mesos master configured', zombies: [], fetchedAt };
+    try {
+      const fw = await this.cached(e, 'frameworks', () => e.client.getFrameworks(q.signal), q.maxAgeMs);
+      const out: MesosObservation = { state: 'ok', zombies: [], fetchedAt, ...(e.detector.leader?.url ? { masterUrl: e.detector.leader.url } : {}) };
+      for (const f of fw.frameworks ?? []) {
+        const v = view(f);
+        if (q.frameworkId && v.id === q.frameworkId) out.framework = v;
+        else if (q.frameworkId && v.name === q.frameworkName && (v.connected || v.active)) out.zombies.push(v);
+      }
+      if (q.frameworkId && !out.framework) {
+        if ((fw.completed_frameworks ?? []).some((f) => f.framework_info.id?.value === q.frameworkId)) out.removed = true;
+        else if ((fw.recovered_frameworks ?? []).some((f) => f.id?.value === q.frameworkId)) out.recovering = true;
+      }
+      if (q.tasks && q.frameworkId && out.framework) {
+        const t = await this.cached(e, 'tasks', () => e.client.getTasks(q.signal), q.maxAgeMs);
+        const byState: Record<string, number> = {};
+        let total = 0;
+        for (const list of [t.tasks ?? [], t.unreachable_tasks ?? [], t.pending_tasks ?? []]) {
+          for (const task of list) {
+            if (task.framework_id?.value !== q.frameworkId) continue;
+            total++;
+            byState[task.state] = (byState[task.state] ?? 0) + 1;
+          }
+        }
+        out.tasks = { total, byState };
+      }
+      return out;
+    } catch (err) {
+      return { state: 'error', error: errorMessage(err), zombies: [], fetchedAt };
+    }
+  }
+
+  /** Sends the operator API TEARDOWN for `frameworkId` to the leading master. 'not-found': the master does not
+   * know the framework (already removed). */
+  async teardown(owner: string, frameworkId: string, signal?: AbortSignal): Promise<'torn-down' | 'not-found'> {
+    const e = this.byOwner.get(owner);
+    if (!e) throw new SchedulerHAError('NoMesosMaster', 'no Mesos master configured');
+    const leader = await e.detector.waitForLeader(signal, this.opts.callTimeoutMs ?? 10_000);
+    let url = new URL(`${leader.url}/api/v1`);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (e.credentials) headers.Authorization = basicAuthHeader(e.credentials);
+    const body = JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } });
+    for (let hop = 0; hop < 5; hop++) {
+      const res = await request({ method: 'POST', url, headers, body, agent: e.agent, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
+      if (res.status === 307 && res.headers.location) {
+        url = resolveLocation(res.headers.location, url);
+        continue;
+      }
+      const text = res.body.toString('utf8').trim();
+      if (res.status === 200) {
+        this.opts.onCall?.('TEARDOWN', 'ok');
+        e.frameworks.at = 0;
+        return 'torn-down';
+      }
+      if (res.status === 400 && /no framework found/i.test(text)) {
+        this.opts.onCall?.('TEARDOWN', 'ok');
+        return 'not-found';
+      }
+      this.opts.onCall?.('TEARDOWN', 'error');
+      throw new SchedulerHAError('TeardownFailed', `TEARDOWN of framework ${frameworkId} at ${baseUrlOf(url)} answered ${res.status}: ${text.slice(0, 300)}`);
+    }
+    throw new SchedulerHAError('TeardownFailed', `TEARDOWN of framework ${frameworkId}: too many redirects`);
+  }
+
+  private async cached<K extends 'frameworks' | 'tasks'>(e: Entry, which: K, fetch: () => Promise<K extends 'frameworks' ? GetFrameworks : GetTasks>, maxAgeMs?: number): Promise<K extends 'frameworks' ? GetFrameworks : GetTasks> {
+    type T = K extends 'frameworks' ? GetFrameworks : GetTasks;
+    const c = e[which] as Cached<T>;
+    const age = Date.now() - c.at;
+    if (c.inflight) return await c.inflight;
+    if (age <= (maxAgeMs ?? this.opts.maxAgeMs ?? 1000)) {
+      if (c.error) throw c.error;
+      if (c.value) return c.value;
+    }
+    const call = which === 'frameworks' ? 'GET_FRAMEWORKS' : 'GET_TASKS';
+    c.inflight = fetch().then(
+      (v) => {
+        c.value = v;
+        c.error = undefined;
+        c.at = Date.now();
+        this.opts.onCall?.(call, 'ok');
+        return v;
+      },
+      (err: unknown) => {
+        c.error = err;
+        c.value = undefined;
+        c.at = Date.now();
+        this.opts.onCall?.(call, 'error');
+        throw err;
+      },
+    );
+    try {
+      return await c.inflight;
+    } finally {
+      c.inflight = undefined;
+    }
+  }
+
+  private async close(e: Entry): Promise<void> {
+    this.entries.delete(e.key);
+    e.client.close();
+    e.agent.destroy();
+    await e.detector.stop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,735 @@
+// Reconcile(key) for one SchedulerHA:
+//
+//   plan (pure, plan.ts) → apply (server-side apply of each child, only when it differs; the desired executor hash
+//   is sanctioned in etcd BEFORE the StatefulSet changes) → actions (manual failover by annotation, lease revoke
+//   of a leader whose pod is gone or whose container terminated) → observe (StatefulSet and pods from the
+//   informer caches; the framework's etcd keys from its watch; GET_FRAMEWORKS / GET_TASKS on the leading master)
+//   → conditions (pure, conditions.ts) → ONE merge patch on /status, only when something changed → Events for
+//   every transition.
+//
+// An invalid spec changes no child: ConfigValid=False carries the validator's messages and the deployed
+// configuration (the ConfigMap's argv) is still observed. Deletion honours deletionPolicy through a finalizer
+// that exists only for Teardown (Orphan needs no clean-up: the children are garbage-collected, the framework and
+// its etcd state stay, and re-creating the resource resumes the same framework id).
+import type { Etcd3 } from 'etcd3';
+import type * as k8s from '@kubernetes/client-node';
+import { applyDefaults } from '../api/defaults.js';
+import type { Condition, FailoverRecord, SchedulerHA, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
+import { GROUP, PLURAL, VERSION } from '../api/types.js';
+import { validateSchedulerHA, type ValidationResult } from '../api/validate.js';
+import type { KubeClients } from '../kube/config.js';
+import { decodeApiError, describeApiError, isConflict, isNotFound } from '../kube/errors.js';
+import type { EventRecorder, ObjectReference } from '../kube/events.js';
+import type { Informer, KubeObject } from '../kube/informer.js';
+import { applyObject, mergePatchCustomStatus, mergePatchObject, resourcePath } from '../kube/patch.js';
+import { kubeRequestOk } from '../kube/request.js';
+import { errorMessage, SchedulerHAError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { buildStatus, conditionChanges, evaluateConditions, mergePatchDiff, toConditions, type PodView, type StatefulSetView } from './conditions.js';
+import type { EtcdPool } from './etcd-pool.js';
+import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
+import type { MesosObservation, MesosPool } from './mesos-pool.js';
+import type { OperatorMetrics } from './metrics.js';
+import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, comparableView, configFromConfigMap, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
+import type { ReconcileContext, ReconcileResult } from './queue.js';
+
+export const FINALIZER = 'k8sm.io/teardown';
+export const REPORTING_CONTROLLER = 'k8sm.io/schedulerha-operator';
+
+export interface ReconcilerInformers {
+  schedulerhas: Informer<SchedulerHA & KubeObject>;
+  statefulsets: Informer<KubeObject>;
+  pods: Informer<KubeObject>;
+  configmaps: Informer<KubeObject>;
+  services: Informer<KubeObject>;
+  pdbs: Informer<KubeObject>;
+}
+
+export interface ReconcilerOptions {
+  schedulerImage: string;
+  /** Re-observe (Mesos has no watch) this often while Ready / while not (default 30 s / 5 s). */
+  readyPollMs?: number;
+  unreadyPollMs?: number;
+  /** Leader changes in `flapWindowMs` that make Degraded=LeaderFlapping (default 4 in 10 min). */
+  flapThreshold?: number;
+  flapWindowMs?: number;
+  /** This operator instance, for the failover-request record. */
+  identity: string;
+}
+
+export interface ReconcilerDeps {
+  kc: k8s.KubeConfig;
+  clients: KubeClients;
+  informers: ReconcilerInformers;
+  etcd: EtcdPool;
+  mesos: MesosPool;
+  recorder: EventRecorder;
+  metrics: OperatorMetrics;
+  enqueue: (key: string) => void;
+  log: Logger;
+  options: ReconcilerOptions;
+}
+
+interface RevokeRecord {
+  at: number;
+  reason: string;
+}
+
+/** What the reconciler remembers about one resource between runs (all of it reconstructible after a restart). */
+interface ResourceState {
+  key: string;
+  uid?: string;
+  last?: SchedulerHA;
+  watch?: FrameworkWatch;
+  watchKey?: string;
+  etcd?: Etcd3;
+  mesosKey?: string;
+  /** Last processed transition time. */
+  transitionsSeenAt: number;
+  vacated?: { at: number; from?: LeaderRef };
+  failoverPending?: { annotation: string; at: number; fromTerm?: string };
+  revoked: Map<string, RevokeRecord>;
+  leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
+  lastFailover?: FailoverRecord;
+  /** resourceVersions of our own writes of children (their informer events need no reconcile). */
+  ownWrites: Set<string>;
+}
+
+const podsKey = (ns: string, name: string): string => `${ns}/${name}`;
+
+export class Reconciler {
+  private readonly states = new Map<string, ResourceState>();
+  /** Read-your-writes: the object our last write returned, until the informer catches up (kopf "consistency",
+   * JOSDK "primary cache"): a reconcile must not diff against a status older than the one it just wrote. */
+  private readonly fresh = new Map<string, { obj: SchedulerHA; rv: string; at: number }>();
+  private readonly secretCache = new Map<string, { at: number; data: Record<string, string> | undefined }>();
+  private readonly ownChildWrites = new Set<string>();
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  // ---- informer plumbing (handlers only enqueue) -------------------------------------------------------------
+
+  /** Handler for SchedulerHA events: everything but our own status writes (generation, metadata, deletion). */
+  onSchedulerHA(obj: SchedulerHA, info: { type: 'add' | 'update' | 'delete'; old?: SchedulerHA }): void {
+    const key = podsKey(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+    const f = this.fresh.get(key);
+    if (f && (info.type === 'delete' || rvAtLeast(obj.metadata.resourceVersion, f.rv))) this.fresh.delete(key);
+    if (info.type === 'update' && info.old) {
+      const a = info.old.metadata;
+      const b = obj.metadata;
+      const statusOnly =
+        a.generation === b.generation &&
+        a.deletionTimestamp === b.deletionTimestamp &&
+        JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
+        JSON.stringify(a.finalizers ?? []) === JSON.stringify(b.finalizers ?? []) &&
+        JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {});
+      if (statusOnly) return;
+    }
+    this.d.enqueue(key);
+  }
+
+  /** Handler for owned children (StatefulSets, ConfigMaps, Services, PDBs): enqueue the owner, except for the
+   * echo of our own writes. */
+  onChild(obj: KubeObject): void {
+    const rv = obj.metadata?.resourceVersion;
+    const ck = `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}@${rv}`;
+    if (rv && this.ownChildWrites.delete(ck)) return;
+    const owner = obj.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'SchedulerHA');
+    if (owner && obj.metadata?.namespace) this.d.enqueue(podsKey(obj.metadata.namespace, owner.name));
+  }
+
+  onPod(obj: KubeObject): void {
+    const owner = obj.metadata?.labels?.[LABELS.owner];
+    if (owner && obj.metadata?.namespace) this.d.enqueue(podsKey(obj.metadata.namespace, owner));
+  }
+
+  /** Keys of every SchedulerHA in the cache (periodic resync). */
+  allKeys(): string[] {
+    return this.d.informers.schedulerhas.keys();
+  }
+
+  /** The newest object we know for `key`: the informer's, or our own write's response if that is newer. */
+  freshest(key: string): SchedulerHA | undefined {
+    const cached = this.d.informers.schedulerhas.getByKey(key) as SchedulerHA | undefined;
+    const f = this.fresh.get(key);
+    if (!f) return cached;
+    if (!cached || Date.now() - f.at > 30_000 || rvAtLeast(cached.metadata.resourceVersion, f.rv)) {
+      this.fresh.delete(key);
+      return cached;
+    }
+    return f.obj;
+  }
+
+  private remember(key: string, obj: SchedulerHA): void {
+    const rv = obj.metadata?.resourceVersion;
+    if (!rv) return;
+    const cached = this.d.informers.schedulerhas.getByKey(key) as SchedulerHA | undefined;
+    if (cached && rvAtLeast(cached.metadata.resourceVersion, rv)) return;
+    this.fresh.set(key, { obj, rv, at: Date.now() });
+  }
+
+  // ---- reconcile -----------------------------------------------------------------------------------------------
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const obj = this.freshest(key);
+    if (!obj) {
+      await this.forget(key);
+      return {};
+    }
+    let st = this.states.get(key);
+    if (st && st.uid && st.uid !== obj.metadata.uid) {
+      // Deleted and re-created under the same name while we were not looking: start over.
+      await this.forget(key, { quiet: true });
+      st = undefined;
+    }
+    if (!st) {
+      st = { key, transitionsSeenAt: 0, revoked: new Map(), ownWrites: new Set() };
+      this.states.set(key, st);
+      this.d.metrics.managedResources.set(this.states.size);
+    }
+    st.uid = obj.metadata.uid;
+    st.last = obj;
+    const log = this.d.log.child({ namespace: obj.metadata.namespace, name: obj.metadata.name, key });
+    if (obj.metadata.deletionTimestamp) return await this.finalize(obj, st, log, ctx);
+
+    const ns = obj.metadata.namespace!;
+    const name = obj.metadata.name!;
+    const problems: string[] = [];
+    const validation = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec });
+    const valid = validation.errors.length === 0;
+    let current = obj;
+    let plan: Plan | undefined;
+    let rendered: RenderedConfig | undefined;
+    let spec = obj.spec;
+    if (valid) {
+      spec = applyDefaults(obj.spec);
+      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage });
+      rendered = plan.rendered;
+      current = await this.ensureFinalizer(current, spec.deletionPolicy === 'Teardown', log);
+    } else {
+      rendered = configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
+    }
+
+    // etcd: the framework's keys, watched.
+    let snap: FrameworkSnapshot | undefined;
+    let etcdError: string | undefined;
+    if (rendered) {
+      try {
+        await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
+        await st.watch!.waitForSync(3000);
+        snap = st.watch!.snapshot;
+      } catch (err) {
+        etcdError = errorMessage(err);
+        problems.push(`etcd: ${etcdError}`);
+      }
+    } else {
+      etcdError = 'no valid configuration (the spec is invalid and nothing was deployed yet)';
+    }
+
+    // Apply (valid specs only). The desired executor hash is sanctioned before the StatefulSet can change.
+    if (plan && rendered) {
+      try {
+        await this.applyChildren(obj, st, plan, snap, log, ctx.signal);
+      } catch (err) {
+        problems.push(`apply: ${describeApiError(err)}`);
+        log.warn({ err: errorMessage(err) }, 'applying the children failed');
+      }
+    }
+
+    // Actions.
+    if (snap?.state === 'ok' && st.etcd && rendered) {
+      await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => problems.push(`failover request: ${errorMessage(err)}`));
+      await this.assistedFailover(current, st, snap, log).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
+      snap = st.watch!.snapshot;
+    }
+
+    // Observe.
+    const stsObj = this.d.informers.statefulsets.get(name, ns);
+    const sts = stsObj && ownedBy(stsObj, obj) ? stsView(stsObj) : undefined;
+    const pods = this.podsOf(ns, name);
+    let mesos: MesosObservation | undefined;
+    const frameworkId = snap?.frameworkId ?? snap?.leaderStatus?.frameworkId;
+    if (rendered && frameworkId) {
+      try {
+        await this.ensureMesos(st, ns, rendered, obj);
+        mesos = await this.d.mesos.observe(key, { frameworkId, frameworkName: rendered.frameworkName, tasks: true, signal: ctx.signal });
+      } catch (err) {
+        mesos = { state: 'error', error: errorMessage(err), zombies: [], fetchedAt: Date.now() };
+      }
+    }
+    if (snap) this.trackFailovers(current, st, snap, log);
+
+    // Conditions and status.
+    const now = Date.now();
+    const replicas = (valid ? spec.replicas : obj.spec?.replicas) ?? 2;
+    const prevStatus: SchedulerHAStatus = current.status ?? {};
+    const values = evaluateConditions({
+      generation: current.metadata.generation ?? 0,
+      now,
+      replicas: typeof replicas === 'number' ? replicas : 2,
+      validation,
+      ...(rendered ? { desiredExecutorHash: rendered.executorHash } : {}),
+      ...(sts ? { sts } : {}),
+      pods,
+      ...(snap ? { etcd: snap } : {}),
+      ...(etcdError ? { etcdError } : {}),
+      ...(mesos ? { mesos } : {}),
+      ...(this.d.options.flapThreshold !== undefined ? { flapThreshold: this.d.options.flapThreshold } : {}),
+      ...(this.d.options.flapWindowMs !== undefined ? { flapWindowMs: this.d.options.flapWindowMs } : {}),
+    });
+    const conditions = toConditions(values, prevStatus.conditions, current.metadata.generation ?? 0, now);
+    const status = buildStatus({
+      generation: current.metadata.generation ?? 0,
+      conditions,
+      ...(sts ? { sts } : {}),
+      selector: plan?.selector ?? prevStatus.selector ?? '',
+      ...(rendered ? { frameworkName: rendered.frameworkName, desiredExecutorHash: rendered.executorHash } : {}),
+      ...(snap ? { etcd: snap } : {}),
+      ...(mesos ? { mesos } : {}),
+      ...(st.lastFailover ? { lastFailover: st.lastFailover } : {}),
+      previous: prevStatus,
+    });
+    const patch = mergePatchDiff(prevStatus, status);
+    if (patch !== undefined) {
+      try {
+        const updated = await mergePatchCustomStatus<SchedulerHA>(this.d.clients.custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name }, patch as Record<string, unknown>);
+        this.remember(key, updated);
+        this.d.metrics.statusPatches.inc({ result: 'written' });
+      } catch (err) {
+        this.d.metrics.statusPatches.inc({ result: 'error' });
+        if (isNotFound(err)) return {};
+        throw err;
+      }
+      this.emitTransitions(current, prevStatus.conditions, conditions);
+    } else this.d.metrics.statusPatches.inc({ result: 'skipped' });
+
+    this.d.metrics.setConditions(ns, name, conditions);
+    this.d.metrics.frameworkRegistered.set({ namespace: ns, name }, values.FrameworkRegistered.status === 'True' ? 1 : 0);
+    this.d.metrics.zombieFrameworks.set({ namespace: ns, name }, mesos?.zombies.length ?? 0);
+    if (status.tasks) this.d.metrics.setTasks(ns, name, status.tasks.byState);
+
+    if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '));
+    return this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
+  }
+
+  private requeueAfter(ready: boolean, replicas: number, frameworkId: string | undefined): ReconcileResult {
+    // Mesos has no watch for us: re-observe periodically while there is a framework or replicas to look at.
+    if (ready) return { requeueAfterMs: this.d.options.readyPollMs ?? 30_000 };
+    if (replicas > 0) return { requeueAfterMs: this.d.options.unreadyPollMs ?? 5_000 };
+    if (frameworkId) return { requeueAfterMs: this.d.options.readyPollMs ?? 30_000 };
+    return {};
+  }
+
+  // ---- children ------------------------------------------------------------------------------------------------
+
+  private async applyChildren(owner: SchedulerHA, st: ResourceState, plan: Plan, snap: FrameworkSnapshot | undefined, log: Logger, signal: AbortSignal): Promise<void> {
+    const ns = owner.metadata.namespace!;
+    const inf = this.d.informers;
+    await this.applyChild(owner, st, plan.configMap, inf.configmaps.get(plan.names.configMap, ns), log, signal);
+    await this.applyChild(owner, st, plan.service, inf.services.get(plan.names.service, ns), log, signal);
+    const liveSts = inf.statefulsets.get(plan.names.statefulSet, ns);
+    const liveHash = (liveSts?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations?.[ANNOTATIONS.executorHash];
+    // The rollout can complete only if a replica with the new hash may take over: sanction it first.
+    await this.sanctionExecutorHash(owner, st, plan.rendered, snap, liveHash, log);
+    await this.applyChild(owner, st, plan.statefulSet, liveSts, log, signal);
+    const livePdb = inf.pdbs.get(plan.names.pdb, ns);
+    if (plan.pdb) await this.applyChild(owner, st, plan.pdb, livePdb, log, signal);
+    else if (livePdb && ownedBy(livePdb, owner)) {
+      await kubeRequestOk(this.d.kc, { method: 'DELETE', path: resourcePath({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: ns, name: plan.names.pdb }), signal }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+      this.d.metrics.childWrites.inc({ kind: 'PodDisruptionBudget', action: 'delete' });
+      this.d.recorder.normal(refOf_(owner), 'Deleted', 'Reconcile', `deleted PodDisruptionBudget ${plan.names.pdb} (replicas ≤ 1)`);
+    }
+  }
+
+  private async applyChild(owner: SchedulerHA, st: ResourceState, desired: Record<string, unknown> & { kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> } }, live: KubeObject | undefined, log: Logger, signal: AbortSignal): Promise<void> {
+    const kind = desired.kind;
+    const name = desired.metadata.name;
+    if (live) {
+      if (!ownedBy(live, owner)) {
+        throw new SchedulerHAError('ChildConflict', `${kind} ${name} exists but is not controlled by this SchedulerHA (uid ${owner.metadata.uid}); rename or delete it`);
+      }
+      const same = live.metadata?.annotations?.[ANNOTATIONS.appliedHash] === desired.metadata.annotations[ANNOTATIONS.appliedHash] && isSubset(comparableView(desired), live);
+      if (same) return;
+    }
+    const res = await applyObject<KubeObject>(this.d.kc, desired, { fieldManager: FIELD_MANAGER, force: true, signal });
+    const rv = res.metadata?.resourceVersion;
+    if (rv) {
+      this.ownChildWrites.add(`${kind}/${desired.metadata.namespace}/${name}@${rv}`);
+      if (this.ownChildWrites.size > 10_000) this.ownChildWrites.clear();
+    }
+    void st;
+    const action = live ? 'update' : 'create';
+    this.d.metrics.childWrites.inc({ kind, action });
+    log.info({ kind, child: name, action }, `${action === 'create' ? 'created' : 'updated'} ${kind}`);
+    this.d.recorder.normal(refOf_(owner), live ? 'Updated' : 'Created', 'Reconcile', `${live ? 'updated' : 'created'} ${kind} ${name}`);
+  }
+
+  private async sanctionExecutorHash(owner: SchedulerHA, st: ResourceState, r: RenderedConfig, snap: FrameworkSnapshot | undefined, liveHash: string | undefined, log: Logger): Promise<void> {
+    if (snap?.state === 'ok' && snap.desiredExecutorHash?.hash === r.executorHash) return;
+    if (!st.etcd || !snap || snap.state !== 'ok') {
+      // Without etcd we cannot sanction a change: never roll out a new executor hash unsanctioned.
+      if (liveHash !== undefined && liveHash !== r.executorHash) throw new SchedulerHAError('EtcdUnreachable', `cannot sanction executor hash ${r.executorHash} in etcd; not rolling out the StatefulSet`);
+      return;
+    }
+    await putDesiredExecutorHash(st.etcd, r.keys, {
+      hash: r.executorHash,
+      inputs: r.executorHashInputs,
+      by: `schedulerha-operator ${owner.metadata.namespace}/${owner.metadata.name} generation ${owner.metadata.generation ?? 0}`,
+      at: new Date().toISOString(),
+    });
+    const stored = snap.executorHash?.hash;
+    if (stored && stored !== r.executorHash) {
+      log.info({ from: stored, to: r.executorHash }, 'sanctioned a new executor-config hash');
+      this.d.recorder.normal(refOf_(owner), 'ExecutorHashSanctioned', 'Reconcile', `the spec renders executor-config hash ${r.executorHash} (the last leader ran ${stored}); sanctioned it at ${r.keys.desiredExecutorHash} so updated replicas can take over`);
+    }
+  }
+
+  private async ensureFinalizer(obj: SchedulerHA, want: boolean, log: Logger): Promise<SchedulerHA> {
+    const fins = obj.metadata.finalizers ?? [];
+    const has = fins.includes(FINALIZER);
+    if (want === has) return obj;
+    const next = want ? [...fins, FINALIZER] : fins.filter((f) => f !== FINALIZER);
+    const updated = await mergePatchObject<SchedulerHA>(this.d.kc, { apiVersion: `${GROUP}/${VERSION}`, plural: PLURAL, namespace: obj.metadata.namespace!, name: obj.metadata.name! }, { metadata: { finalizers: next, resourceVersion: obj.metadata.resourceVersion } });
+    log.info({ finalizer: FINALIZER, present: want }, want ? 'added the teardown finalizer (deletionPolicy Teardown)' : 'removed the teardown finalizer');
+    this.remember(`${obj.metadata.namespace}/${obj.metadata.name}`, updated);
+    return updated;
+  }
+
+  // ---- etcd and Mesos --------------------------------------------------------------------------------------------
+
+  private async ensureWatch(st: ResourceState, ns: string, r: RenderedConfig, etcdSpec: EtcdSpec): Promise<void> {
+    const client = await this.d.etcd.acquire(st.key, ns, etcdSpec);
+    const wk = `${r.keys.root}`;
+    if (st.watch && st.watchKey === wk && st.etcd === client) return;
+    if (st.watch) {
+      await st.watch.stop();
+      this.d.metrics.etcdWatches.dec();
+    }
+    st.etcd = client;
+    st.watchKey = wk;
+    st.transitionsSeenAt = 0;
+    st.watch = new FrameworkWatch({
+      client,
+      keys: r.keys,
+      onChange: () => this.d.enqueue(st.key),
+      onRestart: () => this.d.metrics.etcdWatchRestarts.inc(),
+      logger: this.d.log,
+    }).start();
+    this.d.metrics.etcdWatches.inc();
+  }
+
+  private async ensureMesos(st: ResourceState, ns: string, r: RenderedConfig, obj: SchedulerHA): Promise<void> {
+    const m = obj.spec?.mesos;
+    let credentials: { principal: string; secret: string } | undefined;
+    if (m?.credentialsSecret && m.principal) {
+      const data = await this.readSecret(ns, m.credentialsSecret);
+      if (!data?.secret) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.credentialsSecret} (spec.mesos.credentialsSecret) has no key "secret"`);
+      credentials = { principal: m.principal, secret: data.secret.trim() };
+    }
+    this.d.mesos.acquire(st.key, r.config.mesosMaster, credentials);
+    st.mesosKey = r.config.mesosMaster;
+  }
+
+  /** Secret data, decoded, cached for 60 s. */
+  readSecret = async (namespace: string, name: string): Promise<Record<string, string> | undefined> => {
+    const k = `${namespace}/${name}`;
+    const c = this.secretCache.get(k);
+    if (c && Date.now() - c.at < 60_000) return c.data;
+    let data: Record<string, string> | undefined;
+    try {
+      const s = await kubeRequestOk<{ data?: Record<string, string> }>(this.d.kc, { method: 'GET', path: resourcePath({ apiVersion: 'v1', kind: 'Secret', namespace, name }) });
+      data = Object.fromEntries(Object.entries(s.data ?? {}).map(([key, v]) => [key, Buffer.from(v, 'base64').toString('utf8')]));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.secretCache.set(k, { at: Date.now(), data });
+    return data;
+  };
+
+  // ---- actions -----------------------------------------------------------------------------------------------------
+
+  /** k8sm.io/failover set to a value not handled yet → <root>/failover-request (the leader resigns on a new put). */
+  private async manualFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, r: RenderedConfig, log: Logger): Promise<void> {
+    const want = obj.metadata.annotations?.[ANNOTATIONS.failover];
+    if (!want) return;
+    if (snap.failoverRequest?.parsed?.annotation === want) return;
+    const from = refOf(snap.leader);
+    await putFailoverRequest(st.etcd!, r.keys, { annotation: want, at: new Date().toISOString(), by: `schedulerha-operator/${this.d.options.identity}`, ...(from ? { from } : {}) });
+    st.failoverPending = { annotation: want, at: Date.now(), ...(from ? { fromTerm: from.term } : {}) };
+    st.watch?.refresh();
+    if (from) {
+      log.info({ annotation: want, leader: from }, 'manual failover: asked the leader to resign');
+      this.d.recorder.normal(refOf_(obj), 'FailoverRequested', 'Failover', `${ANNOTATIONS.failover}=${want}: asked leader ${from.pod ?? from.id ?? '?'} (term ${from.term}) to resign through ${r.keys.failoverRequest}`);
+    } else {
+      this.d.recorder.warning(refOf_(obj), 'FailoverRequested', 'Failover', `${ANNOTATIONS.failover}=${want}: there is no leader to fail over right now (request recorded at ${r.keys.failoverRequest})`);
+    }
+  }
+
+  /** The leader's pod deleted / replaced, or its container terminated: revoke that leader's lease — only if it is
+   * still the observed term — so a standby takes over now instead of after the lease TTL. */
+  private async assistedFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, log: Logger): Promise<void> {
+    const leader = snap.leader;
+    const podName = leader?.identity?.pod;
+    if (!leader || !podName) return;
+    const term = leader.createRevision;
+    if (st.revoked.has(term)) return;
+    const pod = this.podsOf(obj.metadata.namespace!, obj.metadata.name!).find((p) => p.name === podName);
+    const seen = st.leaderPod?.term === term ? st.leaderPod : undefined;
+    let reason: string | undefined;
+    if (!seen) {
+      if (pod && !pod.deleting && pod.container === 'running') {
+        st.leaderPod = { term, pod: podName, uid: pod.uid, restartCount: pod.restartCount };
+        return;
+      }
+      if (pod?.deleting) reason = 'LeaderPodDeleted';
+      else return;
+    } else if (!pod) reason = 'LeaderPodDeleted';
+    else if (pod.uid !== seen.uid) reason = 'LeaderPodReplaced';
+    else if (pod.deleting) reason = 'LeaderPodDeleted';
+    else if (pod.container !== 'running' || pod.restartCount > seen.restartCount) reason = 'LeaderContainerTerminated';
+    if (!reason) return;
+    const at = Date.now();
+    const outcome = await revokeLeaderLease(st.etcd!, leader);
+    st.revoked.set(term, { at, reason });
+    if (st.revoked.size > 20) st.revoked.delete(st.revoked.keys().next().value!);
+    if (outcome !== 'revoked') {
+      log.info({ term, outcome }, 'leader already replaced; no lease to revoke');
+      return;
+    }
+    this.d.metrics.leaseRevocations.inc({ namespace: obj.metadata.namespace!, name: obj.metadata.name!, reason });
+    const what = reason === 'LeaderContainerTerminated' ? `the scheduler container of leader pod ${podName} terminated` : `leader pod ${podName} was ${reason === 'LeaderPodReplaced' ? 'replaced' : 'deleted'}`;
+    log.warn({ term, lease: leader.leaseIdHex, pod: podName, reason }, 'revoked the leader lease (assisted failover)');
+    this.d.recorder.warning(refOf_(obj), 'LeaderLeaseRevoked', 'Failover', `${what}: revoked its etcd lease ${leader.leaseIdHex} (term ${term}) so a standby takes over now instead of after the lease TTL`);
+    st.watch?.refresh();
+  }
+
+  /** Turns observed leader transitions into status.lastFailover, metrics and Events. */
+  private trackFailovers(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, log: Logger): void {
+    const ns = obj.metadata.namespace!;
+    const name = obj.metadata.name!;
+    for (const t of snap.transitions) {
+      if (t.at <= st.transitionsSeenAt) continue;
+      st.transitionsSeenAt = t.at;
+      this.d.metrics.leaderChanges.inc({ namespace: ns, name });
+      if (!t.to) {
+        st.vacated = { at: t.at, ...(t.from ? { from: t.from } : {}) };
+        continue;
+      }
+      const from = t.from ?? st.vacated?.from;
+      const label = (r: LeaderRef | undefined) => r?.pod ?? r?.id ?? (r ? `term ${r.term}` : 'none');
+      if (!from) {
+        st.vacated = undefined;
+        continue;
+      }
+      let reason = 'LeaderLost';
+      let trigger = st.vacated?.at ?? t.at;
+      const rev = st.revoked.get(from.term);
+      if (st.failoverPending && (!st.failoverPending.fromTerm || st.failoverPending.fromTerm === from.term)) {
+        reason = 'FailoverRequested';
+        trigger = st.failoverPending.at;
+        st.failoverPending = undefined;
+      } else if (rev) {
+        reason = rev.reason;
+        trigger = rev.at;
+      }
+      const seconds = Math.max(0, (t.at - trigger) / 1000);
+      st.vacated = undefined;
+      st.lastFailover = { at: new Date(t.at).toISOString(), from: label(from), to: label(t.to), reason, seconds: Math.round(seconds * 1000) / 1000 };
+      this.d.metrics.failovers.inc({ namespace: ns, name, reason });
+      this.d.metrics.failoverSeconds.observe({ reason }, seconds);
+      log.info({ from, to: t.to, reason, seconds }, 'scheduler leader changed');
+      this.d.recorder.normal(refOf_(obj), 'LeaderChanged', 'Failover', `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}) in ${seconds.toFixed(3)} s (${reason})`);
+    }
+  }
+
+  private emitTransitions(obj: SchedulerHA, prev: Condition[] | undefined, next: Condition[]): void {
+    for (const ch of conditionChanges(prev, next)) {
+      const note = `${ch.type}=${ch.to.status}: ${ch.to.message}`;
+      if (ch.bad) this.d.recorder.warning(refOf_(obj), ch.to.reason, 'Reconcile', note);
+      else this.d.recorder.normal(refOf_(obj), ch.to.reason, 'Reconcile', note);
+    }
+  }
+
+  // ---- deletion --------------------------------------------------------------------------------------------------
+
+  private async finalize(obj: SchedulerHA, st: ResourceState, log: Logger, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const fins = obj.metadata.finalizers ?? [];
+    if (!fins.includes(FINALIZER)) return {};
+    const ns = obj.metadata.namespace!;
+    const name = obj.metadata.name!;
+    const ref = refOf_(obj);
+    if ((obj.spec?.deletionPolicy ?? 'Orphan') !== 'Teardown') {
+      await this.removeFinalizer(obj);
+      this.d.recorder.normal(ref, 'Orphaned', 'Delete', 'deletionPolicy is Orphan: the framework stays registered and its etcd state is kept');
+      return {};
+    }
+    const valid = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }).errors.length === 0;
+    const spec = valid ? applyDefaults(obj.spec) : obj.spec;
+    const rendered = valid ? planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage }).rendered : configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
+    if (!rendered) {
+      this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', 'cannot tear the framework down: the spec is invalid and no deployed configuration is known; fix the spec, or set spec.deletionPolicy: Orphan to delete without tearing down');
+      return { requeueAfterMs: 60_000 };
+    }
+    // 1. No scheduler may run (a live leader would re-register, or refuse): delete the StatefulSet, wait for pods.
+    const stsObj = this.d.informers.statefulsets.get(name, ns);
+    if (stsObj && ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp) {
+      await kubeRequestOk(this.d.kc, { method: 'DELETE', path: resourcePath({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name }), body: { propagationPolicy: 'Background' }, signal: ctx.signal }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+      this.d.recorder.normal(ref, 'TeardownStarted', 'Teardown', `deletionPolicy Teardown: stopping the schedulers (deleted StatefulSet ${name}) before TEARDOWN`);
+    }
+    const pods = this.podsOf(ns, name);
+    if (pods.length) {
+      log.info({ pods: pods.map((p) => p.name) }, 'teardown: waiting for the scheduler pods to terminate');
+      return { requeueAfterMs: 1000 };
+    }
+    // 2. TEARDOWN through the master's operator API.
+    await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
+    const synced = await st.watch!.waitForSync(5000);
+    if (!synced || st.watch!.snapshot.state !== 'ok') throw new SchedulerHAError('EtcdUnreachable', 'teardown: cannot read the framework id from etcd');
+    const fid = st.watch!.snapshot.frameworkId;
+    if (fid) {
+      await this.ensureMesos(st, ns, rendered, obj);
+      try {
+        const outcome = await this.d.mesos.teardown(st.key, fid, ctx.signal);
+        this.d.metrics.teardowns.inc({ result: outcome });
+        log.warn({ frameworkId: fid, outcome }, 'TEARDOWN sent (deletionPolicy Teardown)');
+        this.d.recorder.normal(ref, 'FrameworkTornDown', 'Teardown', outcome === 'torn-down' ? `sent TEARDOWN for framework ${fid}: Mesos killed its tasks and removed it` : `framework ${fid} is already gone from the leading master`);
+      } catch (err) {
+        this.d.metrics.teardowns.inc({ result: 'error' });
+        this.d.recorder.warning(ref, 'TeardownFailed', 'Teardown', `TEARDOWN of framework ${fid} failed: ${errorMessage(err)}; retrying`);
+        throw err;
+      }
+    }
+    // 3. The framework is gone: its etcd state would only make a re-created resource refuse to start.
+    const deleted = await deleteFrameworkState(st.etcd!, rendered.keys);
+    log.info({ root: rendered.keys.root, deleted }, 'teardown: deleted the framework state in etcd');
+    await this.forget(st.key, { quiet: true });
+    await this.removeFinalizer(obj);
+    return {};
+  }
+
+  private async removeFinalizer(obj: SchedulerHA): Promise<void> {
+    const next = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    try {
+      await mergePatchObject(this.d.kc, { apiVersion: `${GROUP}/${VERSION}`, plural: PLURAL, namespace: obj.metadata.namespace!, name: obj.metadata.name! }, { metadata: { finalizers: next, resourceVersion: obj.metadata.resourceVersion } });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (isConflict(err)) throw new SchedulerHAError('Conflict', 'the resource changed while removing the finalizer; retrying');
+      throw err;
+    }
+  }
+
+  /** The resource is gone (or re-created): stop watching its framework, drop what we hold. */
+  async forget(key: string, opts: { quiet?: boolean } = {}): Promise<void> {
+    const st = this.states.get(key);
+    this.fresh.delete(key);
+    if (!st) return;
+    this.states.delete(key);
+    if (st.watch) {
+      await st.watch.stop();
+      this.d.metrics.etcdWatches.dec();
+    }
+    this.d.etcd.release(key);
+    this.d.mesos.release(key);
+    const [ns, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+    this.d.metrics.forget(ns, name);
+    this.d.metrics.managedResources.set(this.states.size);
+    if (!opts.quiet && st.last && !(st.last.metadata.finalizers ?? []).includes(FINALIZER)) {
+      const fid = st.watch?.snapshot.frameworkId;
+      this.d.recorder.normal(refOf_(st.last), 'Orphaned', 'Delete', `deletionPolicy Orphan: ${fid ? `framework ${fid} stays registered with Mesos and` : 'nothing was torn down;'} the etcd state is kept, so re-creating the resource resumes the same framework`);
+    }
+  }
+
+  /** Stops every framework watch and releases every client (operator shutdown or leadership loss). */
+  async stopAll(): Promise<void> {
+    for (const key of [...this.states.keys()]) await this.forget(key, { quiet: true });
+  }
+
+  get resources(): number {
+    return this.states.size;
+  }
+
+  // ---- views -----------------------------------------------------------------------------------------------------
+
+  private podsOf(ns: string, name: string): PodView[] {
+    return this.d.informers.pods
+      .list(ns)
+      .filter((p) => p.metadata?.labels?.[LABELS.owner] === name)
+      .map(podView)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------------------------
+
+/** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
+export function rvAtLeast(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) >= BigInt(b);
+  return a === b;
+}
+
+function ownedBy(o: KubeObject, owner: SchedulerHA): boolean {
+  return !!o.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid);
+}
+
+function refOf_(o: SchedulerHA): ObjectReference {
+  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, namespace: o.metadata.namespace!, ...(o.metadata.uid ? { uid: o.metadata.uid } : {}) };
+}
+
+function etcdSpecFromConfig(r: RenderedConfig, spec: Partial<EtcdSpec> | undefined): EtcdSpec {
+  return {
+    endpoints: r.config.etcdServers,
+    prefix: r.config.etcdPrefix,
+    ...(r.config.etcdCaFile && typeof spec?.tlsSecret === 'string' ? { tlsSecret: spec.tlsSecret } : {}),
+    ...(r.config.etcdUsername && typeof spec?.credentialsSecret === 'string' ? { credentialsSecret: spec.credentialsSecret } : {}),
+  };
+}
+
+function stsView(o: KubeObject): StatefulSetView {
+  const spec = (o.spec ?? {}) as { replicas?: number };
+  const s = (o.status ?? {}) as { observedGeneration?: number; replicas?: number; readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+  return {
+    generation: o.metadata?.generation ?? 0,
+    observedGeneration: s.observedGeneration ?? 0,
+    specReplicas: spec.replicas ?? 1,
+    replicas: s.replicas ?? 0,
+    readyReplicas: s.readyReplicas ?? 0,
+    updatedReplicas: s.updatedReplicas ?? 0,
+    ...(s.currentRevision ? { currentRevision: s.currentRevision } : {}),
+    ...(s.updateRevision ? { updateRevision: s.updateRevision } : {}),
+  };
+}
+
+interface ContainerStatusJson {
+  name: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: { running?: unknown; waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
+}
+
+export function podView(p: KubeObject): PodView {
+  const status = (p.status ?? {}) as { phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: ContainerStatusJson[] };
+  const cs = status.containerStatuses?.find((c) => c.name === CONTAINER_NAME);
+  const container: PodView['container'] = cs?.state?.running ? 'running' : cs?.state?.terminated ? 'terminated' : cs?.state?.waiting ? 'waiting' : 'unknown';
+  const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const annotations = p.metadata?.annotations ?? {};
+  return {
+    name: p.metadata?.name ?? '',
+    uid: p.metadata?.uid ?? '',
+    ready,
+    ...(status.phase ? { phase: status.phase } : {}),
+    deleting: !!p.metadata?.deletionTimestamp,
+    container,
+    ...(cs?.state?.waiting?.reason ? { waitingReason: cs.state.waiting.reason } : {}),
+    ...(cs?.state?.terminated ? { terminatedReason: cs.state.terminated.reason ?? `exit ${cs.state.terminated.exitCode ?? '?'}` } : {}),
+    restartCount: cs?.restartCount ?? 0,
+    ...(annotations[ANNOTATIONS.executorHash] ? { executorHash: annotations[ANNOTATIONS.executorHash] } : {}),
+  };
+}
+
+export type { ValidationResult };
+void decodeApiError;
