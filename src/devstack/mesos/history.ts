@@ -23,6 +23,8 @@ export interface CallRecord {
   status: number;
   /** Error message or short note ("ERROR: Framework has been removed", "202", ...). */
   detail: string;
+  /** ACCEPT: the task ids its LAUNCH operations carry; KILL: the task id. */
+  taskIds?: string[];
 }
 
 export interface EventRecord {

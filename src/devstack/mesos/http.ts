@@ -193,6 +193,18 @@ function peekType(body: string): string {
   }
 }
 
+/** Task ids a call names: launched by ACCEPT (LAUNCH operations), or killed by KILL — for invariant checkers. */
+function peekTaskIds(body: string): string[] | undefined {
+  try {
+    const c = JSON.parse(body) as Call;
+    if (c.type === 'ACCEPT') return (c.accept?.operations ?? []).flatMap((o) => (o.launch?.task_infos ?? []).map((t) => t.task_id?.value)).filter((x): x is string => typeof x === 'string');
+    if (c.type === 'KILL' && c.kill?.task_id?.value) return [c.kill.task_id.value];
+  } catch {
+    // not JSON: no task ids
+  }
+  return undefined;
+}
+
 function peekFramework(body: string): string | undefined {
   try {
     const c = JSON.parse(body) as Call;
@@ -206,6 +218,7 @@ async function scheduler(m: Master, env: HttpEnv, req: IncomingMessage, res: Ser
   const streamHeader = header(req, 'mesos-stream-id');
   let callType = peekType(body);
   let frameworkId = peekFramework(body);
+  const taskIds = peekTaskIds(body);
   const record = (status: number, detail: string, extra: { newStreamId?: string; frameworkId?: string } = {}): void => {
     env.history.addCall({
       time: m.clock.now(),
@@ -218,6 +231,7 @@ async function scheduler(m: Master, env: HttpEnv, req: IncomingMessage, res: Ser
       status,
       detail,
       ...(extra.newStreamId ? { newStreamId: extra.newStreamId } : {}),
+      ...(taskIds?.length ? { taskIds } : {}),
     });
   };
   const answer = (status: number, msg = '', headers: Record<string, string> = {}): void => {
