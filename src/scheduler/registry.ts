@@ -13,8 +13,9 @@ export interface RegistryWriter {
   txn(req: TxnRequest): Promise<TxnResult>;
 }
 
-/** etcd's default --max-txn-ops is 128. */
-export const MAX_TXN_OPS = 128;
+/** etcd's default --max-txn-ops is 128, but the FencedStore nests the caller's ops in a txn of its own, and etcd
+ * allows a nested txn only max-txn-ops minus the outer txn's op count (checkTxnRequest): 127 fits both writers. */
+export const MAX_TXN_OPS = 127;
 
 export interface LoadOptions {
   pageSize?: number;
