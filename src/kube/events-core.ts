@@ -111,6 +111,7 @@ export class EventCorrelator {
     this.windowMs = opts.seriesWindowMs ?? 6 * 60_000;
     this.burst = opts.spamBurst ?? 25;
     this.refillMs = opts.spamRefillMs ?? 5 * 60_000;
+    if (this.burst < 1 || this.refillMs <= 0) throw new Error('spamBurst must be ≥ 1 and spamRefillMs > 0');
     this.maxSeries = opts.maxSeries ?? 4096;
   }
 

@@ -285,22 +285,27 @@ export interface ConditionChange {
   bad: boolean;
 }
 
-/** Conditions whose status or reason changed. A condition seen for the first time counts only when it is bad
- * (so a new resource does not get one Event per condition). */
+/**
+ * The condition changes worth an Event: a status flip (True ↔ False), or a new kind of degradation. Not: reason
+ * or message changes within one status (progress), flips to or from Unknown ("we could not look"), or
+ * ReplicasReady (the StatefulSet and its pods have their own Events). A condition seen for the first time counts
+ * only when it reports a problem of the spec itself (ConfigValid, ExecutorCompatible, Degraded), so a new
+ * resource does not get one Event per condition. Unknown → a value counts (e.g. the first reconciliation
+ * complete); repeats within the series window collapse into one Event with a count.
+ */
 export function conditionChanges(previous: Condition[] | undefined, next: Condition[]): ConditionChange[] {
   const prev = new Map((previous ?? []).map((c) => [c.type, c]));
   const out: ConditionChange[] = [];
   for (const c of next) {
     const type = c.type as ConditionType;
+    if (type === 'ReplicasReady' || c.status === 'Unknown') continue;
     const p = prev.get(type);
-    const bad = c.status !== GOOD_STATUS[type] && c.status !== 'Unknown';
+    const bad = c.status !== GOOD_STATUS[type];
     if (!p) {
-      // A new resource starts with replicas, leader and framework not there yet: only problems of the spec itself
-      // are news.
       if (bad && (type === 'ConfigValid' || type === 'ExecutorCompatible' || type === 'Degraded')) out.push({ type, to: c, bad });
       continue;
     }
-    if (p.status !== c.status || p.reason !== c.reason) out.push({ type, from: p, to: c, bad });
+    if (p.status !== c.status || (type === 'Degraded' && c.status === 'True' && p.reason !== c.reason)) out.push({ type, from: p, to: c, bad });
   }
   return out;
 }

@@ -115,6 +115,10 @@ export class Operator extends EventEmitter {
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: this.identity,
       ...(opts.eventFlushMs !== undefined ? { flushIntervalMs: opts.eventFlushMs } : {}),
+      // Every Event here is a deliberate transition or action (repeats collapse into series), so the per-object
+      // budget is larger and refills faster than client-go's kubelet-oriented one (25, then 1 per 5 min): 50, then 1 per 5 s.
+      spamBurst: 50,
+      spamRefillMs: 5_000,
       logger: this.log,
     });
     this.etcd = new EtcdPool({ readSecret: (ns, name) => this.reconciler.readSecret(ns, name), ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), logger: this.log });

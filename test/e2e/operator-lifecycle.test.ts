@@ -1,0 +1,245 @@
+// The operator end to end, one SchedulerHA through its life: created → StatefulSet and pods → a leader → the
+// framework registered → Ready; scaled 2 → 3 (Degraded) → 2; an invalid spec (ConfigValid=False, no child
+// touched); a flag change (executor hash sanctioned before the rolling update, new pods lead); the failover
+// annotation; the leader pod deleted while its process is frozen (the lease revoke hands over well within the
+// TTL); the operator killed in the middle of a reconcile and restarted (idempotent).
+// Real etcd, the Mesos emulator on the real clock, the Kubernetes API emulator + pod runner — all through the
+// kubeconfig.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OperatorStack, metricValue, type OperatorProc } from '../helpers/operator-stack.js';
+import { waitFor } from '../helpers/wait.js';
+import { MOUNTS } from '../../src/api/flags.js';
+import { parseExecutorHashRecord } from '../../src/api/leader-status.js';
+import { kubeRequestOk } from '../../src/kube/index.js';
+import type { SchedulerHA } from '../../src/api/types.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+test('operator lifecycle: ready, scale, invalid spec, flag change, failover, leader pod deleted, operator restart', { timeout: 600_000 }, async (t) => {
+  const s = await OperatorStack.start();
+  t.after(() => s.stop());
+  const ns = await s.namespace('life');
+  const name = 'k8sm';
+  let op: OperatorProc = s.startOperator('op-a', ['--no-leader-elect']);
+  const TTL = 10;
+  await s.create(s.resource(ns, name, { etcd: { endpoints: [s.stack.etcd.endpoint], leaseTTLSeconds: TTL } }));
+  const get = async (path: string) => kubeRequestOk<Obj>(s.kc, { method: 'GET', path });
+  const children = async () => ({
+    cm: await get(`/api/v1/namespaces/${ns}/configmaps/${name}-config`),
+    svc: await get(`/api/v1/namespaces/${ns}/services/${name}`),
+    sts: await get(`/apis/apps/v1/namespaces/${ns}/statefulsets/${name}`),
+    pdb: await get(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}`),
+  });
+
+  await t.test('apply → StatefulSet and pods → leader → framework registered → Ready', async () => {
+    const o = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 120_000 });
+    const c = await children();
+    const uid = o.metadata.uid;
+    for (const [k, v] of Object.entries(c)) {
+      assert.ok(v.metadata.ownerReferences?.some((r: Obj) => r.controller && r.uid === uid && r.kind === 'SchedulerHA'), `${k} is owned by the SchedulerHA`);
+    }
+    const argv = JSON.parse(c.cm.data['args.json']) as string[];
+    const container = c.sts.spec.template.spec.containers[0];
+    assert.deepEqual(container.command, ['schedulerha', 'scheduler']);
+    assert.deepEqual(container.args, [...argv, '--port=10251']);
+    assert.ok(argv.includes(`--framework-name=${o.spec.flags!.frameworkName}`));
+    const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+    assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', POD_IP: 'status.podIP' });
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(container.ports[0].containerPort, 10251);
+    assert.equal(c.sts.spec.template.spec.serviceAccountName, 'schedulerha-scheduler');
+    assert.equal(c.sts.spec.replicas, 2);
+    assert.equal(c.svc.spec.clusterIP, 'None');
+    assert.equal(c.svc.spec.ports[0].port, 10251);
+    assert.equal(c.pdb.spec.maxUnavailable, 1);
+    assert.equal(c.cm.data['executor-hash'], o.status!.executorHash);
+    assert.ok(!JSON.stringify(container).includes(MOUNTS.etcdTls), 'no Secret volumes without Secrets in the spec');
+    // status: leader, framework id, tasks, observedGeneration
+    assert.equal(o.status!.observedGeneration, o.metadata.generation);
+    assert.match(o.status!.leader!.pod!, new RegExp(`^${name}-[01]$`));
+    const fid = await s.etcdGet(s.keys(o).frameworkId);
+    assert.equal(o.status!.frameworkID, fid);
+    const fw = s.stack.mesos.framework(fid!);
+    assert.ok(fw && fw.connected && fw.active, 'the framework is connected and active on the leading master');
+    assert.equal(o.status!.readyReplicas, 2);
+    assert.equal(o.status!.selector, `app.kubernetes.io/name=schedulerha-scheduler,app.kubernetes.io/instance=${name}`);
+    for (const type of ['ConfigValid', 'ReplicasReady', 'LeaderElected', 'FrameworkRegistered', 'TasksReconciled', 'ExecutorCompatible']) assert.equal(s.condition(o, type)?.status, 'True', type);
+    assert.equal(s.condition(o, 'Degraded')?.status, 'False');
+    assert.equal(parseExecutorHashRecord(await s.etcdGet(s.keys(o).desiredExecutorHash))?.hash, o.status!.executorHash, 'the spec hash is sanctioned in etcd');
+    const ev = await waitFor('the Registered and Ready events', async () => {
+      const e = await s.events(ns, name);
+      return e.some((x) => x.reason === 'Registered') && e.some((x) => x.reason === 'Ready') ? e : undefined;
+    });
+    assert.ok(ev.some((x) => x.reason === 'Created' && /StatefulSet/.test(x.note)));
+    assert.ok(ev.every((x) => x.reportingController === 'k8sm.io/schedulerha-operator'));
+    assert.match(ev[0]!.eventTime!, /\.\d{6}Z$/, 'eventTime is a MicroTime');
+    const m = await op.metrics();
+    assert.ok((metricValue(m, 'controller_runtime_reconcile_total', 'result="requeue_after"') ?? 0) > 0);
+    assert.ok(metricValue(m, 'workqueue_adds_total') !== undefined);
+    assert.equal(metricValue(m, 'schedulerha_framework_registered', `name="${name}"`), 1);
+  });
+
+  await t.test('scale 2 → 3 (Degraded TooManyReplicas) → 2', async () => {
+    await s.patch(ns, name, { spec: { replicas: 3 } });
+    const o = await s.waitForCondition(ns, name, 'Degraded', 'True', { reason: 'TooManyReplicas' });
+    assert.match(s.condition(o, 'ConfigValid')!.message, /more than 2 schedulers/);
+    assert.equal((await children()).sts.spec.replicas, 3);
+    await waitFor('a TooManyReplicas warning event', async () => (await s.events(ns, name)).find((e) => e.reason === 'TooManyReplicas' && e.type === 'Warning'));
+    await s.patch(ns, name, { spec: { replicas: 2 } });
+    await s.waitForCondition(ns, name, 'Degraded', 'False', { reason: 'AsExpected' });
+    const o2 = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
+    assert.equal(o2.status!.readyReplicas, 2);
+    assert.equal((await children()).sts.spec.replicas, 2);
+  });
+
+  await t.test('an invalid spec → ConfigValid=False with the validator message, no child changed', async () => {
+    const before = await children();
+    const o0 = (await s.get(ns, name))!;
+    await s.patch(ns, name, { spec: { flags: { failoverTimeout: 'abc' } } });
+    const o = await s.waitForCondition(ns, name, 'ConfigValid', 'False', { reason: 'InvalidSpec' });
+    assert.match(s.condition(o, 'ConfigValid')!.message, /spec\.flags\.failoverTimeout "abc" is not a duration/);
+    assert.equal(s.condition(o, 'Ready')!.status, 'False');
+    assert.equal(s.condition(o, 'Ready')!.reason, 'InvalidSpec');
+    // The deployed replicas are still observed through the ConfigMap's argv.
+    assert.equal(s.condition(o, 'LeaderElected')!.status, 'True');
+    assert.equal(o.status!.leader!.term, o0.status!.leader!.term);
+    await waitFor('an InvalidSpec warning event', async () => (await s.events(ns, name)).find((e) => e.reason === 'InvalidSpec' && e.type === 'Warning'));
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await children();
+    for (const k of Object.keys(before) as Array<keyof typeof before>) assert.equal(after[k].metadata.resourceVersion, before[k].metadata.resourceVersion, `${k} unchanged`);
+    await s.patch(ns, name, { spec: { flags: { failoverTimeout: '168h' } } });
+    await s.waitForCondition(ns, name, 'ConfigValid', 'True');
+    await s.waitForCondition(ns, name, 'Ready', 'True');
+  });
+
+  await t.test('a flag change → hash sanctioned, rolling update, ExecutorCompatible evaluated, new pods lead', async () => {
+    const o0 = (await s.get(ns, name))!;
+    const oldHash = o0.status!.executorHash!;
+    await s.patch(ns, name, { spec: { flags: { executor: { 'suicide-timeout': '20m' } } } });
+    const o1 = await waitFor('a new executor hash in status', async () => {
+      const o = await s.get(ns, name);
+      return o?.status?.executorHash && o.status.executorHash !== oldHash && o.status.observedGeneration === o.metadata.generation ? o : undefined;
+    });
+    const newHash = o1.status!.executorHash!;
+    const sts = (await children()).sts;
+    assert.equal(sts.spec.template.metadata.annotations['k8sm.io/executor-hash'], newHash);
+    assert.equal(parseExecutorHashRecord(await s.etcdGet(s.keys(o1).desiredExecutorHash))?.hash, newHash);
+    // The operator sanctioned the hash before it changed the StatefulSet.
+    const sanctioned = op.lines.findIndex((l) => l.msg === 'sanctioned a new executor-config hash' && l.to === newHash);
+    const updated = op.lines.findIndex((l, i) => i > sanctioned && l.msg === 'updated StatefulSet');
+    assert.ok(sanctioned >= 0 && updated > sanctioned, 'hash sanctioned, then StatefulSet updated');
+    const o = await waitFor(
+      'the rollout finished with a new-hash leader',
+      async () => {
+        const x = await s.get(ns, name);
+        const ls = x && (await s.leaderStatus(x));
+        return x && s.condition(x, 'Ready')?.status === 'True' && s.condition(x, 'ExecutorCompatible')?.reason === 'Compatible' && ls?.executorHash === newHash && ls.mesos === 'subscribed' ? x : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 250 },
+    );
+    assert.equal(o.status!.frameworkID, o0.status!.frameworkID, 'same framework after the rollout');
+    const ev = await s.events(ns, name);
+    assert.ok(ev.some((e) => e.reason === 'ExecutorHashSanctioned'), 'ExecutorHashSanctioned event');
+    assert.ok(ev.some((e) => e.reason === 'RolloutInProgress'), 'ExecutorCompatible was False (RolloutInProgress) during the rollout');
+    assert.equal(parseExecutorHashRecord(await s.etcdGet(s.keys(o).executorHash))?.hash, newHash, 'the new leader recorded the new hash');
+  });
+
+  await t.test('the failover annotation → a new leader, an Event, lastFailover', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const from = o0.status!.leader!;
+    await s.patch(ns, name, { metadata: { annotations: { 'k8sm.io/failover': 'drill-1' } } });
+    const o = await waitFor('a new leader after the failover request', async () => {
+      const x = await s.get(ns, name);
+      return x?.status?.leader?.term && x.status.leader.term !== from.term && x.status.lastFailover?.reason === 'FailoverRequested' ? x : undefined;
+    });
+    assert.equal(o.status!.lastFailover!.from, from.pod);
+    assert.equal(o.status!.lastFailover!.to, o.status!.leader!.pod);
+    assert.notEqual(o.status!.leader!.pod, from.pod);
+    assert.ok(o.status!.lastFailover!.seconds! < 10, `handover took ${o.status!.lastFailover!.seconds} s`);
+    const ev = await waitFor('FailoverRequested and LeaderChanged events', async () => {
+      const e = await s.events(ns, name);
+      return e.some((x) => x.reason === 'FailoverRequested') && e.some((x) => x.reason === 'LeaderChanged' && /FailoverRequested/.test(x.note)) ? e : undefined;
+    });
+    assert.ok(ev);
+    const req = JSON.parse((await s.etcdGet(s.keys(o).failoverRequest))!) as { annotation: string };
+    assert.equal(req.annotation, 'drill-1');
+    await s.waitForCondition(ns, name, 'Ready', 'True');
+  });
+
+  await t.test('the leader pod deleted (process frozen) → a new leader well within the TTL', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const leaderPod = o0.status!.leader!.pod!;
+    const term = o0.status!.leader!.term!;
+    const pids = s.stack.runner.podPids(ns, leaderPod);
+    assert.ok(pids.length > 0, 'the leader pod has a process');
+    // Frozen: it cannot resign on SIGTERM, so only the operator's lease revoke can hand over before the TTL.
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      await kubeRequestOk(s.kc, { method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${leaderPod}`, body: { gracePeriodSeconds: 15 } });
+      const ls = await waitFor(
+        'a new leader subscribed',
+        async () => {
+          const x = await s.leaderStatus(o0);
+          return x && x.term !== term && x.mesos === 'subscribed' ? x : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      const took = (Date.now() - t0) / 1000;
+      assert.ok(took < TTL / 2, `new leader after ${took.toFixed(2)} s, TTL ${TTL} s`);
+      assert.notEqual(ls.pod, leaderPod);
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+    }
+    const ev = await waitFor('a LeaderLeaseRevoked event', async () => (await s.events(ns, name)).find((e) => e.reason === 'LeaderLeaseRevoked'));
+    assert.equal(ev.type, 'Warning');
+    const o = await waitFor('lastFailover LeaderPodDeleted', async () => {
+      const x = await s.get(ns, name);
+      return x?.status?.lastFailover?.reason === 'LeaderPodDeleted' ? x : undefined;
+    });
+    assert.equal(o.status!.lastFailover!.from, leaderPod);
+    assert.ok((metricValue(await op.metrics(), 'schedulerha_lease_revocations_total', 'reason="LeaderPodDeleted"') ?? 0) >= 1);
+    await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
+  });
+
+  await t.test('operator killed mid-reconcile and restarted → idempotent', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const frReq = await s.etcdClient.get(s.keys(o0).failoverRequest).exec();
+    const frRev = String(frReq.kvs[0]?.mod_revision);
+    const mark = op.lines.length;
+    await s.patch(ns, name, { spec: { flags: { reconcileInterval: '10m' } } });
+    // Kill it between its ConfigMap and StatefulSet writes.
+    await waitFor('the operator updating the ConfigMap', () => op.lines.slice(mark).some((l) => l.msg === 'updated ConfigMap'), { intervalMs: 1 });
+    op.proc.child.kill('SIGKILL');
+    await op.proc.exited;
+    op = s.startOperator('op-b', ['--no-leader-elect']);
+    const o = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 150_000 });
+    assert.equal(o.status!.observedGeneration, o.metadata.generation);
+    const sts = (await children()).sts;
+    assert.ok((sts.spec.template.spec.containers[0].args as string[]).includes('--reconcile-interval=10m'), 'the restarted operator finished the StatefulSet update');
+    const acts = op.lines.filter((l) => /^(created|updated) /.test(String(l.msg))).map((l) => String(l.msg));
+    assert.ok(!acts.includes('updated ConfigMap') && !acts.some((a) => a.startsWith('created')), `the restarted operator rewrote nothing already done: ${acts.join(', ')}`);
+    for (const [kind, path] of [
+      ['StatefulSet', `/apis/apps/v1/namespaces/${ns}/statefulsets`],
+      ['ConfigMap', `/api/v1/namespaces/${ns}/configmaps`],
+      ['Service', `/api/v1/namespaces/${ns}/services`],
+    ] as const) {
+      const owned = (await s.list<Obj>(path)).filter((x) => x.metadata.labels?.['k8sm.io/schedulerha'] === name);
+      assert.equal(owned.length, 1, `one ${kind}`);
+    }
+    const fr2 = await s.etcdClient.get(s.keys(o).failoverRequest).exec();
+    assert.equal(String(fr2.kvs[0]?.mod_revision), frRev, 'the handled failover annotation was not requested again');
+    assert.equal(o.status!.frameworkID, o0.status!.frameworkID);
+    assert.equal(s.stack.mesos.frameworks().filter((f) => f.info.name === o.spec.flags!.frameworkName).length, 1, 'one framework');
+    const again = (await s.get(ns, name)) as SchedulerHA;
+    assert.equal(again.status!.observedGeneration, again.metadata.generation);
+  });
+});
