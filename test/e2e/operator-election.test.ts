@@ -1,0 +1,76 @@
+// Two operator replicas elect one active through a coordination.k8s.io Lease (MicroTime renewTime); the standby
+// keeps warm caches but writes nothing. Killing the active one (SIGKILL: no release) hands over after the lease
+// duration; a graceful stop (SIGTERM) releases the Lease so the standby takes over at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OperatorStack, metricValue, type OperatorProc } from '../helpers/operator-stack.js';
+import { waitFor } from '../helpers/wait.js';
+import { kubeRequestOk } from '../../src/kube/index.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+test('two operator replicas: one active, the standby takes over', { timeout: 300_000 }, async (t) => {
+  const s = await OperatorStack.start();
+  t.after(() => s.stop());
+  const ns = await s.namespace('elect');
+  const lease = 'schedulerha-operator-e2e';
+  const args = ['--leader-elect', `--leader-election-namespace=${ns}`, `--leader-election-id=${lease}`, '--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=1s'];
+  const a = s.startOperator('op-a', args);
+  const b = s.startOperator('op-b', args);
+  const leaseObj = async () => kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}` });
+  const holder = async () => String((await leaseObj()).spec?.holderIdentity ?? '');
+  const active = async (): Promise<[OperatorProc, OperatorProc]> => {
+    const h = await waitFor('a lease holder', async () => (await holder()) || undefined);
+    return h.startsWith('op-a_') ? [a, b] : [b, a];
+  };
+
+  // Replicas 0: no scheduler processes needed; the status still has to be written by the active operator.
+  await s.create(s.resource(ns, 'k8sm', { replicas: 0 }));
+  const o1 = await s.waitForCondition(ns, 'k8sm', 'ReplicasReady', 'True', { reason: 'ScaledToZero', timeoutMs: 60_000 });
+  assert.equal(o1.status!.observedGeneration, o1.metadata.generation);
+  const [act, standby] = await active();
+  const l = await leaseObj();
+  assert.match(String(l.spec.renewTime), /\.\d{6}Z$/, 'renewTime is a MicroTime');
+  assert.equal(l.spec.leaseDurationSeconds, 4);
+
+  await t.test('one active, one standby', async () => {
+    await waitFor('metrics of both', async () => metricValue(await act.metrics(), 'leader_election_master_status', `name="${lease}"`) === 1 && metricValue(await standby.metrics(), 'leader_election_master_status', `name="${lease}"`) === 0);
+    const reconcilesStandby = (await standby.metrics()).split('\n').filter((x) => x.startsWith('controller_runtime_reconcile_total{')).reduce((n, x) => n + Number(x.slice(x.lastIndexOf(' ') + 1)), 0);
+    assert.equal(reconcilesStandby, 0, 'the standby reconciles nothing');
+    const st = await standby.status();
+    assert.equal(st.leader, false);
+    assert.ok((st.informers as Obj[]).every((i) => i.synced), 'the standby keeps warm caches');
+    assert.equal((await fetch(`${await standby.url()}/readyz`)).status, 200, 'a warm standby is ready');
+    assert.ok(!standby.lines.some((l) => /^(created|updated) /.test(String(l.msg))), 'the standby wrote nothing');
+  });
+
+  await t.test('SIGKILL of the active one → the standby takes over after the lease duration', async () => {
+    const before = (await leaseObj()).spec.leaseTransitions ?? 0;
+    act.proc.child.kill('SIGKILL');
+    await act.proc.exited;
+    const t0 = Date.now();
+    await waitFor('the standby holds the lease', async () => (await holder()).startsWith(`${standby.name}_`), { timeoutMs: 30_000, intervalMs: 100 });
+    const took = Date.now() - t0;
+    assert.ok(took < 12_000, `takeover after ${took} ms`);
+    assert.equal((await leaseObj()).spec.leaseTransitions, before + 1);
+    // The new active one reconciles a spec change.
+    await s.patch(ns, 'k8sm', { spec: { replicas: 1 } });
+    const o = await s.waitForCondition(ns, 'k8sm', 'Ready', 'True', { timeoutMs: 90_000 });
+    assert.equal(o.status!.observedGeneration, o.metadata.generation);
+    assert.ok(standby.lines.some((l) => l.msg === 'updated StatefulSet'));
+  });
+
+  await t.test('SIGTERM releases the lease: a new standby takes over at once', async () => {
+    const c = s.startOperator('op-c', args);
+    await waitFor('op-c warm', async () => ((await c.status()).informers as Obj[]).every((i) => i.synced));
+    standby.proc.child.kill('SIGTERM');
+    const t0 = Date.now();
+    await waitFor('op-c holds the lease', async () => (await holder()).startsWith('op-c_'), { timeoutMs: 30_000, intervalMs: 100 });
+    const took = Date.now() - t0;
+    assert.ok(took < 3500, `takeover after a release within ${took} ms (lease duration 4 s)`);
+    assert.equal(await standby.proc.exited, 0, 'graceful exit');
+    assert.ok(standby.lines.some((l) => l.msg === 'released the lease'));
+    await s.patch(ns, 'k8sm', { spec: { replicas: 0 } });
+    await s.waitForCondition(ns, 'k8sm', 'ReplicasReady', 'True', { reason: 'ScaledToZero', timeoutMs: 60_000 });
+  });
+});
