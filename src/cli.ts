@@ -6,6 +6,7 @@ import { registerApiCommands } from './cli/api-commands.js';
 import { registerGenManifestsCommand } from './cli/gen-manifests.js';
 import { registerSchedulerCommand } from './scheduler/command.js';
 import { registerOperatorCommand } from './operator/command.js';
+import './scheduler/pods/index.js'; // registers the "pods" task manager with the scheduler command
 import { registerMesosMasterCommand } from './devstack/mesos/cli.js';
 import { registerKubeApiServerCommand } from './devstack/kube/cli.js';
 

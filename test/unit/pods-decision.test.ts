@@ -42,7 +42,7 @@ const kinds = (d: ReturnType<typeof decidePod>) => d.actions.map((a) => a.kind);
 test('a new unbound pod needs its first launch (attempt 0), or the one after its annotated attempt', () => {
   const d = decidePod(pod(), [], ctx());
   assert.equal(d.state, 'pending');
-  assert.deepEqual(d.launch, { attempt: 0, notBefore: T0 + 1000, restart: false });
+  assert.deepEqual(d.launch, { attempt: 0, notBefore: 0, restart: false });
   const ann = decidePod(pod({ annotations: { 'k8s.mesosphere.io/taskId': taskIdFor(UID, 3) } }), [], ctx());
   assert.equal(ann.launch!.attempt, 4, 'never reuse an attempt a pod annotation names');
   const other = decidePod(pod({ annotations: { 'k8s.mesosphere.io/taskId': taskIdFor('someone-else', 7) } }), [], ctx());
@@ -168,7 +168,7 @@ test('bound pod: restarted on its node per restartPolicy, Failed/Succeeded other
 
 test('bound pod without records: ours (annotated) is relaunched or failed per policy; anyone else’s is left alone', () => {
   const annotated = { 'k8s.mesosphere.io/taskId': taskIdFor(UID, 2) };
-  assert.deepEqual(decidePod(pod({ nodeName: 'node-1', annotations: annotated }), [], ctx()).launch, { attempt: 3, hostname: 'node-1', notBefore: T0 + 1000, restart: true });
+  assert.deepEqual(decidePod(pod({ nodeName: 'node-1', annotations: annotated }), [], ctx()).launch, { attempt: 3, hostname: 'node-1', notBefore: 0, restart: true });
   assert.equal((decidePod(pod({ nodeName: 'node-1', annotations: annotated, restartPolicy: 'Never' }), [], ctx()).actions[0] as { phase: string }).phase, 'Failed');
   const foreign = decidePod(pod({ nodeName: 'node-1' }), [], ctx());
   assert.equal(foreign.state, 'foreign');

@@ -63,6 +63,10 @@ export interface PodTaskManagerOptions {
 
 interface Launchable {
   uid: string;
+  /** When this pod was last matched against offers (undefined: never since it became launchable). */
+  triedAt?: number;
+  /** When the entry appeared (or its attempt / back-off changed). */
+  since: number;
   attempt: number;
   hostname?: string;
   notBefore: number;
@@ -73,6 +77,8 @@ interface Launchable {
 }
 
 const LAUNCH_STATES = new Set(['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING']);
+/** Intent records per fenced txn (see the note where they are written). */
+const INTENT_CHUNK = 100;
 
 export class PodTaskManager implements TaskManager {
   private readonly log: Logger;
@@ -101,6 +107,10 @@ export class PodTaskManager implements TaskManager {
   private reviveDue = Infinity;
   private lastReviveAt = -Infinity;
   private rotation = 0;
+  /** Bumped whenever a pod becomes launchable (or its attempt / back-off changes). */
+  private demandEpoch = 0;
+  private offersInFlight = 0;
+  private reviveAfterOffers = false;
   private stopped = false;
   private launched = 0;
   private lastOffersAt: string | undefined;
@@ -152,6 +162,22 @@ export class PodTaskManager implements TaskManager {
     if (!offers.length || this.stopped || !this.svc.isLeader()) return;
     const mesos = this.svc.mesos();
     if (!mesos) return;
+    // A REVIVE sent while these offers are handled would be undone by the filters their ACCEPT/DECLINE install:
+    // REVIVEs wait until the offers are answered, and demand that arrived meanwhile revives afterwards.
+    const epoch = this.demandEpoch;
+    this.offersInFlight++;
+    try {
+      await this.handleOffers(offers, mesos);
+    } finally {
+      this.offersInFlight--;
+      if (this.reviveAfterOffers || this.demandEpoch !== epoch) {
+        this.reviveAfterOffers = false;
+        this.ensureRevive();
+      }
+    }
+  }
+
+  private async handleOffers(offers: Offer[], mesos: NonNullable<ReturnType<LeaderServices['mesos']>>): Promise<void> {
     this.lastOffersAt = new Date().toISOString();
     const refuse = { refuse_seconds: this.opts.refuseSeconds ?? 30 };
     if (!this.opts.source.synced) {
@@ -168,10 +194,15 @@ export class PodTaskManager implements TaskManager {
       // Re-decide from the current registry and pod: the entry may be stale by a few events.
       const pod = this.opts.source.byUidGet(l.uid);
       const ref = pod ? podRef(pod) : undefined;
-      const d = pod ? this.decide(l.uid, pod) : undefined;
-      if (!pod || !ref || !d?.launch || d.launch.notBefore > now) continue;
+      const d = pod ? this.decide(l.uid, pod, now) : undefined;
+      if (!pod || !ref || !d?.launch || d.launch.notBefore > now) {
+        // Stale entry: judge the pod again (that corrects the launchable set and revives if needed).
+        this.queue.add(l.uid);
+        continue;
+      }
       const dem = podDemand(pod);
       if (!dem.demand) continue;
+      l.triedAt = now;
       chosen.set(l.uid, { pod, ref, launch: d.launch, demand: dem.demand, retry: l.retry });
       requests.push({ key: l.uid, demand: dem.demand, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) });
     }
@@ -184,6 +215,7 @@ export class PodTaskManager implements TaskManager {
       rotation: this.rotation++,
     });
     const offerAgent = new Map(offers.map((o) => [o.id.value, o.agent_id.value]));
+    this.log.debug({ offers: offers.length, requests: requests.length, launchable: this.launchable.size, placed: requests.length - m.unplaced.length, unplaced: m.unplaced.length, incompatible: m.incompatible.length }, 'offers matched');
 
     // Incompatible executors: never use, count per agent.
     for (const inc of m.incompatible) {
@@ -222,20 +254,35 @@ export class PodTaskManager implements TaskManager {
 
     if (intents.length) {
       for (const r of intents) this.launching.add(r.pod!.uid);
+      const committed = new Set<string>();
       try {
-        await this.svc.registry.putMany(this.svc.writer, intents);
+        // In chunks: the fenced writer nests the caller's ops in a txn, and etcd allows a nested txn only
+        // --max-txn-ops (128) minus the outer txn's ops, so a full 128-record putMany is refused.
+        for (let i = 0; i < intents.length; i += INTENT_CHUNK) {
+          const chunk = intents.slice(i, i + INTENT_CHUNK);
+          await this.svc.registry.putMany(this.svc.writer, chunk);
+          for (const r of chunk) committed.add(r.id);
+        }
       } catch (err) {
-        for (const r of intents) this.launching.delete(r.pod!.uid);
         if (isFenceLostError(err)) {
+          for (const r of intents) this.launching.delete(r.pod!.uid);
           this.log.warn({ err: errorMessage(err) }, 'writing launch intents was refused: the term is over; launching nothing');
           return;
         }
-        // Not written (or unknown): launch nothing; the pods stay launchable and the offers go back.
-        this.log.warn({ err: errorMessage(err), tasks: intents.length }, 'writing launch intents failed; declining the offers and retrying later');
-        for (const l of launches) declines.push(...l.offerIds.map((id) => ({ id, agentId: l.agentId })));
-        await this.declineByAgent(declines, { refuse_seconds: 1 });
+        // Launch only what is written; the rest stay launchable and their offers go back.
+        this.log.warn({ err: errorMessage(err), tasks: intents.length, written: committed.size }, 'writing launch intents failed; launching only the tasks whose intent is written');
+        for (const r of intents) if (!committed.has(r.id)) this.launching.delete(r.pod!.uid);
+        for (let i = launches.length - 1; i >= 0; i--) {
+          const l = launches[i]!;
+          l.tasks = l.tasks.filter((t) => committed.has(t.task_id.value));
+          l.uids = l.uids.filter((u) => this.launching.has(u));
+          if (!l.tasks.length) {
+            declines.push(...l.offerIds.map((id) => ({ id, agentId: l.agentId })));
+            launches.splice(i, 1);
+          }
+        }
+        intents.splice(0, intents.length, ...intents.filter((r) => committed.has(r.id)));
         this.scheduleRevive(this.now() + 1000);
-        return;
       }
       for (const r of intents) {
         this.indexRecord(r);
@@ -362,8 +409,8 @@ export class PodTaskManager implements TaskManager {
     return out;
   }
 
-  private decide(uid: string, pod: PodObject | undefined): PodDecision {
-    return decidePod(pod, this.records(uid), { now: this.now(), inflight: this.inflight, ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}) });
+  private decide(uid: string, pod: PodObject | undefined, now = this.now()): PodDecision {
+    return decidePod(pod, this.records(uid), { now, inflight: this.inflight, ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}) });
   }
 
   private resyncAll(): void {
@@ -391,9 +438,16 @@ export class PodTaskManager implements TaskManager {
         this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
       } else {
         const prev = this.launchable.get(uid);
-        const l: Launchable = { uid, attempt: d.launch.attempt, notBefore: d.launch.notBefore, restart: d.launch.restart, retry: d.state === 'backoff' && !d.launch.restart, created: creationMs(pod), name: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) };
+        const l: Launchable = { uid, since: this.now(), attempt: d.launch.attempt, notBefore: d.launch.notBefore, restart: d.launch.restart, retry: d.state === 'backoff' && !d.launch.restart, created: creationMs(pod), name: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) };
+        if (prev && prev.notBefore === l.notBefore && prev.attempt === l.attempt) {
+          l.since = prev.since;
+          if (prev.triedAt !== undefined) l.triedAt = prev.triedAt;
+        }
         this.launchable.set(uid, l);
-        if (!prev || prev.notBefore !== l.notBefore || prev.attempt !== l.attempt) this.scheduleRevive(l.notBefore);
+        if (!prev || prev.notBefore !== l.notBefore || prev.attempt !== l.attempt) {
+          this.demandEpoch++;
+          this.scheduleRevive(l.notBefore);
+        }
       }
     } else this.launchable.delete(uid);
     const ref = pod ? podRef(pod) : undefined;
@@ -490,6 +544,17 @@ export class PodTaskManager implements TaskManager {
     return this.launchable.size > 0 || this.launching.size > 0;
   }
 
+  /** A REVIVE now if some pod may launch now, else when the earliest back-off ends. */
+  private ensureRevive(): void {
+    if (this.hasEligible()) {
+      this.scheduleRevive(this.now());
+      return;
+    }
+    let next = Infinity;
+    for (const l of this.launchable.values()) if (!this.launching.has(l.uid)) next = Math.min(next, l.notBefore);
+    if (next !== Infinity) this.scheduleRevive(next);
+  }
+
   private scheduleRevive(at: number): void {
     if (this.stopped) return;
     const now = this.now();
@@ -500,12 +565,9 @@ export class PodTaskManager implements TaskManager {
     this.reviveTimer = setTimeout(() => {
       this.reviveTimer = undefined;
       this.reviveDue = Infinity;
-      if (this.hasEligible()) void this.revive('pods pending');
-      else {
-        let next = Infinity;
-        for (const l of this.launchable.values()) next = Math.min(next, l.notBefore);
-        if (next !== Infinity) this.scheduleRevive(next);
-      }
+      if (this.offersInFlight > 0) this.reviveAfterOffers = true;
+      else if (this.hasEligible()) void this.revive('pods pending');
+      else this.ensureRevive();
     }, Math.max(0, due - now));
     this.reviveTimer.unref();
   }
@@ -515,6 +577,7 @@ export class PodTaskManager implements TaskManager {
     if (!mesos || !this.svc.isLeader() || this.stopped) return;
     this.lastReviveAt = this.now();
     try {
+      this.log.debug({ why, launchable: this.launchable.size }, 'REVIVE');
       await mesos.revive(this.svc.roles);
       if (this.suppressed !== false) this.log.info({ why, launchable: this.launchable.size }, 'offers revived');
       this.suppressed = false;
@@ -569,6 +632,18 @@ export class PodTaskManager implements TaskManager {
     for (const s of this.states.values()) byState[s] = (byState[s] ?? 0) + 1;
     this.metrics.pods.reset();
     for (const [s, n] of Object.entries(byState)) this.metrics.pods.set({ state: s }, n);
-    if (this.hasEligible() && this.suppressed) this.scheduleRevive(now);
+    // Watchdog: a pod that may launch but was never matched against an offer since it became launchable means the
+    // offers that could take it are filtered or suppressed (a REVIVE was lost or raced with a DECLINE): revive.
+    // Pods that were matched and did not fit need no REVIVE: Mesos re-offers an agent whose free resources grow.
+    let starving = 0;
+    for (const l of this.launchable.values()) {
+      const eligibleSince = Math.max(l.since, l.notBefore);
+      if (this.launching.has(l.uid) || now - eligibleSince < 2000) continue;
+      if (l.triedAt === undefined || l.triedAt < eligibleSince) starving++;
+    }
+    if (starving && now - this.lastReviveAt > 2000) {
+      this.log.info({ pods: starving }, 'pods waiting without offers; reviving');
+      this.scheduleRevive(now);
+    } else if (this.hasEligible() && this.suppressed) this.scheduleRevive(now);
   }
 }

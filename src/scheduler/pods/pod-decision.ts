@@ -56,7 +56,8 @@ export interface LaunchNeed {
   attempt: number;
   /** Only on the agent with this hostname (a bound pod restarting on its node). */
   hostname?: string;
-  /** Not before this time (ms since the epoch): back-off. */
+  /** Not before this time (ms since the epoch): back-off; 0 = at once. A pure function of the records, so the
+   * same pod judged twice gives the same value. */
   notBefore: number;
   /** A restart of a pod that already ran (vs. its first launch or a retry of a launch that never happened). */
   restart: boolean;
@@ -195,9 +196,9 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
         actions.push({ kind: 'set-status', phase: 'Failed', reason: 'TASK_LOST', message: `Mesos task ${pod.metadata?.annotations?.[ANN_TASK_ID]} is unknown to the task registry` });
         return { state: 'finished', actions };
       }
-      return { state: 'backoff', actions, launch: { attempt: nextAttempt, hostname: bound, notBefore: ctx.now, restart: true } };
+      return { state: 'backoff', actions, launch: { attempt: nextAttempt, hostname: bound, notBefore: 0, restart: true } };
     }
-    return { state: 'pending', actions, launch: { attempt: nextAttempt, notBefore: ctx.now, restart: false } };
+    return { state: 'pending', actions, launch: { attempt: nextAttempt, notBefore: 0, restart: false } };
   }
 
   // Older live attempts: at most one live launch per pod.
