@@ -9,6 +9,7 @@ import { registerOperatorCommand } from './operator/command.js';
 import './scheduler/pods/index.js'; // registers the "pods" task manager with the scheduler command
 import { registerMesosMasterCommand } from './devstack/mesos/cli.js';
 import { registerKubeApiServerCommand } from './devstack/kube/cli.js';
+import { registerDevstackCommand } from './devstack/command.js';
 
 export function buildProgram(): Command {
   const program = new Command('schedulerha')
@@ -19,7 +20,10 @@ export function buildProgram(): Command {
   registerGenManifestsCommand(program);
   registerSchedulerCommand(program);
   registerOperatorCommand(program);
-  const devstack = program.command('devstack').description('local stack and emulators (Mesos master, Kubernetes API, etcd)');
+  const devstack = program
+    .command('devstack')
+    .description('run the whole stack locally with a live view: real etcd, the Mesos emulator (3 masters, 5 agents), the Kubernetes API emulator with the pod runner, the operator, the HA sample and pods; or run one emulator (subcommands)');
+  registerDevstackCommand(devstack);
   registerMesosMasterCommand(devstack);
   registerKubeApiServerCommand(devstack);
   return program;
