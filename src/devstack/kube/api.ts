@@ -38,6 +38,7 @@ import {
 import { clone, deepEqual, isObject, jsonPatch, mergePatch, strategicMergePatch, type Json, type JsonObject } from './patch.js';
 import { type FieldRequirement, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorString } from './selectors.js';
 import { apply as ssaApply, recordUpdate, type ListKeys } from './managed.js';
+import type { UserInfo } from './authz.js';
 
 export interface RequestContext {
   /** Manager recorded in managedFields (fieldManager query parameter, or derived from the User-Agent). */
@@ -47,6 +48,14 @@ export interface RequestContext {
   /** fieldValidation: Strict answers 400 on unknown fields; Warn (default) adds Warning headers; Ignore drops them. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   warnings?: string[];
+  /** The authenticated user (for admission). */
+  user?: UserInfo;
+  /** Authorizes the `create` that an apply patch or a PUT of a missing object turns into (the apiserver's patch
+   * and update handlers check it besides the request's own verb); throws the 403. */
+  authorizeCreate?: (def: ResourceDef, ns: string | undefined, name: string) => void;
+  /** Admission plugins (mutating, then validating) for creates and updates of the main resource or a
+   * subresource; throw an ApiError to refuse the write. */
+  admit?: (op: 'create' | 'update', def: ResourceDef, obj: KObject, old: KObject | undefined, sub: Subresource) => void;
 }
 
 export interface ListOptions {
@@ -381,6 +390,7 @@ export class ApiCore {
     if (def.generation) o.metadata.generation = 1;
     else delete o.metadata.generation;
     def.prepareForCreate?.(o);
+    ctx.admit?.('create', def, o, undefined, undefined);
     const errs = [...this.validateName(def, name), ...this.validateMeta(def, o), ...(def.validate?.(o) ?? [])];
     if (errs.length) throw invalidError(this.gk(def), name, errs);
     if (this.store.get(def.storeKey, o.metadata.namespace, name)) throw alreadyExists(this.gr(def), name);
@@ -405,6 +415,7 @@ export class ApiCore {
     const oldStored = this.store.get(def.storeKey, def.namespaced ? ns : undefined, name);
     if (!oldStored) {
       if (def.allowCreateOnUpdate && !sub) {
+        ctx.authorizeCreate?.(def, ns, name);
         const copy = clone(o);
         delete copy.metadata.resourceVersion;
         return this.create(def, ns, copy, ctx);
@@ -454,6 +465,7 @@ export class ApiCore {
     if (sub === 'status') errs.push(...(def.validateStatusUpdate?.(next, old) ?? []));
     else errs.push(...(def.validateUpdate ? def.validateUpdate(next, old) : (def.validate?.(next) ?? [])));
     if (errs.length) throw invalidError(this.gk(def), name, errs);
+    ctx.admit?.('update', def, next, old, sub);
 
     return this.commitUpdate(def, old, next, ctx, sub);
   }
@@ -535,6 +547,7 @@ export class ApiCore {
     const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
     if (!oldStored) {
       if (sub) throw notFound(this.gr(def), name);
+      ctx.authorizeCreate?.(def, ns, name);
       const merged = ssaApply(undefined, c, ctx.fieldManager!, apiVersion, !!ctx.force, this.listKeys(def));
       const managed = (merged.metadata as JsonObject).managedFields;
       return this.create(def, ns, merged, ctx, { managedFields: managed });
@@ -571,6 +584,7 @@ export class ApiCore {
       return cc;
     };
     if (deepEqual(cmp(old), cmp(next))) return { code: 200, body: old };
+    ctx.admit?.('update', def, next, old, sub);
     return this.commitUpdate(def, old, next, ctx, sub, true);
   }
 

@@ -678,6 +678,72 @@ const statefulsets = def({
   },
 });
 
+// apps/v1 Deployments: stored, defaulted and validated as the apiserver does (no Deployment controller runs here;
+// the operator's own install manifests are applied to the emulator in tests).
+function validateDeployment(o: KObject): FieldError[] {
+  const spec = (o.spec ?? {}) as Obj;
+  const errs: FieldError[] = [];
+  const tmpl = (spec.template ?? {}) as Obj;
+  errs.push(...validateSelectorMatches(o, 'spec.selector', 'spec.template.metadata.labels', spec.selector as Obj, (tmpl.metadata as Obj | undefined)?.labels as Record<string, string>));
+  if (typeof spec.replicas === 'number' && spec.replicas < 0) errs.push(invalid('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+  const st = (spec.strategy ?? {}) as Obj;
+  if (!['RollingUpdate', 'Recreate'].includes(st.type as string)) errs.push(notSupported('spec.strategy.type', st.type, ['Recreate', 'RollingUpdate']));
+  if (st.type === 'Recreate' && st.rollingUpdate !== undefined) errs.push(forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+  const ru = (st.rollingUpdate ?? {}) as Obj;
+  const zero = (v: unknown) => v === 0 || v === '0%' || v === '0';
+  if (st.type === 'RollingUpdate' && zero(ru.maxUnavailable) && zero(ru.maxSurge)) errs.push(invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+  if ((tmpl.spec as Obj | undefined)?.restartPolicy !== undefined && (tmpl.spec as Obj).restartPolicy !== 'Always') {
+    errs.push(notSupported('spec.template.spec.restartPolicy', (tmpl.spec as Obj).restartPolicy, ['Always']));
+  }
+  errs.push(...validatePodSpec(tmpl.spec as Obj, 'spec.template.spec'));
+  return errs;
+}
+
+const deployments = def({
+  group: 'apps',
+  version: 'v1',
+  resource: 'deployments',
+  kind: 'Deployment',
+  namespaced: true,
+  shortNames: ['deploy'],
+  categories: ['all'],
+  status: true,
+  scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '' },
+  generation: true,
+  decode(o) {
+    makeDecoder('Deployment', 'v1', [...COND_TIMES, 'spec.template.metadata.creationTimestamp'], [])(o);
+    checkInt(o, 'Deployment', 'v1', ['spec.replicas', 'spec.minReadySeconds', 'spec.revisionHistoryLimit', 'spec.progressDeadlineSeconds']);
+  },
+  applyDefaults(o) {
+    const spec = (o.spec ??= {}) as Obj;
+    spec.replicas ??= 1;
+    spec.strategy ??= { type: 'RollingUpdate' };
+    const st = spec.strategy as Obj;
+    if (st.type === 'RollingUpdate') {
+      st.rollingUpdate ??= {};
+      (st.rollingUpdate as Obj).maxUnavailable ??= '25%';
+      (st.rollingUpdate as Obj).maxSurge ??= '25%';
+    }
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    const tmpl = (spec.template ??= {}) as Obj;
+    tmpl.metadata ??= {};
+    if ((tmpl.metadata as Obj).creationTimestamp === undefined) (tmpl.metadata as Obj).creationTimestamp = null;
+    defaultPodSpec(tmpl.spec as Obj);
+  },
+  prepareForCreate(o) {
+    delete o.status;
+  },
+  prepareForUpdate: keepOldStatus,
+  prepareForStatusUpdate: specFromOld,
+  validate: validateDeployment,
+  validateUpdate(o, old) {
+    const errs = validateDeployment(o);
+    if (!deepEqual((o.spec as Obj | undefined)?.selector, (old.spec as Obj | undefined)?.selector)) errs.push(invalid('spec.selector', (o.spec as Obj | undefined)?.selector, 'field is immutable'));
+    return errs;
+  },
+});
+
 const controllerrevisions = def({
   group: 'apps',
   version: 'v1',
@@ -743,7 +809,7 @@ const pdbs = def({
   },
 });
 
-// ---- identity and RBAC (stored and validated lightly: there is no authorizer, every token is an admin) -------
+// ---- identity and RBAC (stored and validated lightly; security.ts authorizes with them when rbac is on) ------
 
 const serviceaccounts = def({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], decode: makeDecoder('ServiceAccount', 'v1', [], []) });
 
@@ -773,7 +839,7 @@ const rbac = [
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false, nameValidation: 'path', validate: validateBinding, validateUpdate: roleRefImmutable }),
 ];
 
-export const builtinDefs: ResourceDef[] = [namespaces, pods, configmaps, secrets, services, serviceaccounts, coreEvents, nodes, statefulsets, controllerrevisions, eventsV1, leases, pdbs, ...rbac];
+export const builtinDefs: ResourceDef[] = [namespaces, pods, configmaps, secrets, services, serviceaccounts, coreEvents, nodes, statefulsets, deployments, controllerrevisions, eventsV1, leases, pdbs, ...rbac];
 
 export function builtinRegistry(): Registry {
   const r = new Registry();

@@ -12,6 +12,8 @@ import { ApiError, badRequest, expired, internalError, invalidError, invalid, me
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { isObject } from './patch.js';
 import type { Logger } from '../../util/log.js';
+import { forbiddenError, requestInfo, type UserInfo } from './authz.js';
+import type { Security } from './security.js';
 
 export interface RecordedRequest {
   at: number;
@@ -22,6 +24,8 @@ export interface RecordedRequest {
   userAgent?: string;
   body?: string;
   status?: number;
+  /** The authenticated user's name (absent for unauthenticated requests). */
+  user?: string;
 }
 
 export interface FaultRule {
@@ -50,7 +54,7 @@ interface WatchConn {
 }
 
 export interface HttpOptions {
-  token: string;
+  security: Security;
   bookmarkIntervalMs: number;
   minRequestTimeoutSeconds: number;
   log: Logger;
@@ -112,14 +116,24 @@ export class HttpLayer {
       return;
     }
 
-    const auth = req.headers.authorization;
     const open = ['/healthz', '/livez', '/readyz', '/version'].includes(url.pathname);
-    if (!open && auth !== `Bearer ${this.opts.token}`) {
+    const user = this.opts.security.authenticate(req.headers.authorization);
+    if (user) rec.user = user.name;
+    if (!open && !user) {
       this.sendError(res, unauthorized());
       return;
     }
+    if (!open && user) {
+      // The authorization filter runs before routing: a forbidden request learns nothing about what exists.
+      const attrs = { ...requestInfo(method, url.pathname, query), user };
+      const decision = this.opts.security.authorize(attrs);
+      if (!decision.allowed) {
+        this.sendError(res, forbiddenError(attrs, decision.reason));
+        return;
+      }
+    }
     try {
-      this.route(method, url.pathname, query, body, req, res);
+      this.route(method, url.pathname, query, body, req, res, user);
     } catch (err) {
       if (err instanceof ApiError) this.sendError(res, err);
       else throw err;
@@ -142,7 +156,7 @@ export class HttpLayer {
     res.end(JSON.stringify(err.status));
   }
 
-  private route(method: string, path: string, q: Record<string, string>, body: string, req: IncomingMessage, res: ServerResponse): void {
+  private route(method: string, path: string, q: Record<string, string>, body: string, req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined): void {
     const segs = path.split('/').filter(Boolean);
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -152,7 +166,7 @@ export class HttpLayer {
     if (path === '/version' || path === '/version/') return this.sendJSON(res, 200, SERVER_VERSION);
     if (segs[0] === 'api') {
       if (segs.length === 1) return this.sendJSON(res, 200, apiVersions(this.opts.serverAddress()));
-      return this.resourceRoute(method, '', segs[1]!, segs.slice(2), q, body, req, res);
+      return this.resourceRoute(method, '', segs[1]!, segs.slice(2), q, body, req, res, user);
     }
     if (segs[0] === 'apis') {
       if (segs.length === 1) return this.sendJSON(res, 200, apiGroupList(this.api.registry));
@@ -161,12 +175,12 @@ export class HttpLayer {
         if (!g) throw pathNotFound();
         return this.sendJSON(res, 200, g);
       }
-      return this.resourceRoute(method, segs[1]!, segs[2]!, segs.slice(3), q, body, req, res);
+      return this.resourceRoute(method, segs[1]!, segs[2]!, segs.slice(3), q, body, req, res, user);
     }
     throw pathNotFound();
   }
 
-  private resourceRoute(method: string, group: string, version: string, rest: string[], q: Record<string, string>, body: string, req: IncomingMessage, res: ServerResponse): void {
+  private resourceRoute(method: string, group: string, version: string, rest: string[], q: Record<string, string>, body: string, req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined): void {
     if (!this.api.registry.hasGroupVersion(group, version)) throw pathNotFound();
     if (rest.length === 0) {
       if (method !== 'GET') throw methodNotAllowed();
@@ -198,7 +212,7 @@ export class HttpLayer {
     if (ns !== undefined && !def.namespaced) throw pathNotFound();
     if (name === '') name = undefined;
 
-    const ctx = this.context(q, req);
+    const ctx = this.context(q, req, user);
     const isWatch = watchPath || q.watch === 'true' || q.watch === '1';
 
     if (sub !== undefined) {
@@ -275,6 +289,11 @@ export class HttpLayer {
       const r = this.api.bind(def, ns, name, decodeBody(body, req.headers['content-type']), ctx);
       return this.sendJSON(res, r.code, r.body);
     }
+    if (sub === 'token' && def.storeKey === '/serviceaccounts') {
+      if (method !== 'POST') throw methodNotAllowed();
+      const r = this.opts.security.tokens.tokenRequest(ns!, name, decodeBody(body, req.headers['content-type']));
+      return this.sendJSON(res, r.code, r.body);
+    }
     if (sub === 'finalize' && def.storeKey === '/namespaces') {
       if (method !== 'PUT') throw methodNotAllowed();
       const r = this.api.finalizeNamespace(def, name, decodeBody(body, req.headers['content-type']), ctx);
@@ -286,8 +305,14 @@ export class HttpLayer {
     throw pathNotFound();
   }
 
-  private context(q: Record<string, string>, req: IncomingMessage): RequestContext {
+  private context(q: Record<string, string>, req: IncomingMessage, user: UserInfo | undefined): RequestContext {
     const ctx: RequestContext = { userAgent: req.headers['user-agent'], warnings: [] };
+    if (user) {
+      const sec = this.opts.security;
+      ctx.user = user;
+      ctx.authorizeCreate = (def, ns, name) => sec.authorizeCreate(user, def, ns, name);
+      ctx.admit = (op, def, obj, old, sub) => sec.admit(user, op, def, obj, old, sub);
+    }
     if (q.fieldManager !== undefined) {
       if (q.fieldManager.length > 128) throw invalidError({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueTooLong', field: 'fieldManager', detail: 'may not be more than 128 bytes' }]);
       ctx.fieldManager = q.fieldManager;

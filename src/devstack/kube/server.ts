@@ -16,6 +16,7 @@ import { HttpLayer, type RecordedRequest } from './http.js';
 import type { KObject } from './meta.js';
 import { nowTime, newUid } from './meta.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import { Security } from './security.js';
 
 export interface KubeApiServerOptions {
   /** Listen address (default 127.0.0.1). */
@@ -38,6 +39,11 @@ export interface KubeApiServerOptions {
   maxRecordedRequests?: number;
   /** Name written into the kubeconfig for cluster, user and context (default schedulerha-devstack). */
   contextName?: string;
+  /** Authorize with RBAC (--authorization-mode=Node,RBAC) instead of allowing every authenticated request, and
+   * run the admission plugins that go with it (ServiceAccount, OwnerReferencesPermissionEnforcement). The admin
+   * token stays all-powerful (system:masters); ServiceAccount tokens (TokenRequest API, `serviceAccountToken()`)
+   * get what the stored Roles / ClusterRoles and their bindings grant. Default false. */
+  rbac?: boolean;
   logger?: Logger;
 }
 
@@ -85,6 +91,8 @@ export class KubeApiServer {
   readonly core: ApiCore;
   readonly hooks: KubeApiServerHooks;
   readonly token: string;
+  /** Authentication (admin and ServiceAccount tokens), RBAC authorization and its admission plugins. */
+  readonly security: Security;
   private readonly server: Server;
   private readonly http: HttpLayer;
   private readonly controllers: Controllers;
@@ -102,8 +110,9 @@ export class KubeApiServer {
     const store = new Store(opts.watchWindow ?? 1000);
     this.core = new ApiCore(store, registry);
     this.controllers = new Controllers(this.core, log);
+    this.security = new Security(this.core, { adminToken: this.token, rbac: opts.rbac ?? false });
     this.http = new HttpLayer(this.core, {
-      token: this.token,
+      security: this.security,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
       minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds ?? 1800,
       log,
@@ -154,6 +163,7 @@ export class KubeApiServer {
   static async start(opts: KubeApiServerOptions = {}): Promise<KubeApiServer> {
     const s = new KubeApiServer(opts);
     s.seed();
+    s.security.seed();
     s.controllers.start();
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
@@ -206,6 +216,28 @@ export class KubeApiServer {
 
   writeKubeconfig(path: string): void {
     writeFileSync(path, this.kubeconfig, { mode: 0o600 });
+  }
+
+  /** A token for ServiceAccount `namespace/name` (what `kubectl create token` returns; the ServiceAccount must
+   * exist). Default lifetime 1 h. */
+  serviceAccountToken(namespace: string, name: string, opts: { expirationSeconds?: number } = {}): string {
+    return this.security.tokens.issue(namespace, name, opts).token;
+  }
+
+  /** A kubeconfig (YAML) for this server that authenticates with `token` (e.g. a ServiceAccount's), with
+   * `namespace` as the context's default namespace. */
+  kubeconfigWithToken(token: string, opts: { user?: string; namespace?: string } = {}): string {
+    const n = this.contextName;
+    const user = opts.user ?? `${n}-token`;
+    return YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      preferences: {},
+      clusters: [{ name: n, cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: user, user: { token } }],
+      contexts: [{ name: n, context: { cluster: n, user, namespace: opts.namespace ?? 'default' } }],
+      'current-context': n,
+    });
   }
 
   async stop(): Promise<void> {
