@@ -5,19 +5,22 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CRD_FILE, renderCrdYaml } from '../api/crd-yaml.js';
 import { REFERENCE_FILE, renderReferenceDoc } from '../api/reference-doc.js';
+import { generatedInstallFiles } from '../manifests/render.js';
 
 /** Every generated file: path (relative to the repository root) → content. */
 export function generatedManifests(): Map<string, string> {
   return new Map([
     [CRD_FILE, renderCrdYaml()],
     [REFERENCE_FILE, renderReferenceDoc()],
+    // manifests/install.yaml, rbac/, operator/, kustomization.yaml, the Helm chart's Chart.yaml and crds/
+    ...generatedInstallFiles(),
   ]);
 }
 
 export function registerGenManifestsCommand(program: Command): void {
   program
     .command('gen-manifests')
-    .description('regenerate the committed generated files (CRD, reference docs, ...) from the sources')
+    .description('regenerate the committed generated files (CRD, reference docs, install manifests, Helm chart CRD) from the sources')
     .option('--root <dir>', 'repository root', '.')
     .action((opts: { root: string }) => {
       for (const [rel, content] of generatedManifests()) {
