@@ -352,6 +352,13 @@ export class LeaderTerm {
   private async onSubscribed(info: SubscribedInfo): Promise<void> {
     if (!this.guard()) return;
     const { keys, metrics } = this.deps;
+    // The reconciliation targets are the live records as of SUBSCRIBED — taken now, before anything below awaits.
+    // The new stream's OFFERS are handled meanwhile (processEvents does not wait for this), and the intents they
+    // write must not be asked about: their ACCEPT may not have left yet (the pods manager sends it once every
+    // intent chunk is committed), so the master would answer "unknown" (TASK_LOST) for a task that is about to
+    // launch, and the pod would be launched a second time. What becomes of those launches is known without asking:
+    // the ACCEPT's answer (a failed ACCEPT reconciles its tasks itself), then the task's own updates.
+    const targets = this.registry!.live().map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
     const isNew = !this.frameworkId;
     try {
       if (isNew) {
@@ -400,8 +407,7 @@ export class LeaderTerm {
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'task manager failed on SUBSCRIBED');
     }
-    // Reconcile after every SUBSCRIBED: every live registry task, with its agent id.
-    const targets = this.registry!.live().map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
+    // Reconcile after every SUBSCRIBED: every task live at SUBSCRIBED (see above), with its agent id.
     void this.reconciler!.start(targets).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'reconciliation failed'));
   }
 
