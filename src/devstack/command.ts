@@ -3,7 +3,7 @@
 // the operator; applies the HA sample rewritten to this stack's etcd and Mesos, and a few pods for the scheduler;
 // then shows a live view (or status lines) and acts on keys: f USR1 the leader, k SIGKILL the leader, m fail over
 // the Mesos master, a set the failover annotation, q quit — everything stopped, nothing left running.
-import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -352,8 +352,27 @@ class Devstack {
     for (const w of m.warnings) this.out.info(w);
   }
 
+  /** The operator's log file (LocalStack names it operator-<start time>.log). */
   private operatorLog(): string {
-    return join(this.stack?.dir ?? '.', 'operator-*.log');
+    const dir = this.stack?.dir ?? '.';
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => /^operator-\d+\.log$/.test(f)).sort();
+    } catch {
+      // removed already
+    }
+    return join(dir, files.at(-1) ?? 'operator-*.log');
+  }
+
+  /** The end of the operator's log, for a start-up that did not reach ready. */
+  private operatorLogTail(lines = 15): string {
+    try {
+      const f = this.operatorLog();
+      const tail = readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return tail ? `\nthe last lines of ${f}:\n${tail}` : '';
+    } catch {
+      return '';
+    }
   }
 
   // ---- the loop ----------------------------------------------------------------------------------------------------
@@ -407,7 +426,7 @@ class Devstack {
     this.printPids();
     if (this.opts.exitAfterReady) {
       if (this.readyAt !== undefined) void this.stop('ready', 0);
-      else if (now - this.t0 > this.opts.timeoutSeconds * 1000) void this.stop(`not ready after ${this.opts.timeoutSeconds} s: ${ready.missing.join('; ')}`, 1);
+      else if (now - this.t0 > this.opts.timeoutSeconds * 1000) void this.stop(`not ready after ${this.opts.timeoutSeconds} s: ${ready.missing.join('; ')}${this.operatorLogTail()}`, 1);
     }
   }
 

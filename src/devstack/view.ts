@@ -61,7 +61,7 @@ export function wrapText(text: string, room: number): string[] {
   while (rest.length > room) {
     let cut = rest.lastIndexOf(' ', room);
     if (cut <= room / 2) cut = room;
-    out.push(rest.slice(0, cut));
+    out.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).replace(/^ +/, '');
   }
   out.push(rest);
@@ -100,7 +100,15 @@ export function renderView(s: StackSnapshot, width = 120): string[] {
   line('Failover', f ? `${time(f.at)}  ${f.from ?? '?'} → ${f.to ?? '?'}  (${f.reason}${f.seconds !== undefined ? `, ${f.seconds.toFixed(2)} s` : ''})` : '(none yet)');
   out.push('');
   if (s.message) for (const m of s.message.split('\n')) out.push(...wrapText(m, Math.max(20, width - 2)).map((l, i) => (i ? `  ${l}` : l)));
-  out.push(...wrapText(KEYS_HELP, Math.max(20, width)));
+  // The keys wrap between keys, never inside one's description.
+  let keys = '';
+  for (const k of KEYS_HELP.split('  ')) {
+    if (keys && keys.length + 2 + k.length > width) {
+      out.push(keys);
+      keys = k;
+    } else keys = keys ? `${keys}  ${k}` : k;
+  }
+  out.push(keys);
   return out;
 }
 

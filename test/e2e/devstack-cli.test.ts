@@ -105,6 +105,15 @@ function spawnDevstack(group: ProcGroup, args: string[], stdin: 'pipe' | 'ignore
   return group.cli(['devstack', ...args], { env: ENV, stdio: [stdin, 'pipe', 'pipe'] });
 }
 
+/** Waits for "devstack: ready after N s"; on failure the devstack's output says why. */
+async function waitForReady(p: Proc): Promise<RegExpMatchArray> {
+  try {
+    return await waitFor('the devstack ready', () => p.output().match(/^devstack: ready after ([\d.]+) s/m) ?? (p.child.exitCode !== null ? assert.fail(`exited ${p.child.exitCode}`) : undefined), { timeoutMs: 240_000, intervalMs: 200 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; devstack output:\n${p.output().slice(-4000)}`);
+  }
+}
+
 test('devstack --no-tty --exit-after-ready: Ready, status lines, exit 0, nothing left running', { timeout: 360_000 }, async (t) => {
   const group = new ProcGroup();
   t.after(() => group.killAll());
@@ -148,7 +157,7 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
   const p = spawnDevstack(group, ['--no-tty', '--kubeconfig', kubeconfig, '--keep', '--status-interval', '2s'], 'pipe');
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
-  const readyLine = await waitFor('the devstack ready', () => p.output().match(/^devstack: ready after ([\d.]+) s/m) ?? (p.child.exitCode !== null ? assert.fail(`exited: ${p.output()}`) : undefined), { timeoutMs: 240_000, intervalMs: 200 });
+  const readyLine = await waitForReady(p);
   t.diagnostic(`ready after ${readyLine[1]} s`);
   keptDir = p.output().match(/^devstack: working directory (\S+) \(kept on exit\)$/m)?.[1];
   assert.ok(keptDir, 'the kept working directory is printed');
@@ -248,7 +257,7 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
       const x = await get();
       const c = x.status?.conditions?.find((c) => c.type === 'FrameworkRegistered');
       return c?.status === 'True' && c.message.includes(to) ? x : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    }, { timeoutMs: 90_000, intervalMs: 250 }); // the operator re-detects the leading master within ~30 s
     assert.equal(o.status!.frameworkID, fid);
     await waitFor('a status line with the new master', () => p.output().split('\n').some((l) => l.includes(` master=${to} `) && l.includes(`framework=${fid} `)));
   });
@@ -273,6 +282,44 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
   });
 });
 
+test('devstack stops everything on SIGINT during start-up and on SIGTERM once running', { timeout: 360_000 }, async (t) => {
+  const group = new ProcGroup();
+  t.after(() => group.killAll());
+
+  await t.test('SIGINT while starting: it stops once the start-up step returns, exit 0', async () => {
+    const p = spawnDevstack(group, ['--no-tty']);
+    const tree = watchTree(p.pid);
+    t.after(() => tree.stop());
+    await waitFor('start-up under way', () => p.output().includes('devstack: starting etcd…'), { timeoutMs: 60_000, intervalMs: 10 });
+    p.signal('SIGINT');
+    const code = await exitOf(p, 120_000);
+    tree.stop();
+    const out = p.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /^devstack: SIGINT: stopping once the current start-up step finishes$/m);
+    assert.match(out, /^devstack: stopped: \d+ processes started, none left running$/m);
+    assert.doesNotMatch(out, /starting the operator/, 'nothing more is started');
+    const left = await waitFor('nothing left', () => ([...tree.seen.values()].some(running) ? undefined : true), { timeoutMs: 5000, intervalMs: 100 }).catch(() => false);
+    assert.ok(left, `left running: ${[...tree.seen.values()].filter(running).map((x) => x.cmd).join(' | ')}`);
+    assert.ok([...tree.seen.values()].some((x) => /\betcd\b/.test(x.cmd)), 'etcd had been started');
+  });
+
+  await t.test('SIGTERM once ready: everything stopped in order, exit 0, nothing left running', async () => {
+    const p = spawnDevstack(group, ['--no-tty']);
+    const tree = watchTree(p.pid);
+    t.after(() => tree.stop());
+    await waitForReady(p);
+    p.signal('SIGTERM');
+    const code = await exitOf(p, 120_000);
+    tree.stop();
+    const out = p.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /^devstack: SIGTERM: stopping everything…$/m);
+    assert.match(out, /^devstack: stopped: \d+ processes started, none left running$/m);
+    await assertNothingLeft(out, tree.seen);
+  });
+});
+
 test('devstack errors before anything starts: no etcd on PATH, an invalid SchedulerHA — exit 1, what to do', { timeout: 60_000 }, async (t) => {
   const group = new ProcGroup();
   t.after(() => group.killAll());
@@ -293,4 +340,22 @@ test('devstack errors before anything starts: no etcd on PATH, an invalid Schedu
   const pods = group.cli(['devstack', '--no-tty', '--pods', 'many'], { env: ENV });
   assert.equal(await exitOf(pods), 1);
   assert.match(pods.output(), /--pods must be an integer from 0 to 50/);
+});
+
+test('devstack --exit-after-ready not ready within --timeout: exit 1 with what is missing, everything stopped', { timeout: 120_000 }, async (t) => {
+  const group = new ProcGroup();
+  t.after(() => group.killAll());
+  // Nothing can be ready at the first look after the pods are applied, so a 1 s timeout always expires.
+  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--timeout', '1s']);
+  const tree = watchTree(p.pid);
+  t.after(() => tree.stop());
+  const code = await exitOf(p, 90_000);
+  tree.stop();
+  const out = p.output();
+  assert.equal(code, 1, out);
+  assert.match(out, /^schedulerha devstack: not ready after 1 s: .*(no Ready condition yet|Ready=False|pods for the scheduler not bound yet)/m);
+  assert.match(out, /^the last lines of \S+\/operator-\d+\.log:$/m, 'the operator log tail helps to see why');
+  assert.match(out, /^devstack: stopped: \d+ processes started, none left running$/m);
+  const left = await waitFor('nothing left', () => ([...tree.seen.values()].some(running) ? undefined : true), { timeoutMs: 5000, intervalMs: 100 }).catch(() => false);
+  assert.ok(left, `left running: ${[...tree.seen.values()].filter(running).map((x) => x.cmd).join(' | ')}`);
 });

@@ -70,6 +70,8 @@ test('the live view wraps long lines to the terminal width; messages may span li
   assert.ok(lines.includes('starting (3 s): waiting…'));
   assert.ok(lines.some((l) => l.startsWith('  ') && l.endsWith('end')), 'a wrapped message continues indented');
   assert.ok(lines.join(' ').replace(/\s+/g, ' ').includes(KEYS_HELP.replace(/\s+/g, ' ')), 'the keys are all there, wrapped');
+  assert.ok(lines.some((l) => l.startsWith('[a] toggle the failover annotation')), 'wrapped between keys, not inside one');
+  assert.ok(lines.every((l) => l === l.trimEnd()), 'no trailing blanks where a line wrapped');
   const narrow = renderView({ ...snap, kubeconfig: `/tmp/${'d'.repeat(100)}/kubeconfig` }, 80);
   assert.ok(narrow.every((l) => l.length <= 80), 'a long path wraps too');
   assert.deepEqual(wrapText('aaa bbb ccc', 7), ['aaa bbb', 'ccc']);
