@@ -13,11 +13,12 @@ test('two operator replicas: one active, the standby takes over', { timeout: 300
   const s = await OperatorStack.start();
   t.after(() => s.stop());
   const ns = await s.namespace('elect');
-  const lease = 'schedulerha-operator-e2e';
-  const args = ['--leader-elect', `--leader-election-namespace=${ns}`, `--leader-election-id=${lease}`, '--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=1s'];
+  // The Lease the operator's RBAC allows: schedulerha-operator in the operator's namespace (install.yaml).
+  const lease = 'schedulerha-operator';
+  const args = ['--leader-elect', `--leader-election-namespace=${s.operatorNamespace}`, `--leader-election-id=${lease}`, '--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=1s'];
   const a = s.startOperator('op-a', args);
   const b = s.startOperator('op-b', args);
-  const leaseObj = async () => kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}` });
+  const leaseObj = async () => kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${s.operatorNamespace}/leases/${lease}` });
   const holder = async () => String((await leaseObj()).spec?.holderIdentity ?? '');
   const active = async (): Promise<[OperatorProc, OperatorProc]> => {
     const h = await waitFor('a lease holder', async () => (await holder()) || undefined);

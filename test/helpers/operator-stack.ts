@@ -1,8 +1,12 @@
 // The operator's end-to-end stack: LocalStack (real etcd, the Mesos master emulator on the real clock, the
 // Kubernetes API emulator with the pod runner mapping `schedulerha` to this very CLI, the SchedulerHA CRD) plus
 // operator processes started and killed by the test. Everything the tests do goes through the kubeconfig.
+// RBAC is on by default: the operator runs with its ServiceAccount's token and the scheduler pods with theirs,
+// authorized by the generated manifests (src/manifests), so a call the code makes that the manifests do not
+// grant fails the test with 403 Forbidden. `namespace()` sets a namespace up as install.yaml does for `mesos`.
 import { Etcd3 } from 'etcd3';
 import { LocalStack, type LocalStackOptions } from '../../src/devstack/stack.js';
+import type { Denial } from '../../src/devstack/kube/index.js';
 import { GROUP, PLURAL, VERSION, type Condition, type SchedulerHA } from '../../src/api/types.js';
 import { kubeRequest, kubeRequestOk, makeClients, type KubeClients } from '../../src/kube/index.js';
 import { keyLayout, type KeyLayout } from '../../src/api/keys.js';
@@ -33,8 +37,13 @@ export class OperatorStack {
   }
 
   static async start(opts: LocalStackOptions = {}): Promise<OperatorStack> {
-    const stack = await LocalStack.start({ mesos: { masters: 2, agents: 2, heartbeatSeconds: 1, ...opts.mesos }, ...opts });
+    const stack = await LocalStack.start({ rbac: true, ...opts, mesos: { masters: 2, agents: 2, heartbeatSeconds: 1, ...opts.mesos } });
     return new OperatorStack(stack);
+  }
+
+  /** The operator's namespace (its ServiceAccount and its Lease). */
+  get operatorNamespace(): string {
+    return this.stack.operatorNamespace;
   }
 
   get kc() {
@@ -44,7 +53,7 @@ export class OperatorStack {
   /** `schedulerha operator` as a child process; defaults: HTTP on a free loopback port, fast re-observation. */
   startOperator(name: string, args: string[] = []): OperatorProc {
     const proc = this.procs.cli(
-      ['operator', `--kubeconfig=${this.stack.kubeconfigPath}`, '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=0', '--unready-poll-interval=1s', '--poll-interval=5s', `--identity=${name}`, ...args],
+      ['operator', `--kubeconfig=${this.stack.operatorKubeconfigPath}`, '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=0', '--unready-poll-interval=1s', '--poll-interval=5s', `--identity=${name}`, ...args],
       { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0', SCHEDULERHA_LOG_LEVEL: 'info' } },
     );
     const lines: Array<Record<string, unknown>> = [];
@@ -80,6 +89,7 @@ export class OperatorStack {
   async namespace(base = 'op'): Promise<string> {
     const name = uniqueName(base).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
     await this.clients.core.createNamespace({ body: { metadata: { name } } });
+    await this.stack.setUpSchedulerNamespace(name);
     return name;
   }
 
@@ -124,7 +134,7 @@ export class OperatorStack {
 
   /** Waits for condition `type` to have `status` (and `reason`, when given) for the current generation. */
   async waitForCondition(ns: string, name: string, type: string, status: string, opts: { reason?: string | RegExp; timeoutMs?: number; generation?: number } = {}): Promise<SchedulerHA> {
-    return await waitFor(
+    return await this.explainDenials(() => waitFor(
       `${ns}/${name} ${type}=${status}${opts.reason ? ` (${String(opts.reason)})` : ''}`,
       async () => {
         const o = await this.get(ns, name);
@@ -136,7 +146,20 @@ export class OperatorStack {
         return o;
       },
       { timeoutMs: opts.timeoutMs ?? 90_000, intervalMs: 200 },
-    );
+    ));
+  }
+
+  /** A failing wait names the calls RBAC refused meanwhile (the usual reason under RBAC). */
+  private async explainDenials<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const denied = this.denials();
+      if (denied.length && err instanceof Error) {
+        err.message += `\n(RBAC refused ${denied.length} call(s) meanwhile, e.g. ${[...new Set(denied.map((d) => `${d.user} ${d.verb} ${d.resource}`))].slice(0, 5).join('; ')})`;
+      }
+      throw err;
+    }
   }
 
   async events(ns: string, name: string): Promise<Array<{ reason: string; type: string; note: string; series?: { count: number }; reportingController?: string; eventTime?: string; action?: string }>> {
@@ -160,10 +183,24 @@ export class OperatorStack {
     return (await kubeRequestOk<{ items: T[] }>(this.kc, { method: 'GET', path })).items;
   }
 
+  /** Calls of the operator or a scheduler (ServiceAccount users) refused for lack of permission so far. */
+  denials(): Denial[] {
+    return this.stack.kube.hooks.authorizationDenials().filter((d) => d.user.startsWith('system:serviceaccount:'));
+  }
+
+  /** stop() fails the test when the code was refused a call (a permission the manifests lack); a test that takes
+   * permissions away on purpose turns this off. */
+  checkDenials = true;
+
   async stop(): Promise<void> {
     await this.procs.killAll();
+    const denied = this.checkDenials ? this.denials() : [];
     this.etcdClient.close();
     await this.stack.stop();
+    if (denied.length) {
+      const lines = [...new Set(denied.map((d) => `${d.user} ${d.verb} ${d.resource}${d.namespace ? ` in ${d.namespace}` : ''}${d.reason ? ` (${d.reason})` : ''}`))];
+      throw new Error(`the code made ${denied.length} call(s) the RBAC manifests (src/manifests/rbac.ts) do not allow:\n  ${lines.join('\n  ')}`);
+    }
   }
 }
 

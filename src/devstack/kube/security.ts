@@ -29,9 +29,25 @@ export interface SecurityOptions {
   rbac: boolean;
 }
 
+/** One refused request (authorization, an apply's create check, or OwnerReferencesPermissionEnforcement). */
+export interface Denial {
+  at: number;
+  user: string;
+  verb: string;
+  /** group/resource[/subresource], or the path of a non-resource request. */
+  resource: string;
+  namespace: string;
+  name: string;
+  reason: string;
+}
+
+const MAX_DENIALS = 1000;
+
 export class Security {
   readonly tokens: ServiceAccountTokens;
   readonly rbacEnabled: boolean;
+  /** The last MAX_DENIALS refusals, oldest first (a test asserts none happened). */
+  readonly denials: Denial[] = [];
   private readonly adminToken: Buffer;
 
   constructor(
@@ -65,7 +81,15 @@ export class Security {
 
   authorize(a: Attributes): Decision {
     if (!this.rbacEnabled) return { allowed: true, reason: '' };
-    return authorize(a, this.rbacSource);
+    const d = authorize(a, this.rbacSource);
+    if (!d.allowed) this.recordDenial(a, d.reason);
+    return d;
+  }
+
+  private recordDenial(a: Attributes, reason: string): void {
+    const resource = a.resourceRequest ? `${a.apiGroup}/${a.resource}${a.subresource ? `/${a.subresource}` : ''}` : a.path;
+    this.denials.push({ at: Date.now(), user: a.user.name, verb: a.verb, resource, namespace: a.namespace, name: a.name, reason });
+    if (this.denials.length > MAX_DENIALS) this.denials.splice(0, this.denials.length - MAX_DENIALS);
   }
 
   /** The bootstrap ClusterRoles and ClusterRoleBindings, created when missing (as the apiserver's

@@ -16,7 +16,7 @@ import { HttpLayer, type RecordedRequest } from './http.js';
 import type { KObject } from './meta.js';
 import { nowTime, newUid } from './meta.js';
 import { silentLogger, type Logger } from '../../util/log.js';
-import { Security } from './security.js';
+import { Security, type Denial } from './security.js';
 
 export interface KubeApiServerOptions {
   /** Listen address (default 127.0.0.1). */
@@ -83,6 +83,9 @@ export interface KubeApiServerHooks {
   clearRequests(): void;
   /** Number of open watch connections (optionally of one resource). */
   openWatches(resource?: string): number;
+  /** Requests refused for lack of permission (with `rbac`: by the authorizer, an apply's create check, or
+   * OwnerReferencesPermissionEnforcement), oldest first, the last 1000. */
+  authorizationDenials(): Denial[];
 }
 
 const toRegExp = (p: RegExp | string | undefined) => (p === undefined ? undefined : typeof p === 'string' ? new RegExp(p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : p);
@@ -149,6 +152,7 @@ export class KubeApiServer {
         http.requests.length = 0;
       },
       openWatches: (resource) => [...http.watches].filter((w) => !resource || w.resource === this.storeKeyOf(resource)).length,
+      authorizationDenials: () => [...this.security.denials],
     };
   }
 
@@ -250,4 +254,4 @@ export class KubeApiServer {
   }
 }
 
-export type { RecordedRequest };
+export type { RecordedRequest, Denial };

@@ -7,7 +7,7 @@
 // SIGKILL after the grace period, and removes the pod (delete with grace 0). Each container incarnation logs to
 // its own file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
 import http from 'node:http';
@@ -43,6 +43,10 @@ export interface KubeletOptions {
   hostIP: string;
   log: Logger;
   reaper: Reaper;
+  /** Give each pod a token of its ServiceAccount (see PodRunnerOptions.serviceAccountTokens). */
+  serviceAccountTokens?: boolean;
+  /** Lifetime the kubelet asks for (its projected volumes ask 3607 s); refreshed at 80 %. */
+  tokenExpirationSeconds?: number;
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -194,6 +198,9 @@ class PodWorker {
   private resolveFinished!: () => void;
   private readonly sandbox: string;
   private envCache: Record<string, string> | undefined;
+  /** The projected service-account token: the kubeconfig path once written (undefined: no automount). */
+  private saMount: Promise<string | undefined> | undefined;
+  private saRefresh: NodeJS.Timeout | undefined;
 
   constructor(
     pod: KObj,
@@ -263,9 +270,80 @@ class PodWorker {
 
   // ---- containers ------------------------------------------------------------------------------------
 
+  // ---- the projected service-account token --------------------------------------------------------------
+
+  /** What the kubelet's projected token volume gives a pod (kube-api-access-*: token, namespace, ca.crt), as a
+   * kubeconfig a process can use here: the pod's ServiceAccount token from the TokenRequest API, bound to the
+   * pod (so the API server stops accepting it once the pod is gone), in <pod dir>/serviceaccount/token, re-read
+   * by client-node every minute and refreshed at 80 % of its lifetime. undefined when automount is off. */
+  private serviceAccountKubeconfig(): Promise<string | undefined> {
+    this.saMount ??= this.mountServiceAccountToken().catch((err: unknown) => {
+      this.saMount = undefined; // retried with the container's back-off
+      throw err;
+    });
+    return this.saMount;
+  }
+
+  private async mountServiceAccountToken(): Promise<string | undefined> {
+    const pod = this.pod;
+    const ns = pod.metadata.namespace!;
+    const saName = (pod.spec?.serviceAccountName as string | undefined) || 'default';
+    let sa: KObj;
+    try {
+      sa = await this.k.kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(saName)}`);
+    } catch (err) {
+      throw new ConfigError(`serviceaccount "${saName}" not found`, err);
+    }
+    const automount = pod.spec?.automountServiceAccountToken ?? (sa as Obj).automountServiceAccountToken ?? true;
+    if (!automount) return undefined;
+    const dir = join(this.k.opts.logDir, this.podDirName(), 'serviceaccount');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tokenFile = join(dir, 'token');
+    const refresh = async (): Promise<void> => {
+      const tr = await this.k.kube.request<Obj>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(saName)}/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: this.k.opts.tokenExpirationSeconds ?? 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid } },
+      });
+      writeFileSync(`${tokenFile}.tmp`, String(tr.status.token), { mode: 0o600 });
+      renameSync(`${tokenFile}.tmp`, tokenFile);
+      const lifetimeMs = Date.parse(tr.status.expirationTimestamp) - Date.now();
+      clearTimeout(this.saRefresh);
+      if (this.done) return;
+      this.saRefresh = setTimeout(() => {
+        refresh().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'service account token refresh failed; retrying'));
+      }, Math.max(10_000, lifetimeMs * 0.8));
+      this.saRefresh.unref();
+    };
+    try {
+      await refresh();
+    } catch (err) {
+      throw new ConfigError(`cannot get a token for serviceaccount ${ns}/${saName}: ${(err as Error).message}`, err);
+    }
+    writeFileSync(join(dir, 'namespace'), ns);
+    const cluster = this.k.kube.kc.getCurrentCluster()!;
+    const kubeconfig = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'cluster', cluster: { server: cluster.server, ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}), ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}), ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}) } }],
+      users: [{ name: `system:serviceaccount:${ns}:${saName}`, user: { 'auth-provider': { name: 'tokenFile', config: { tokenFile } } } }],
+      contexts: [{ name: 'serviceaccount', context: { cluster: 'cluster', user: `system:serviceaccount:${ns}:${saName}`, namespace: ns } }],
+      'current-context': 'serviceaccount',
+    };
+    const file = join(dir, 'kubeconfig');
+    writeFileSync(file, JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
+    return file;
+  }
+
   private async containerEnv(c: Container): Promise<Record<string, string>> {
     const pod = this.pod;
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: pod.spec?.hostname ?? pod.metadata.name, ...this.k.opts.env };
+    if (this.k.opts.serviceAccountTokens) {
+      // The pod talks to the API server as its ServiceAccount, never with the runner's credentials.
+      delete env.KUBECONFIG;
+      const kubeconfig = await this.serviceAccountKubeconfig();
+      if (kubeconfig) env.KUBECONFIG = kubeconfig;
+    }
     const getObj = async (kind: 'configmaps' | 'secrets', name: string) => {
       return await this.k.kube.request('GET', `/api/v1/namespaces/${pod.metadata.namespace}/${kind}/${name}`);
     };
@@ -667,6 +745,7 @@ class PodWorker {
   private finish(): void {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.saRefresh);
     this.k.workerDone(this);
     this.resolveFinished();
   }

@@ -24,6 +24,13 @@ export interface PodRunnerOptions {
   imageMap?: Record<string, string[]>;
   /** Extra environment variables for every container (e.g. KUBECONFIG for processes that call the API). */
   env?: Record<string, string>;
+  /** Emulate the projected service-account token: every container gets KUBECONFIG pointing at a kubeconfig that
+   * authenticates as its pod's spec.serviceAccountName (a TokenRequest bound to the pod, refreshed before it
+   * expires) — instead of `env.KUBECONFIG` — unless automountServiceAccountToken is false (then no KUBECONFIG).
+   * A ServiceAccount that does not exist keeps the container waiting (CreateContainerConfigError). Default false. */
+  serviceAccountTokens?: boolean;
+  /** Lifetime of those tokens (default 3607 s, as the kubelet asks; refreshed at 80 %). */
+  serviceAccountTokenExpirationSeconds?: number;
   /** Where container logs go: <logDir>/<ns>_<pod>_<uid>/<container>/<restartCount>.log. Default: a temp dir,
    * removed on stop() unless keepLogs. */
   logDir?: string;
@@ -88,6 +95,8 @@ export class PodRunner {
           hostIP: '127.0.0.1',
           log: log.child({ component: 'kubelet' }),
           reaper: r.reaper,
+          ...(opts.serviceAccountTokens ? { serviceAccountTokens: true } : {}),
+          ...(opts.serviceAccountTokenExpirationSeconds ? { tokenExpirationSeconds: opts.serviceAccountTokenExpirationSeconds } : {}),
         });
         await r.kubelet.start(opts.registerNode ?? true);
       }
