@@ -197,6 +197,7 @@ class ScreenOutput implements Output {
   private onScreen = false;
   private last: StackSnapshot | undefined;
   private readonly onResize = () => this.last && this.render(this.last);
+  private readonly onExit = () => process.stdout.write('\x1b[?25h\x1b[?1049l');
 
   progress(step: string): void {
     if (this.onScreen) return;
@@ -226,6 +227,7 @@ class ScreenOutput implements Output {
       this.endProgress();
       process.stdout.write('\x1b[?1049h\x1b[?25l'); // alternate screen, hide the cursor
       process.stdout.on('resize', this.onResize);
+      process.once('exit', this.onExit); // even on a crash the terminal gets its screen and cursor back
       this.onScreen = true;
     }
     const cols = process.stdout.columns || 120;
@@ -237,6 +239,7 @@ class ScreenOutput implements Output {
     this.endProgress();
     if (!this.onScreen) return;
     process.stdout.off('resize', this.onResize);
+    process.off('exit', this.onExit);
     process.stdout.write('\x1b[?25h\x1b[?1049l');
     this.onScreen = false;
   }
@@ -337,6 +340,10 @@ class Devstack {
     }
     if (!Number.isInteger(this.opts.pods) || this.opts.pods < 0 || this.opts.pods > 50) throw new SchedulerHAError('InvalidFlag', `--pods must be an integer from 0 to 50 (got ${this.opts.pods})`);
     if (!(this.opts.timeoutSeconds > 0)) throw new SchedulerHAError('InvalidFlag', '--timeout must be a positive duration, e.g. 240s or 5m');
+    if (this.opts.dir && existsSync(this.opts.dir) && readdirSync(this.opts.dir).length) {
+      // etcd would come back with an old framework id that the fresh Mesos emulator has never heard of.
+      throw new SchedulerHAError('InvalidFlag', `--dir ${this.opts.dir} is not empty: every devstack starts from scratch (a new etcd, Mesos and Kubernetes API); name a new directory or remove this one`);
+    }
   }
 
   private describeStack(): void {
@@ -369,7 +376,7 @@ class Devstack {
     try {
       const f = this.operatorLog();
       const tail = readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-      return tail ? `\nthe last lines of ${f}:\n${tail}` : '';
+      return tail ? `\nthe last lines of ${f}:\n${tail}` : `\nthe operator log ${f} is empty so far`;
     } catch {
       return '';
     }
@@ -389,40 +396,49 @@ class Devstack {
   }
 
   private async pollOnce(): Promise<void> {
-    let snap: StackSnapshot;
+    let snap: StackSnapshot | undefined;
+    let failed = false;
     try {
       snap = buildSnapshot(await this.observe());
       this.pollError = undefined;
     } catch (err) {
       if (this.stopping) return;
-      this.pollError = `observation failed: ${errorMessage(err)}`;
-      if (!this.last) return;
-      snap = { ...this.last, at: new Date() };
+      failed = true;
+      const msg = `observation failed: ${errorMessage(err)}`;
+      if (msg !== this.pollError && !this.opts.tty) this.out.info(msg);
+      this.pollError = msg;
+      // Keep showing the last picture (with the error under it); it does not count towards ready.
+      snap = this.last ? { ...this.last, at: new Date() } : undefined;
     }
     if (this.stopping) return;
     const now = Date.now();
-    const ready = readiness(snap, this.opts.pods);
-    if (ready.ready && this.readyAt === undefined) {
-      this.readyAt = now;
-      this.readyNote = `ready after ${((now - this.t0) / 1000).toFixed(1)} s: ${snap.conditions.find((c) => c.type === 'Ready')?.message ?? 'Ready'}; ${snap.pods.bound} pods bound`;
-      this.out.info(this.readyNote);
+    const ready = failed ? { ready: false, missing: [this.pollError!] } : readiness(snap!, this.opts.pods);
+    if (snap) {
+      if (ready.ready && this.readyAt === undefined) {
+        this.readyAt = now;
+        this.readyNote = `ready after ${((now - this.t0) / 1000).toFixed(1)} s: ${snap.conditions.find((c) => c.type === 'Ready')?.message ?? 'Ready'}; ${snap.pods.bound} pods bound`;
+        this.out.info(this.readyNote);
+      }
+      if (this.pending && !failed) {
+        const p = actionProgress(this.pending, snap, now);
+        if (p.done) {
+          this.pending = undefined;
+          this.actionMessage = `${p.ok ? '✓' : '✗'} ${p.message}`;
+          this.out.info(`action ${p.message.replace(/^(\w): /, p.ok ? '$1 done: ' : '$1 FAILED: ')}`);
+        } else this.actionMessage = p.message;
+      }
+      const lines = [
+        this.readyAt === undefined && !failed ? startupMessage(snap, this.opts.pods, now - this.t0) : undefined,
+        this.operatorExit,
+        this.pollError,
+        this.actionMessage ?? this.readyNote,
+      ].filter((x): x is string => !!x);
+      const next: StackSnapshot = { ...snap };
+      delete next.message; // a stale picture carries the old one
+      if (lines.length) next.message = lines.join('\n');
+      this.last = next;
+      this.out.render(this.last);
     }
-    if (this.pending) {
-      const p = actionProgress(this.pending, snap, now);
-      if (p.done) {
-        this.pending = undefined;
-        this.actionMessage = `${p.ok ? '✓' : '✗'} ${p.message}`;
-        this.out.info(`action ${p.message.replace(/^(\w): /, p.ok ? '$1 done: ' : '$1 FAILED: ')}`);
-      } else this.actionMessage = p.message;
-    }
-    const lines = [
-      this.readyAt === undefined ? startupMessage(snap, this.opts.pods, now - this.t0) : undefined,
-      this.operatorExit,
-      this.pollError,
-      this.actionMessage ?? this.readyNote,
-    ].filter((x): x is string => !!x);
-    this.last = { ...snap, ...(lines.length ? { message: lines.join('\n') } : {}) };
-    this.out.render(this.last);
     this.printPids();
     if (this.opts.exitAfterReady) {
       if (this.readyAt !== undefined) void this.stop('ready', 0);

@@ -337,6 +337,10 @@ test('devstack errors before anything starts: no etcd on PATH, an invalid Schedu
   assert.match(invalid.output(), new RegExp(`schedulerha devstack: ${bad.replace(/[.]/g, '\\.')} is not a valid SchedulerHA for the devstack:\\n {2}error: spec\\.flags\\.kmPath`));
   assert.doesNotMatch(invalid.output(), /starting etcd/);
 
+  const used = group.cli(['devstack', '--no-tty', '--dir', tmp], { env: ENV });
+  assert.equal(await exitOf(used), 1);
+  assert.match(used.output(), /--dir \S+ is not empty: every devstack starts from scratch/);
+
   const pods = group.cli(['devstack', '--no-tty', '--pods', 'many'], { env: ENV });
   assert.equal(await exitOf(pods), 1);
   assert.match(pods.output(), /--pods must be an integer from 0 to 50/);
@@ -345,16 +349,17 @@ test('devstack errors before anything starts: no etcd on PATH, an invalid Schedu
 test('devstack --exit-after-ready not ready within --timeout: exit 1 with what is missing, everything stopped', { timeout: 120_000 }, async (t) => {
   const group = new ProcGroup();
   t.after(() => group.killAll());
-  // Nothing can be ready at the first look after the pods are applied, so a 1 s timeout always expires.
-  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--timeout', '1s']);
+  // Nothing can be ready at the first look, right after the pods are applied (no StatefulSet yet), and a 1 ms
+  // timeout has expired by then.
+  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--timeout', '1ms']);
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
   const code = await exitOf(p, 90_000);
   tree.stop();
   const out = p.output();
   assert.equal(code, 1, out);
-  assert.match(out, /^schedulerha devstack: not ready after 1 s: .*(no Ready condition yet|Ready=False|pods for the scheduler not bound yet)/m);
-  assert.match(out, /^the last lines of \S+\/operator-\d+\.log:$/m, 'the operator log tail helps to see why');
+  assert.match(out, /^schedulerha devstack: not ready after 0\.001 s: .*no framework registered with Mesos yet; 3 of 3 pods for the scheduler not bound yet$/m);
+  assert.match(out, /^the (last lines of \S+\/operator-\d+\.log:|operator log \S+\/operator-\d+\.log is empty so far)$/m, 'the operator log (tail) helps to see why');
   assert.match(out, /^devstack: stopped: \d+ processes started, none left running$/m);
   const left = await waitFor('nothing left', () => ([...tree.seen.values()].some(running) ? undefined : true), { timeoutMs: 5000, intervalMs: 100 }).catch(() => false);
   assert.ok(left, `left running: ${[...tree.seen.values()].filter(running).map((x) => x.cmd).join(' | ')}`);
