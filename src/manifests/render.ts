@@ -2,10 +2,12 @@
 // (rbac/, operator/), install.yaml (namespace + CRD + everything), kustomization.yaml (the same objects for
 // `kubectl apply -k`), and the Helm chart's generated parts (Chart.yaml versions, crds/). RBAC rules carry their
 // reason as a comment.
+import { existsSync, readFileSync } from 'node:fs';
 import { Document, isMap, isSeq, parseAllDocuments } from 'yaml';
 import { buildCrd } from '../api/schema.js';
 import { renderCrdYaml } from '../api/crd-yaml.js';
-import { DEFAULT_RELEASE, appVersion, defaultValues, installManifests, operatorNamespace, type Manifest } from './install.js';
+import { DEFAULT_RELEASE, appVersion, defaultValues, installManifests, leaseName, operatorNamespace, type Manifest } from './install.js';
+import { OPERATOR_RULES, SCHEDULER_RULES, operatorElectionRules, type RuleSpec } from './rbac.js';
 
 export const MANIFESTS_DIR = 'manifests';
 export const CHART_DIR = 'manifests/helm/schedulerha-operator';
@@ -128,5 +130,55 @@ ${resources.map((f) => `  - ${f}`).join('\n')}
   );
   files.set(`${CHART_DIR}/Chart.yaml`, chartYaml());
   files.set(`${CHART_DIR}/crds/k8sm.io_schedulerhas.yaml`, renderCrdYaml());
+  // The hand-written install guide carries generated RBAC tables (relative to the working directory, the
+  // repository root for `npm run gen` and the tests).
+  if (!existsSync(INSTALL_DOC)) throw new Error(`${INSTALL_DOC} not found (run from the repository root)`);
+  files.set(INSTALL_DOC, installDoc(readFileSync(INSTALL_DOC, 'utf8')));
   return files;
+}
+
+// ---- docs/install.md: the RBAC tables -----------------------------------------------------------------------
+
+export const INSTALL_DOC = 'docs/install.md';
+const TABLE_BEGIN = '<!-- BEGIN generated RBAC tables (npm run gen, from src/manifests/rbac.ts) -->';
+const TABLE_END = '<!-- END generated RBAC tables -->';
+
+function ruleRows(specs: RuleSpec[]): string {
+  const rows = specs.map((r) => {
+    const groups = (r.apiGroups ?? []).map((g) => (g === '' ? 'core' : g)).join(', ');
+    const res = (r.resources ?? []).map((x) => `\`${x}\``).join(', ') + (r.resourceNames?.length ? ` (only ${r.resourceNames.map((n) => `\`${n}\``).join(', ')})` : '');
+    const code = r.usedBy.map((u) => `\`${u.split(' ')[0]}\``).join(', ');
+    return `| ${groups} | ${res} | ${r.verbs.join(', ')} | ${r.why.replace(/\|/g, '\\|')} | ${code} |`;
+  });
+  return ['| API group | Resources | Verbs | Why | Code |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The RBAC tables of docs/install.md, rendered from the rule lists. */
+export function rbacTables(): string {
+  const v = defaultValues();
+  return [
+    TABLE_BEGIN,
+    '',
+    `**Operator — ClusterRole \`schedulerha-operator\`** (a Role in the watched namespace with \`operator.watchNamespace\`), bound to ServiceAccount \`schedulerha-system/schedulerha-operator\`:`,
+    '',
+    ruleRows(OPERATOR_RULES),
+    '',
+    `**Operator — Role \`schedulerha-operator-leader-election\`** in \`schedulerha-system\` (its own namespace):`,
+    '',
+    ruleRows(operatorElectionRules(leaseName(v, DEFAULT_RELEASE))),
+    '',
+    '**Scheduler — ClusterRole `schedulerha-scheduler`**, bound per namespace to its ServiceAccount (`schedulerha-scheduler:<namespace>`):',
+    '',
+    ruleRows(SCHEDULER_RULES),
+    '',
+    TABLE_END,
+  ].join('\n');
+}
+
+/** docs/install.md with its generated region replaced (the rest of the file is prose written by hand). */
+export function installDoc(current: string): string {
+  const a = current.indexOf(TABLE_BEGIN);
+  const b = current.indexOf(TABLE_END);
+  if (a < 0 || b < a) throw new Error(`${INSTALL_DOC} lacks the markers ${TABLE_BEGIN} … ${TABLE_END}`);
+  return current.slice(0, a) + rbacTables() + current.slice(b + TABLE_END.length);
 }

@@ -1,7 +1,8 @@
 // The RBAC check, end to end. Under the emulator's RBAC authorizer, with exactly the generated manifests
 // (src/manifests): the operator runs with its ServiceAccount's token and the scheduler pods with theirs (the
 // runner's projected-token emulation), a SchedulerHA becomes Ready, and a user pod in another namespace is
-// scheduled through Mesos — bound, then deleted — by the scheduler's ServiceAccount, with no call refused.
+// scheduled through Mesos — bound, then deleted — by the scheduler's ServiceAccount, with no call refused; a
+// SchedulerHA in a namespace that was not set up cannot start its pods (no ServiceAccount there).
 // And the check can fail: take one rule away (the operator's `create` on StatefulSets, the scheduler's
 // pods/binding) and exactly those calls are refused with 403 until the rule is back.
 import { test } from 'node:test';
@@ -60,6 +61,16 @@ test('under RBAC: operator and scheduler run as their ServiceAccounts; Ready; a 
   assert.ok(did(scheduler, 'POST', new RegExp(`^/api/v1/namespaces/${apps}/pods/web/binding$`)), 'the scheduler binds');
   assert.ok(did(scheduler, 'DELETE', new RegExp(`^/api/v1/namespaces/${apps}/pods/web$`)), 'the scheduler finishes the deletion');
   assert.ok(!reqs.some((r) => r.user === 'kubernetes-admin' && /\/schedulerhas\/k8sm\/status$/.test(r.path) && r.method === 'PATCH'), 'no status write with admin credentials');
+
+  // A SchedulerHA in a namespace that was not set up: its pods are refused (no ServiceAccount), which the
+  // StatefulSet's events and the resource's ReplicasReady condition report.
+  await s.create(s.resource(apps, 'k8sm', { replicas: 1 }));
+  const ev = await waitFor('FailedCreate for the missing ServiceAccount', async () => {
+    const l = await kubeRequestOk<{ items: Obj[] }>(s.kc, { method: 'GET', path: `/api/v1/namespaces/${apps}/events` });
+    return l.items.find((e) => e.reason === 'FailedCreate' && e.involvedObject?.kind === 'StatefulSet');
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  assert.match(ev.message, /error looking up service account [^/]+\/schedulerha-scheduler: serviceaccount "schedulerha-scheduler" not found/);
+  await s.waitForCondition(apps, 'k8sm', 'ReplicasReady', 'False', { timeoutMs: 60_000 });
   assert.deepEqual(s.denials(), []);
 });
 

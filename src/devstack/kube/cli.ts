@@ -27,6 +27,7 @@ interface Opts {
   commandMap: Record<string, string[]>;
   imageMap: Record<string, string[]>;
   podLogDir?: string;
+  rbac?: boolean;
 }
 
 /** Registers `schedulerha devstack kube-apiserver`: runs the Kubernetes API emulator (and, with --run-pods, the
@@ -34,7 +35,7 @@ interface Opts {
 export function registerKubeApiServerCommand(devstack: Command): void {
   devstack
     .command('kube-apiserver')
-    .description('run the Kubernetes API emulator (plain HTTP, token auth) and write a kubeconfig for it')
+    .description('run the Kubernetes API emulator (plain HTTP, token auth, optional RBAC) and write a kubeconfig for it')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:0')
     .option('--kubeconfig <file>', 'write a kubeconfig for the emulator to this file')
     .option('--token <token>', 'bearer token clients must present (default: random)')
@@ -45,10 +46,11 @@ export function registerKubeApiServerCommand(devstack: Command): void {
     .option('--command-map <NAME=ARGV>', 'run containers whose command is NAME as ARGV (repeatable); `schedulerha` maps to this CLI by default', parseMapping, {})
     .option('--image-map <IMAGE=ARGV>', 'entrypoint for containers of IMAGE without a command (repeatable)', parseMapping, {})
     .option('--pod-log-dir <dir>', 'directory for container logs (default: a temporary directory)')
+    .option('--rbac', 'authorize ServiceAccount tokens with RBAC (the admin token stays all-powerful); with --run-pods every pod gets a token of its own ServiceAccount instead of the admin kubeconfig')
     .action(async (o: Opts) => {
       const { host, port } = parseListen(o.listen);
       const log = createLogger({ name: 'kube-apiserver' });
-      const server = await KubeApiServer.start({ host, port, token: o.token, watchWindow: o.watchWindow, namespaces: o.namespace, logger: log });
+      const server = await KubeApiServer.start({ host, port, token: o.token, watchWindow: o.watchWindow, namespaces: o.namespace, rbac: !!o.rbac, logger: log });
       if (o.kubeconfig) server.writeKubeconfig(o.kubeconfig);
       let runner: PodRunner | undefined;
       if (o.runPods) {
@@ -59,7 +61,8 @@ export function registerKubeApiServerCommand(devstack: Command): void {
           imageMap: o.imageMap,
           logDir: o.podLogDir,
           keepLogs: !!o.podLogDir,
-          env: o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {},
+          env: o.kubeconfig && !o.rbac ? { KUBECONFIG: o.kubeconfig } : {},
+          ...(o.rbac ? { serviceAccountTokens: true } : {}),
           logger: log.child({ component: 'pod-runner' }),
         });
       }
