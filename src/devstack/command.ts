@@ -423,7 +423,7 @@ class Devstack {
         const p = actionProgress(this.pending, snap, now);
         if (p.done) {
           this.pending = undefined;
-          this.actionMessage = `${p.ok ? '✓' : '✗'} ${p.message}`;
+          this.actionMessage = `${clock()} ${p.ok ? '✓' : '✗'} ${p.message}`;
           this.out.info(`action ${p.message.replace(/^(\w): /, p.ok ? '$1 done: ' : '$1 FAILED: ')}`);
         } else this.actionMessage = p.message;
       }
@@ -600,7 +600,7 @@ class Devstack {
       this.actionMessage = `${a.key}: ${a.detail}`;
       this.out.info(`action ${a.key}: ${a.detail}`);
     } catch (err) {
-      this.actionMessage = `✗ ${c}: ${errorMessage(err)}`;
+      this.actionMessage = `${clock()} ✗ ${c}: ${errorMessage(err)}`;
       this.out.info(`action ${c} FAILED: ${errorMessage(err)}`);
     }
     if (this.last) this.out.render({ ...this.last, message: this.actionMessage });
@@ -712,6 +712,11 @@ class Devstack {
     }
     return left.length && code === 0 ? 1 : code;
   }
+}
+
+/** HH:MM:SS (UTC, like the status lines) for messages in the view. */
+function clock(): string {
+  return new Date().toISOString().slice(11, 19);
 }
 
 function alive(pid: number): boolean {
