@@ -155,6 +155,8 @@ export interface DevstackOptions {
   pods: number;
   /** --no-tty: a status line at least this often (seconds), besides one per change. */
   statusIntervalSeconds: number;
+  /** The API emulator authorizes with RBAC; the operator and the scheduler pods use their ServiceAccounts. */
+  rbac: boolean;
 }
 
 interface Output {
@@ -285,10 +287,12 @@ class Devstack {
       const resourceYaml = readManifest(this.opts.file, '--file');
       const podYaml = readManifest(this.opts.podFile, '--pod-file');
       // Refuse a bad manifest before anything starts (the real endpoints are filled in once the stack runs).
-      prepareManifests(resourceYaml, podYaml, { etcdEndpoint: 'http://127.0.0.1:2379', mesosMaster: '127.0.0.1:5050', pods: this.opts.pods, resourceFile: this.opts.file, podFile: this.opts.podFile });
+      const draft = prepareManifests(resourceYaml, podYaml, { etcdEndpoint: 'http://127.0.0.1:2379', mesosMaster: '127.0.0.1:5050', pods: this.opts.pods, resourceFile: this.opts.file, podFile: this.opts.podFile });
       this.stack = await LocalStack.start({
         ...(this.opts.dir ? { dir: resolve(this.opts.dir) } : {}),
         keepDir: this.opts.keep,
+        // Under RBAC the resource's namespace is set up as install.yaml does (scheduler ServiceAccount + binding).
+        ...(this.opts.rbac ? { rbac: true, schedulerNamespaces: [draft.namespace] } : {}),
         onProgress: (step) => this.out.progress(step),
       });
       const stack = this.stack;
@@ -352,7 +356,7 @@ class Devstack {
     this.out.info(`working directory ${s.dir}${this.opts.keep || this.opts.dir ? ' (kept on exit)' : ' (removed on exit; --keep keeps it)'}`);
     this.out.info(`etcd ${s.etcd.endpoint} (pid ${s.etcd.pid ?? '?'})`);
     this.out.info(`Mesos masters ${s.mesos.masterUrls.join(' ')} (leading ${s.mesos.leaderUrl ?? '-'}), ${s.mesos.agents.length} agents`);
-    this.out.info(`Kubernetes API ${s.kube.url}; kubeconfig ${this.kubeconfigShown}`);
+    this.out.info(`Kubernetes API ${s.kube.url}${this.opts.rbac ? ' (RBAC: the operator and the scheduler pods act as their ServiceAccounts)' : ''}; admin kubeconfig ${this.kubeconfigShown}`);
     if (this.opts.kubeconfig) this.out.info(`try: kubectl --kubeconfig ${this.kubeconfigShown} -n ${m.namespace} get schedulerha,statefulsets,pods`);
     this.out.info(`operator pid ${s.operator?.pid ?? '?'}, log ${this.operatorLog()}`);
     this.out.info(`applied SchedulerHA ${m.namespace}/${m.name} (framework ${m.frameworkName}, etcd ${s.etcd.endpoint}, Mesos ${s.mesos.masterAddress}) and pods ${m.podNames.join(', ') || '(none)'}`);
@@ -766,6 +770,7 @@ interface Flags {
   podFile: string;
   pods: string;
   statusInterval: string;
+  rbac?: boolean;
 }
 
 /** Makes `schedulerha devstack` (no subcommand) run the stack; `devstack mesos-master` etc. stay subcommands. */
@@ -782,6 +787,7 @@ export function registerDevstackCommand(devstack: Command): void {
     .option('--pod-file <file>', 'the pod the scheduler gets copies of', DEFAULT_POD_FILE)
     .option('--pods <n>', 'how many pods to create for the scheduler', '3')
     .option('--status-interval <duration>', 'with --no-tty: a status line at least this often, besides one per change', '15s')
+    .option('--rbac', 'run as on a real cluster: the API emulator authorizes with RBAC, the generated RBAC is applied, the operator and the scheduler pods act as their ServiceAccounts')
     .action(async (f: Flags) => {
       const timeout = parseDurationSeconds(f.timeout);
       const interval = parseDurationSeconds(f.statusInterval);
@@ -796,6 +802,7 @@ export function registerDevstackCommand(devstack: Command): void {
         podFile: resolve(f.podFile),
         pods: /^\d+$/.test(f.pods) ? Number(f.pods) : NaN,
         statusIntervalSeconds: interval && interval > 0 ? interval : 15,
+        rbac: !!f.rbac,
       });
       process.exitCode = code;
       // Everything we started is stopped; do not wait for stray handles (stdin, sockets) to close.

@@ -142,6 +142,22 @@ test('devstack --no-tty --exit-after-ready: Ready, status lines, exit 0, nothing
   await assertNothingLeft(out, tree.seen);
 });
 
+test('devstack --rbac: the same main job under RBAC (operator and schedulers as their ServiceAccounts) reaches Ready', { timeout: 360_000 }, async (t) => {
+  const group = new ProcGroup();
+  t.after(() => group.killAll());
+  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--rbac', '--timeout', '240s']);
+  const tree = watchTree(p.pid);
+  t.after(() => tree.stop());
+  const code = await exitOf(p, 300_000);
+  tree.stop();
+  const out = p.output();
+  t.diagnostic(out.match(/ready after [\d.]+ s/)?.[0] ?? 'not ready');
+  assert.equal(code, 0, out);
+  assert.match(out, /^devstack: Kubernetes API http:\S+ \(RBAC: the operator and the scheduler pods act as their ServiceAccounts\)/m);
+  assert.match(out, /^devstack: ready after [\d.]+ s: framework \S+ registered/m);
+  await assertNothingLeft(out, tree.seen);
+});
+
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 test('devstack keys through stdin: f, a, k, m each fail over as they should; q stops everything; --keep keeps the logs', { timeout: 600_000 }, async (t) => {
