@@ -1,10 +1,12 @@
 // `schedulerha devstack` as users run it — the built CLI as a child process:
 //  - `devstack --no-tty --exit-after-ready` (the README's command) reaches Ready, prints status lines, exits 0, and
-//    leaves no process behind: every descendant seen in /proc while it ran is gone afterwards;
+//    leaves no process behind: every descendant seen in /proc while it ran is gone afterwards; the same under --rbac;
 //  - the key actions through the no-TTY command channel (one command per stdin line): f (USR1), a (failover
 //    annotation), k (SIGKILL), m (Mesos master failover), each with its effect checked through the emulator's
 //    kubeconfig (--kubeconfig) and the Mesos master's HTTP API; q stops everything; --keep keeps the logs;
-//  - errors before anything starts (no etcd on PATH, an invalid SchedulerHA) exit 1 with a message saying what to do.
+//  - SIGINT during start-up and SIGTERM once running stop everything with exit 0;
+//  - errors before anything starts (no etcd on PATH, an invalid SchedulerHA, a used --dir, a bad --pods) and a
+//    --timeout that expires exit 1 with a message saying what is wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
