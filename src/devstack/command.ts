@@ -317,7 +317,8 @@ class Devstack {
       void op.exited.then(() => {
         if (this.stopping) return;
         this.operatorExit = `the operator exited unexpectedly; see ${this.operatorLog()}`;
-        if (this.opts.exitAfterReady) void this.stop(this.operatorExit, 1);
+        if (this.opts.exitAfterReady) void this.stop(`${this.operatorExit}${this.operatorLogTail()}`, 1);
+        else this.out.info(this.operatorExit); // the live view shows it under the status
       });
       this.out.progress(`applying SchedulerHA ${this.manifests.namespace}/${this.manifests.name} and ${this.manifests.podNames.length} pods`);
       await stack.apply(this.manifests.objects, FIELD_MANAGER);

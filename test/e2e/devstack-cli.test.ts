@@ -7,12 +7,12 @@
 //  - SIGINT during start-up and SIGTERM once running stop everything with exit 0;
 //  - errors before anything starts (no etcd on PATH, an invalid SchedulerHA, a used --dir, a bad --pods) and a
 //    --timeout that expires exit 1 with a message saying what is wrong.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcGroup, exitOf, type Proc } from '../helpers/procs.js';
+import { ProcGroup, type Proc } from '../helpers/procs.js';
 import { waitFor } from '../helpers/wait.js';
 import { kubeConfigFromString, kubeRequestOk } from '../../src/kube/index.js';
 import type { SchedulerHA } from '../../src/api/types.js';
@@ -103,27 +103,65 @@ async function assertNothingLeft(out: string, seen: Map<string, ProcId>): Promis
   assert.deepEqual(left.map((p) => `${p.pid} ${p.cmd}`), [], 'processes left running');
 }
 
-function spawnDevstack(group: ProcGroup, args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): Proc {
-  return group.cli(['devstack', ...args], { env: ENV, stdio: [stdin, 'pipe', 'pipe'] });
+/** Devstack children of one test. When the test ends (failed half-way or not) each still running gets SIGTERM and
+ * stops what it started, in order; SIGKILL only after a grace — a SIGKILLed devstack cannot stop its etcd. */
+class Devstacks {
+  private readonly group = new ProcGroup();
+  private readonly procs: Proc[] = [];
+  constructor(t: TestContext) {
+    t.after(async () => {
+      await Promise.all(this.procs.map((p) => p.stop(60_000)));
+      await this.group.killAll();
+    });
+  }
+  spawn(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): Proc {
+    const p = this.group.cli(['devstack', ...args], { env: ENV, stdio: [stdin, 'pipe', 'pipe'] });
+    this.procs.push(p);
+    return p;
+  }
+  /** `schedulerha <args>` with another environment. */
+  cli(args: string[], env: NodeJS.ProcessEnv): Proc {
+    const p = this.group.cli(args, { env });
+    this.procs.push(p);
+    return p;
+  }
+}
+
+/** The exit code; a devstack still running after `ms` is stopped (SIGTERM, so it stops its children) and fails. */
+async function exitWithin(p: Proc, ms: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const code = await Promise.race([p.exited, late]);
+  clearTimeout(timer);
+  if (code !== 'late') return code;
+  await p.stop(60_000);
+  return assert.fail(`the devstack did not exit within ${ms} ms; output:\n${p.output().slice(-4000)}`);
 }
 
 /** Waits for "devstack: ready after N s"; on failure the devstack's output says why. */
 async function waitForReady(p: Proc): Promise<RegExpMatchArray> {
   try {
-    return await waitFor('the devstack ready', () => p.output().match(/^devstack: ready after ([\d.]+) s/m) ?? (p.child.exitCode !== null ? assert.fail(`exited ${p.child.exitCode}`) : undefined), { timeoutMs: 240_000, intervalMs: 200 });
+    return await waitFor(
+      'the devstack ready',
+      () => {
+        if (p.child.exitCode !== null) assert.fail(`exited ${p.child.exitCode}`);
+        if (/^devstack: the operator exited unexpectedly/m.test(p.output())) assert.fail('the operator exited');
+        return p.output().match(/^devstack: ready after ([\d.]+) s/m);
+      },
+      { timeoutMs: 240_000, intervalMs: 200 },
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; devstack output:\n${p.output().slice(-4000)}`);
   }
 }
 
-test('devstack --no-tty --exit-after-ready: Ready, status lines, exit 0, nothing left running', { timeout: 360_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
+test('devstack --no-tty --exit-after-ready: Ready, status lines, exit 0, nothing left running', { timeout: 420_000 }, async (t) => {
+  const ds = new Devstacks(t);
   const t0 = Date.now();
-  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--timeout', '240s']);
+  const p = ds.spawn(['--no-tty', '--exit-after-ready', '--timeout', '240s']);
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
-  const code = await exitOf(p, 300_000);
+  const code = await exitWithin(p, 300_000);
   tree.stop();
   const out = p.output();
   t.diagnostic(`exited ${code} after ${((Date.now() - t0) / 1000).toFixed(1)} s; ${out.match(/ready after [\d.]+ s/)?.[0] ?? 'not ready'}; ${tree.seen.size} processes seen`);
@@ -144,13 +182,12 @@ test('devstack --no-tty --exit-after-ready: Ready, status lines, exit 0, nothing
   await assertNothingLeft(out, tree.seen);
 });
 
-test('devstack --rbac: the same main job under RBAC (operator and schedulers as their ServiceAccounts) reaches Ready', { timeout: 360_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
-  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--rbac', '--timeout', '240s']);
+test('devstack --rbac: the same main job under RBAC (operator and schedulers as their ServiceAccounts) reaches Ready', { timeout: 420_000 }, async (t) => {
+  const ds = new Devstacks(t);
+  const p = ds.spawn(['--no-tty', '--exit-after-ready', '--rbac', '--timeout', '240s']);
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
-  const code = await exitOf(p, 300_000);
+  const code = await exitWithin(p, 300_000);
   tree.stop();
   const out = p.output();
   t.diagnostic(out.match(/ready after [\d.]+ s/)?.[0] ?? 'not ready');
@@ -163,8 +200,7 @@ test('devstack --rbac: the same main job under RBAC (operator and schedulers as 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 test('devstack keys through stdin: f, a, k, m each fail over as they should; q stops everything; --keep keeps the logs', { timeout: 600_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
+  const ds = new Devstacks(t);
   const tmp = mkdtempSync(join(tmpdir(), 'devstack-cli-'));
   const kubeconfig = join(tmp, 'kubeconfig');
   let keptDir: string | undefined;
@@ -172,7 +208,7 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
     rmSync(tmp, { recursive: true, force: true });
     if (keptDir) rmSync(keptDir, { recursive: true, force: true });
   });
-  const p = spawnDevstack(group, ['--no-tty', '--kubeconfig', kubeconfig, '--keep', '--status-interval', '2s'], 'pipe');
+  const p = ds.spawn(['--no-tty', '--kubeconfig', kubeconfig, '--keep', '--status-interval', '2s'], 'pipe');
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
   const readyLine = await waitForReady(p);
@@ -282,7 +318,7 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
 
   await t.test('q: everything stopped, exit 0, nothing left running, the working directory kept with every log', async () => {
     p.child.stdin!.write('q\n');
-    const code = await exitOf(p, 120_000);
+    const code = await exitWithin(p, 120_000);
     tree.stop();
     const out = p.output();
     assert.equal(code, 0, out.slice(-3000));
@@ -301,16 +337,15 @@ test('devstack keys through stdin: f, a, k, m each fail over as they should; q s
 });
 
 test('devstack stops everything on SIGINT during start-up and on SIGTERM once running', { timeout: 360_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
+  const ds = new Devstacks(t);
 
   await t.test('SIGINT while starting: it stops once the start-up step returns, exit 0', async () => {
-    const p = spawnDevstack(group, ['--no-tty']);
+    const p = ds.spawn(['--no-tty']);
     const tree = watchTree(p.pid);
     t.after(() => tree.stop());
     await waitFor('start-up under way', () => p.output().includes('devstack: starting etcd…'), { timeoutMs: 60_000, intervalMs: 10 });
     p.signal('SIGINT');
-    const code = await exitOf(p, 120_000);
+    const code = await exitWithin(p, 120_000);
     tree.stop();
     const out = p.output();
     assert.equal(code, 0, out);
@@ -323,12 +358,12 @@ test('devstack stops everything on SIGINT during start-up and on SIGTERM once ru
   });
 
   await t.test('SIGTERM once ready: everything stopped in order, exit 0, nothing left running', async () => {
-    const p = spawnDevstack(group, ['--no-tty']);
+    const p = ds.spawn(['--no-tty']);
     const tree = watchTree(p.pid);
     t.after(() => tree.stop());
     await waitForReady(p);
     p.signal('SIGTERM');
-    const code = await exitOf(p, 120_000);
+    const code = await exitWithin(p, 120_000);
     tree.stop();
     const out = p.output();
     assert.equal(code, 0, out);
@@ -339,40 +374,38 @@ test('devstack stops everything on SIGINT during start-up and on SIGTERM once ru
 });
 
 test('devstack errors before anything starts: no etcd on PATH, an invalid SchedulerHA — exit 1, what to do', { timeout: 60_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
+  const ds = new Devstacks(t);
   const tmp = mkdtempSync(join(tmpdir(), 'devstack-err-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
-  const noEtcd = group.cli(['devstack', '--no-tty', '--exit-after-ready'], { env: { ...ENV, PATH: tmp } });
-  assert.equal(await exitOf(noEtcd), 1);
+  const noEtcd = ds.cli(['devstack', '--no-tty', '--exit-after-ready'], { ...ENV, PATH: tmp });
+  assert.equal(await exitWithin(noEtcd, 60_000), 1);
   assert.match(noEtcd.output(), /schedulerha devstack: etcd is not installed \(no `etcd` on PATH\)\. .*sudo apt-get install -y etcd-server.*npm start/);
   assert.doesNotMatch(noEtcd.output(), /starting etcd/);
 
   const bad = join(tmp, 'bad.yaml');
   writeFileSync(bad, readFileSync(new URL('../../../manifests/samples/schedulerha-ha.yaml', import.meta.url), 'utf8').replace('kmPath: hdfs:///km', 'kmPath: /opt/km'));
-  const invalid = group.cli(['devstack', '--no-tty', '--exit-after-ready', '-f', bad], { env: ENV });
-  assert.equal(await exitOf(invalid), 1);
+  const invalid = ds.spawn(['--no-tty', '--exit-after-ready', '-f', bad]);
+  assert.equal(await exitWithin(invalid, 60_000), 1);
   assert.match(invalid.output(), new RegExp(`schedulerha devstack: ${bad.replace(/[.]/g, '\\.')} is not a valid SchedulerHA for the devstack:\\n {2}error: spec\\.flags\\.kmPath`));
   assert.doesNotMatch(invalid.output(), /starting etcd/);
 
-  const used = group.cli(['devstack', '--no-tty', '--dir', tmp], { env: ENV });
-  assert.equal(await exitOf(used), 1);
+  const used = ds.spawn(['--no-tty', '--dir', tmp]);
+  assert.equal(await exitWithin(used, 60_000), 1);
   assert.match(used.output(), /--dir \S+ is not empty: every devstack starts from scratch/);
 
-  const pods = group.cli(['devstack', '--no-tty', '--pods', 'many'], { env: ENV });
-  assert.equal(await exitOf(pods), 1);
+  const pods = ds.spawn(['--no-tty', '--pods', 'many']);
+  assert.equal(await exitWithin(pods, 60_000), 1);
   assert.match(pods.output(), /--pods must be an integer from 0 to 50/);
 });
 
 test('devstack --exit-after-ready not ready within --timeout: exit 1 with what is missing, everything stopped', { timeout: 120_000 }, async (t) => {
-  const group = new ProcGroup();
-  t.after(() => group.killAll());
+  const ds = new Devstacks(t);
   // Nothing can be ready at the first look, right after the pods are applied (no StatefulSet yet), and a 1 ms
   // timeout has expired by then.
-  const p = spawnDevstack(group, ['--no-tty', '--exit-after-ready', '--timeout', '1ms']);
+  const p = ds.spawn(['--no-tty', '--exit-after-ready', '--timeout', '1ms']);
   const tree = watchTree(p.pid);
   t.after(() => tree.stop());
-  const code = await exitOf(p, 90_000);
+  const code = await exitWithin(p, 90_000);
   tree.stop();
   const out = p.output();
   assert.equal(code, 1, out);
