@@ -62,15 +62,15 @@ export class EventStreamDecoder {
 
   push(chunk: Uint8Array): Event[] {
     if (this.failed) throw this.failed;
-    // Parsed in place: the record array becomes the event array (one allocation less per chunk on the hot path).
-    const recs = this.records.push(chunk) as unknown as Array<Buffer | Event>;
+    // Parsed in place: the text array becomes the event array (one allocation less per chunk on the hot path).
+    const recs = this.records.pushText(chunk) as unknown as Array<string | Event>;
     for (let i = 0; i < recs.length; i++) {
-      const rec = recs[i] as Buffer;
+      const text = recs[i] as string;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(rec.toString('utf8'));
+        parsed = JSON.parse(text);
       } catch (err) {
-        throw this.fail(new MalformedEventError(`record of ${rec.length} bytes is not valid JSON: ${(err as Error).message}`));
+        throw this.fail(new MalformedEventError(`record of ${Buffer.byteLength(text, 'utf8')} bytes is not valid JSON: ${(err as Error).message}`));
       }
       const problem = checkEventShape(parsed);
       if (problem) throw this.fail(new MalformedEventError(problem));

@@ -16,13 +16,18 @@ interface Field {
 type Schema = Record<string, Field>;
 
 const f = (kind: Kind, extra: Partial<Field> = {}): Field => ({ kind, ...extra });
-const msg = (schema: () => Schema, extra: Partial<Field> = {}): Field => ({
-  kind: 'msg',
-  get msg() {
-    return schema();
-  },
-  ...extra,
-});
+// Lazy (schemas refer to each other) and built once: a 5000-entry RECONCILE must not rebuild its sub-schema
+// for every entry.
+const msg = (schema: () => Schema, extra: Partial<Field> = {}): Field => {
+  let built: Schema | undefined;
+  return {
+    kind: 'msg',
+    get msg() {
+      return (built ??= schema());
+    },
+    ...extra,
+  };
+};
 
 const ID: Schema = { value: f('string', { required: true }) };
 const RANGE: Schema = { begin: f('int', { required: true }), end: f('int', { required: true }) };
@@ -228,29 +233,36 @@ function convertScalar(name: string, field: Field, value: unknown): unknown {
   }
 }
 
-/** protobuf `InitializationErrorString()`: comma-separated paths of missing required fields. */
-function missingRequired(obj: Record<string, unknown>, schema: Schema, prefix: string, out: string[]): void {
-  for (const [name, field] of Object.entries(schema)) {
+/** protobuf `InitializationErrorString()`: comma-separated paths of missing required fields. Paths are built
+ * only on the way to a missing field (the common, valid call allocates none). */
+function missingRequired(obj: Record<string, unknown>, schema: Schema, prefix: () => string, out: string[]): void {
+  for (const name in schema) {
+    const field = schema[name]!;
     const v = obj[name];
     if (v === undefined) {
-      if (field.required) out.push(prefix + name);
+      if (field.required) out.push(prefix() + name);
       continue;
     }
     if (field.kind !== 'msg') continue;
-    if (field.repeated) (v as Record<string, unknown>[]).forEach((e, i) => missingRequired(e, field.msg!, `${prefix}${name}[${i}].`, out));
-    else missingRequired(v as Record<string, unknown>, field.msg!, `${prefix}${name}.`, out);
+    const sub = field.msg!;
+    if (field.repeated) {
+      const list = v as Record<string, unknown>[];
+      for (let i = 0; i < list.length; i++) missingRequired(list[i]!, sub, () => `${prefix()}${name}[${i}].`, out);
+    } else missingRequired(v as Record<string, unknown>, sub, () => `${prefix()}${name}.`, out);
   }
 }
 
 export type ParseResult = { ok: true; call: Call } | { ok: false; status: 400; message: string };
 
 /** Step 5 of the handler for a JSON body. */
-export function parseCallBody(body: string): ParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    return { ok: false, status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` };
+export function parseCallBody(body: string, preParsed?: unknown): ParseResult {
+  let json: unknown = preParsed;
+  if (json === undefined) {
+    try {
+      json = JSON.parse(body);
+    } catch (err) {
+      return { ok: false, status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` };
+    }
   }
   if (jsonKind(json) !== 'object') return { ok: false, status: 400, message: 'Failed to convert JSON into Call protobuf: Expecting a JSON object' };
   let converted: Record<string, unknown>;
@@ -260,7 +272,7 @@ export function parseCallBody(body: string): ParseResult {
     return { ok: false, status: 400, message: `Failed to convert JSON into Call protobuf: ${String(e)}` };
   }
   const missing: string[] = [];
-  missingRequired(converted, CALL, '', missing);
+  missingRequired(converted, CALL, () => '', missing);
   if (missing.length) return { ok: false, status: 400, message: `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(', ')}` };
   return { ok: true, call: converted as unknown as Call };
 }

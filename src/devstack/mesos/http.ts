@@ -140,7 +140,7 @@ async function handle(m: Master, env: HttpEnv, req: IncomingMessage, res: Server
     const p = principalOf(req, creds);
     if (p === null) {
       const realm = isScheduler ? 'mesos-master-scheduler' : 'mesos-master-readonly';
-      if (isScheduler) env.history.addCall({ time: m.clock.now(), master: m.index, masterId: m.info.id, connectionId, callType: peekType(body), frameworkId: peekFramework(body), streamId: header(req, 'mesos-stream-id'), status: 401, detail: 'Unauthorized' });
+      if (isScheduler) env.history.addCall({ time: m.clock.now(), master: m.index, masterId: m.info.id, connectionId, callType: peekType(peekCall(body)), frameworkId: peekFramework(peekCall(body)), streamId: header(req, 'mesos-stream-id'), status: 401, detail: 'Unauthorized' });
       text(res, 401, '', { 'WWW-Authenticate': `Basic realm="${realm}"` });
       return;
     }
@@ -184,41 +184,44 @@ function redirect(m: Master, env: HttpEnv, req: IncomingMessage, res: ServerResp
   text(res, 307, '', { Location: base + path + url.search });
 }
 
-function peekType(body: string): string {
+/** The body as JSON for the history (type, framework, task ids), parsed once per call; undefined when it is not
+ * a JSON object — the handler's own conversion (step 5) reports that. */
+function peekCall(body: string): Call | undefined {
   try {
-    const t = (JSON.parse(body) as { type?: unknown }).type;
-    return typeof t === 'string' ? t : '';
-  } catch {
-    return '';
-  }
-}
-
-/** Task ids a call names: launched by ACCEPT (LAUNCH operations), or killed by KILL — for invariant checkers. */
-function peekTaskIds(body: string): string[] | undefined {
-  try {
-    const c = JSON.parse(body) as Call;
-    if (c.type === 'ACCEPT') return (c.accept?.operations ?? []).flatMap((o) => (o.launch?.task_infos ?? []).map((t) => t.task_id?.value)).filter((x): x is string => typeof x === 'string');
-    if (c.type === 'KILL' && c.kill?.task_id?.value) return [c.kill.task_id.value];
-  } catch {
-    // not JSON: no task ids
-  }
-  return undefined;
-}
-
-function peekFramework(body: string): string | undefined {
-  try {
-    const c = JSON.parse(body) as Call;
-    return c.framework_id?.value ?? c.subscribe?.framework_info?.id?.value;
+    const c = JSON.parse(body) as unknown;
+    return c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Call) : undefined;
   } catch {
     return undefined;
   }
 }
 
+function peekType(c: Call | undefined): string {
+  const t = (c as { type?: unknown } | undefined)?.type;
+  return typeof t === 'string' ? t : '';
+}
+
+/** Task ids a call names: launched by ACCEPT (LAUNCH operations), or killed by KILL — for invariant checkers. */
+function peekTaskIds(c: Call | undefined): string[] | undefined {
+  try {
+    if (c?.type === 'ACCEPT') return (c.accept?.operations ?? []).flatMap((o) => (o.launch?.task_infos ?? []).map((t) => t.task_id?.value)).filter((x): x is string => typeof x === 'string');
+    if (c?.type === 'KILL' && c.kill?.task_id?.value) return [c.kill.task_id.value];
+  } catch {
+    // not shaped like a call: no task ids
+  }
+  return undefined;
+}
+
+function peekFramework(c: Call | undefined): string | undefined {
+  const id = c?.framework_id?.value ?? c?.subscribe?.framework_info?.id?.value;
+  return typeof id === 'string' ? id : undefined;
+}
+
 async function scheduler(m: Master, env: HttpEnv, req: IncomingMessage, res: ServerResponse, body: string, connectionId: number, principal: string | undefined, url: URL): Promise<void> {
   const streamHeader = header(req, 'mesos-stream-id');
-  let callType = peekType(body);
-  let frameworkId = peekFramework(body);
-  const taskIds = peekTaskIds(body);
+  const peeked = peekCall(body);
+  let callType = peekType(peeked);
+  let frameworkId = peekFramework(peeked);
+  const taskIds = peekTaskIds(peeked);
   const record = (status: number, detail: string, extra: { newStreamId?: string; frameworkId?: string } = {}): void => {
     env.history.addCall({
       time: m.clock.now(),
@@ -269,7 +272,7 @@ async function scheduler(m: Master, env: HttpEnv, req: IncomingMessage, res: Ser
   if (ct === undefined) return answer(400, "Expecting 'Content-Type' to be present");
   if (ct === APPLICATION_PROTOBUF) return answer(415, 'The emulator speaks JSON only: send Content-Type application/json');
   if (ct !== APPLICATION_JSON) return answer(415, `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}`);
-  const parsed = parseCallBody(body);
+  const parsed = parseCallBody(body, peeked);
   if (!parsed.ok) return answer(400, parsed.message);
   const call = parsed.call;
   callType = call.type ?? '';

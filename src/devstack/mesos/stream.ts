@@ -98,13 +98,15 @@ export class EventStream {
     return true;
   }
 
-  /** Writes pre-encoded bytes (benchmarks). Returns the `write()` result for backpressure. */
+  /** Writes pre-encoded bytes (benchmarks) through the same write path as `send`, so a benchmark's floor is
+   * never slower than the events it is compared with. Returns the `write()` result for backpressure. */
   writeRaw(buf: Buffer): boolean {
     if (this.closed || this.silenced) return true;
-    return this.res.write(buf);
+    return this.write(buf);
   }
 
-  private write(buf: Buffer): void {
+  /** Returns the last `write()` result (false: wait for 'drain'). */
+  private write(buf: Buffer): boolean {
     const mode = this.env.chunkMode();
     if (mode === 'split' && buf.length > 2) {
       // Split inside the length prefix and inside the payload, each piece its own HTTP chunk.
@@ -112,14 +114,34 @@ export class EventStream {
       const b = Math.max(a + 1, Math.floor(buf.length / 2));
       this.res.write(buf.subarray(0, a));
       this.res.write(buf.subarray(a, b));
-      this.res.write(buf.subarray(b));
+      return this.res.write(buf.subarray(b));
     } else if (mode === 'coalesce') {
       this.res.cork();
-      this.res.write(buf);
+      const ok = this.res.write(buf);
       process.nextTick(() => this.res.uncork());
+      return ok;
     } else {
-      this.res.write(buf);
+      // Every record stays its own HTTP chunk; records written in one tick leave in one writev (a burst of
+      // reconciliation answers is one syscall, not one per event, as libprocess batches its socket writes).
+      // The socket is corked, not the response: a corked ServerResponse merges the chunks into one and (Node
+      // 24) never emits 'drain' for writes it buffered that way.
+      const sock = this.res.socket;
+      if (!this.corked && sock) {
+        this.corked = sock;
+        sock.cork();
+        process.nextTick(() => this.flush());
+      }
+      return this.res.write(buf);
     }
+  }
+
+  private corked: import('node:net').Socket | undefined;
+
+  private flush(): void {
+    const sock = this.corked;
+    if (!sock) return;
+    this.corked = undefined;
+    sock.uncork();
   }
 
   private pump(): void {
@@ -146,6 +168,7 @@ export class EventStream {
     if (this.closed) return;
     // Deliver whatever is queued first: an ERROR written just before closing must reach the client.
     for (const q of this.queue.splice(0)) this.res.write(q.buf);
+    this.flush();
     this.res.end();
     this.markClosed();
   }
@@ -153,6 +176,7 @@ export class EventStream {
   /** Drops the TCP connection without a clean end. */
   destroy(): void {
     if (this.closed) return;
+    this.flush();
     this.res.socket?.destroy();
     this.res.destroy();
     this.markClosed();
