@@ -15,7 +15,10 @@ export function buildProgram(): Command {
   const program = new Command('schedulerha')
     .description('Highly available Kubernetes-on-Mesos scheduler and its SchedulerHA operator')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Commander applies a command's positional options only when its parent has them too: without this,
+    // `devstack kube-apiserver --kubeconfig F` hands --kubeconfig to `devstack`, not to the subcommand.
+    .enablePositionalOptions();
   registerApiCommands(program);
   registerGenManifestsCommand(program);
   registerSchedulerCommand(program);
