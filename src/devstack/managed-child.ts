@@ -3,11 +3,18 @@
 // never left behind when the parent exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { Reaper } from './reaper.js';
 
-const live = new Set<ManagedChild>();
-process.once('exit', () => {
-  for (const c of live) c.killNow();
-});
+// Each child leads its own process group, registered with one reaper for this process: killed on exit, and by
+// the reaper's watchdog when this process is SIGKILLed (a killed devstack or test leaves no etcd behind).
+let reaper: Reaper | undefined;
+function sharedReaper(): Reaper {
+  if (!reaper) {
+    reaper = new Reaper();
+    reaper.start();
+  }
+  return reaper;
+}
 
 export class ManagedChild {
   private child: ChildProcess | undefined;
@@ -16,13 +23,14 @@ export class ManagedChild {
   /** Starts `cmd args` with stdout and stderr appended to `logFile`. */
   start(cmd: string, args: string[], logFile: string, opts: { env?: NodeJS.ProcessEnv } = {}): void {
     const fd = openSync(logFile, 'a');
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...(opts.env ? { env: opts.env } : {}) });
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true, ...(opts.env ? { env: opts.env } : {}) });
     closeSync(fd);
     this.child = child;
-    live.add(this);
+    const pgid = child.pid;
+    if (pgid !== undefined) sharedReaper().add(pgid);
     this.exitedP = new Promise((resolve) =>
       child.once('exit', () => {
-        live.delete(this);
+        if (pgid !== undefined) sharedReaper().remove(pgid);
         resolve();
       }),
     );

@@ -15,7 +15,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Logger } from '../../../util/log.js';
 import { type KObj, KubeError, RawKube, Reflector } from './client.js';
-import type { Reaper } from './reaper.js';
+import type { Reaper } from '../../reaper.js';
 
 export interface BackoffSettings {
   /** First CrashLoopBackOff delay (kubelet: 10 s); the first restart is immediate, later ones double. */

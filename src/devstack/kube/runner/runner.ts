@@ -9,7 +9,7 @@ import { RawKube } from './client.js';
 import { StatefulSetController } from './statefulset.js';
 import { DefaultScheduler } from './scheduler.js';
 import { Kubelet, type BackoffSettings } from './kubelet.js';
-import { Reaper } from './reaper.js';
+import { Reaper } from '../../reaper.js';
 
 export interface PodRunnerOptions {
   /** Kubeconfig (YAML text) or a loaded KubeConfig for the API server to work against. */

@@ -1,6 +1,7 @@
-// Every process group the kubelet starts is registered here. On the runner's stop() or its process exiting, all
-// groups get SIGKILL; a small watchdog child (connected by IPC) does the same if the runner's process dies
-// without running its exit handlers (SIGKILL), so no pod process outlives the runner.
+// Process groups the local stack starts (the pod runner's pods, ManagedChild's etcd / ZooKeeper / operator) are
+// registered here. On stop() or this process exiting, every group gets SIGKILL; a small watchdog child (connected
+// by IPC) does the same if this process dies without running its exit handlers (SIGKILL), so nothing the stack
+// started outlives it.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const WATCHDOG = `
