@@ -13,24 +13,83 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
+/**
+ * Real time, with the same ordering contract as VirtualClock: timers run in (due time, creation order) order.
+ * Node does not promise that across timers of different durations — under load a 90 ms timer created after a
+ * 30 ms one can fire first (seen in the chaos soak: an agent sent TASK_RUNNING, then TASK_STARTING) — so the
+ * clock keeps its own queue and one Node timer armed for the earliest entry.
+ */
 export class RealClock implements Clock {
+  private readonly queue = new TimerQueue();
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private running = false;
+
   now(): number {
     return Date.now();
   }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    // Node timers hold at most 2^31-1 ms (~24.8 days); longer delays (failover timeouts of weeks) are re-armed.
-    const MAX = 2 ** 31 - 1;
-    const h = { at: Date.now() + Math.max(0, ms), t: undefined as NodeJS.Timeout | undefined };
-    const arm = (): void => {
-      const left = h.at - Date.now();
-      h.t = setTimeout(() => (h.at - Date.now() > 0 && left > MAX ? arm() : fn()), Math.max(0, Math.min(left, MAX)));
-      h.t.unref?.();
-    };
-    arm();
-    return h;
+    const t: VTimer = { at: Date.now() + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    this.queue.push(t);
+    this.arm();
+    return t;
   }
+
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) clearTimeout((handle as TimerHandle & { t?: NodeJS.Timeout }).t);
+    if (handle) (handle as VTimer).cancelled = true;
+  }
+
+  /** Number of live timers. */
+  get pending(): number {
+    return this.queue.live();
+  }
+
+  private arm(): void {
+    if (this.running) return; // run() re-arms when it is done
+    const top = this.queue.peek();
+    if (!top) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.armedFor = Infinity;
+      return;
+    }
+    if (this.timer && this.armedFor <= top.at) return;
+    clearTimeout(this.timer);
+    // Node timers hold at most 2^31-1 ms (~24.8 days); longer delays (failover timeouts of weeks) wake and re-arm.
+    const delay = Math.max(0, Math.min(top.at - Date.now(), 2 ** 31 - 1));
+    this.armedFor = top.at;
+    this.timer = setTimeout(() => this.run(), delay);
+    this.timer.unref?.();
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    this.running = true;
+    // Timers created while this batch runs wait for the next turn, so a callback that re-arms itself at 0 ms
+    // cannot starve I/O.
+    const batch = this.seq;
+    try {
+      for (;;) {
+        const top = this.queue.peek();
+        if (!top || top.at > Date.now() || top.seq >= batch) break;
+        this.queue.pop();
+        top.cancelled = true;
+        try {
+          top.fn();
+        } catch (err) {
+          // Surface it as an uncaught timer error would, without losing the timers behind it.
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    } finally {
+      this.running = false;
+      this.arm();
+    }
   }
 }
 
@@ -48,7 +107,7 @@ interface VTimer extends TimerHandle {
  */
 export class VirtualClock implements Clock {
   private t: number;
-  private heap: VTimer[] = [];
+  private readonly queue = new TimerQueue();
   private seq = 0;
   private flushScheduled = false;
   private running = false;
@@ -63,7 +122,7 @@ export class VirtualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const timer: VTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    this.push(timer);
+    this.queue.push(timer);
     if (timer.at <= this.t) this.scheduleFlush();
     return timer;
   }
@@ -74,13 +133,12 @@ export class VirtualClock implements Clock {
 
   /** Number of live timers. */
   get pending(): number {
-    return this.heap.filter((t) => !t.cancelled).length;
+    return this.queue.live();
   }
 
   /** Due time of the earliest live timer, if any. */
   nextTimerAt(): number | undefined {
-    this.dropCancelledTop();
-    return this.heap[0]?.at;
+    return this.queue.peek()?.at;
   }
 
   /** Moves time forward by `ms`, running every timer that falls due on the way (in order), then lets I/O run. */
@@ -92,8 +150,7 @@ export class VirtualClock implements Clock {
     // Let already-due work (and I/O it triggered) settle first.
     await this.settle();
     for (;;) {
-      this.dropCancelledTop();
-      const top = this.heap[0];
+      const top = this.queue.peek();
       if (!top || top.at > target) break;
       this.t = Math.max(this.t, top.at);
       this.runDue();
@@ -107,8 +164,7 @@ export class VirtualClock implements Clock {
   /** Runs due timers until none is left, yielding to I/O between rounds. */
   async settle(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
-      this.dropCancelledTop();
-      const top = this.heap[0];
+      const top = this.queue.peek();
       if (!top || top.at > this.t) break;
       this.runDue();
       await new Promise<void>((r) => setImmediate(r));
@@ -121,10 +177,9 @@ export class VirtualClock implements Clock {
     this.running = true;
     try {
       for (;;) {
-        this.dropCancelledTop();
-        const top = this.heap[0];
+        const top = this.queue.peek();
         if (!top || top.at > this.t) break;
-        this.pop();
+        this.queue.pop();
         top.cancelled = true;
         try {
           top.fn();
@@ -148,12 +203,27 @@ export class VirtualClock implements Clock {
       this.runDue();
     });
   }
+}
+
+/** A min-heap of timers by (due time, creation order); cancelled timers are dropped when they reach the top. */
+class TimerQueue {
+  private readonly heap: VTimer[] = [];
+
+  live(): number {
+    return this.heap.filter((t) => !t.cancelled).length;
+  }
+
+  /** The earliest live timer. */
+  peek(): VTimer | undefined {
+    while (this.heap[0]?.cancelled) this.pop();
+    return this.heap[0];
+  }
 
   private less(a: VTimer, b: VTimer): boolean {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }
 
-  private push(x: VTimer): void {
+  push(x: VTimer): void {
     const h = this.heap;
     h.push(x);
     let i = h.length - 1;
@@ -165,7 +235,7 @@ export class VirtualClock implements Clock {
     }
   }
 
-  private pop(): VTimer | undefined {
+  pop(): VTimer | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
@@ -184,9 +254,5 @@ export class VirtualClock implements Clock {
       }
     }
     return top;
-  }
-
-  private dropCancelledTop(): void {
-    while (this.heap[0]?.cancelled) this.pop();
   }
 }
