@@ -4,10 +4,12 @@
 // (a pod with a stray home kubeconfig, or no config at all, should fail loudly with a message that says what to
 // set).
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { SchedulerHAError } from '../util/errors.js';
+import { pooledHttpLibrary } from './transport.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -130,14 +132,38 @@ export interface KubeClients {
   events: k8s.EventsV1Api;
 }
 
+/** What kc.makeApiClient builds (client-node's credentials, its User-Agent), sent over the pooled transport
+ * (transport.ts) instead of a new undici Agent per call. */
+export function makeApiClient<T>(kc: k8s.KubeConfig, api: new (config: k8s.Configuration) => T): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('No active cluster!');
+  return new api(
+    k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      httpApi: pooledHttpLibrary(kc),
+      middleware: [k8s.setHeaderMiddleware('User-Agent', `kubernetes-client-javascript/${CLIENT_NODE_VERSION}`)],
+    }),
+  );
+}
+
+/** client-node's version, for the User-Agent its own makeApiClient sends. */
+const CLIENT_NODE_VERSION = ((): string => {
+  try {
+    return (createRequire(import.meta.url)('@kubernetes/client-node/package.json') as { version?: string }).version ?? '';
+  } catch {
+    return '';
+  }
+})();
+
 export function makeClients(kc: k8s.KubeConfig): KubeClients {
   return {
     kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    policy: kc.makeApiClient(k8s.PolicyV1Api),
-    custom: kc.makeApiClient(k8s.CustomObjectsApi),
-    coordination: kc.makeApiClient(k8s.CoordinationV1Api),
-    events: kc.makeApiClient(k8s.EventsV1Api),
+    core: makeApiClient(kc, k8s.CoreV1Api),
+    apps: makeApiClient(kc, k8s.AppsV1Api),
+    policy: makeApiClient(kc, k8s.PolicyV1Api),
+    custom: makeApiClient(kc, k8s.CustomObjectsApi),
+    coordination: makeApiClient(kc, k8s.CoordinationV1Api),
+    events: makeApiClient(kc, k8s.EventsV1Api),
   };
 }

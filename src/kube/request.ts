@@ -1,10 +1,11 @@
-// Raw API requests with exactly client-node's transport and authentication (RequestContext +
-// applySecurityAuthentication + its undici dispatcher), for what the typed clients cannot express: generic lists
-// by path (the informer), CRDs with wire-name schema keywords (`default`, `enum`, `x-kubernetes-*`, which the
-// typed V1JSONSchemaProps drops), and any call that needs a specific content type. Responses are plain JSON —
-// no ObjectSerializer, so timestamps stay strings everywhere.
+// Raw API requests with client-node's authentication (credentials and TLS settings of the current context) over a
+// pooled keep-alive transport (transport.ts), for what the typed clients cannot express: generic lists by path (the
+// informer), CRDs with wire-name schema keywords (`default`, `enum`, `x-kubernetes-*`, which the typed
+// V1JSONSchemaProps drops), and any call that needs a specific content type. Responses are plain JSON — no
+// ObjectSerializer, so timestamps stay strings everywhere.
 import * as k8s from '@kubernetes/client-node';
 import { ApiError } from './errors.js';
+import { prepareRequest, send, USER_AGENT } from './transport.js';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -27,8 +28,6 @@ export interface KubeResponse<T = unknown> {
   body: T;
 }
 
-const http = new k8s.IsomorphicFetchHttpLibrary();
-
 /** Builds the URL of `path` on the current cluster (the server URL may carry a path prefix). */
 export function apiUrl(kc: k8s.KubeConfig, path: string, query?: KubeRequest['query']): URL {
   const cluster = kc.getCurrentCluster();
@@ -41,18 +40,15 @@ export function apiUrl(kc: k8s.KubeConfig, path: string, query?: KubeRequest['qu
 /** Sends one request; resolves for any HTTP status (see `kubeRequestOk` for the throwing variant). */
 export async function kubeRequest<T = unknown>(kc: k8s.KubeConfig, req: KubeRequest): Promise<KubeResponse<T>> {
   const url = apiUrl(kc, req.path, req.query);
-  const method = (k8s.HttpMethod as Record<string, k8s.HttpMethod>)[req.method]!;
-  const ctx = new k8s.RequestContext(url.toString(), method);
-  ctx.setHeaderParam('Accept', 'application/json');
+  const { headers: auth, pool, agent } = await prepareRequest(kc);
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': USER_AGENT, ...auth };
+  let payload: string | undefined;
   if (req.body !== undefined) {
-    ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-    ctx.setBody(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    headers['Content-Type'] = req.contentType ?? 'application/json';
+    payload = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
   }
-  await kc.applySecurityAuthentication(ctx);
-  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(req.timeoutMs ?? 30_000)));
-  ctx.setSignal(req.signal ? AbortSignal.any([req.signal, timeout]) : timeout);
-  const res = await http.send(ctx).toPromise();
-  const text = await res.body.text();
+  const res = await send({ method: req.method, url, headers, ...(payload !== undefined ? { body: payload } : {}), ...(req.signal ? { signal: req.signal } : {}), timeoutMs: Math.max(1, Math.ceil(req.timeoutMs ?? 30_000)) }, agent, pool);
+  const text = res.body.toString('utf8');
   let body: unknown = undefined;
   if (text !== '') {
     try {
@@ -61,7 +57,7 @@ export async function kubeRequest<T = unknown>(kc: k8s.KubeConfig, req: KubeRequ
       body = text;
     }
   }
-  return { status: res.httpStatusCode, headers: res.headers, text, body: body as T };
+  return { status: res.status, headers: res.headers, text, body: body as T };
 }
 
 /** Like kubeRequest, but a non-2xx answer throws an ApiError (code + the server's Status). */
