@@ -104,6 +104,10 @@ export interface SchedulerClientOptions {
   maxRecordBytes?: number;
   /** Parallel call connections (default 1: calls reach the master in order). */
   callConnections?: number;
+  /** Connections for ACKNOWLEDGE calls (default 4). An acknowledgement only releases the next status update of its
+   * own task on its agent, so acks commute with each other and with every other call: they have their own pool and
+   * several may be in flight, while the other calls keep their order on the call connection(s). */
+  ackConnections?: number;
   /** Default `/api/v1/scheduler`. */
   path?: string;
 }
@@ -202,6 +206,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private teardownPending: Promise<unknown> | undefined;
   private readonly streamAgents = new Map<string, http.Agent>();
   private readonly callAgents = new Map<string, http.Agent>();
+  private readonly ackAgents = new Map<string, http.Agent>();
   private readonly subscribedWaiters = new Waiters<SubscribedInfo>();
   private readonly onLeaderChange = (next: DetectedMaster | undefined): void => this.leaderChanged(next);
 
@@ -365,7 +370,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         url,
         headers,
         body: JSON.stringify(call),
-        agent: this.agentFor(this.callAgents, url, true),
+        agent: call.type === 'ACKNOWLEDGE' ? this.agentFor(this.ackAgents, url, true, this.opts.ackConnections ?? 4) : this.agentFor(this.callAgents, url, true),
         timeoutMs: this.opts.callTimeoutMs ?? 75_000,
         signal: this.callsCtl.signal,
         maxBodyBytes: 1024 * 1024,
@@ -753,9 +758,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.callsCtl.abort();
     this.attemptCtl?.abort();
     this.wakeCtl?.abort();
-    for (const a of [...this.streamAgents.values(), ...this.callAgents.values()]) a.destroy();
+    for (const a of [...this.streamAgents.values(), ...this.callAgents.values(), ...this.ackAgents.values()]) a.destroy();
     this.streamAgents.clear();
     this.callAgents.clear();
+    this.ackAgents.clear();
     this.subscribedWaiters.rejectAll(cause);
   }
 
@@ -763,10 +769,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     return new MesosCallError('ClientStopped', 'SUBSCRIBE', 'Mesos scheduler client stopped');
   }
 
-  private agentFor(map: Map<string, http.Agent>, url: URL, keepAlive: boolean): http.Agent {
+  private agentFor(map: Map<string, http.Agent>, url: URL, keepAlive: boolean, sockets = this.opts.callConnections ?? 1): http.Agent {
     let a = map.get(url.protocol);
     if (!a) {
-      a = createAgent(url.protocol === 'https:', keepAlive, keepAlive ? (this.opts.callConnections ?? 1) : Infinity, this.opts.tls);
+      a = createAgent(url.protocol === 'https:', keepAlive, keepAlive ? sockets : Infinity, this.opts.tls);
       map.set(url.protocol, a);
     }
     return a;
