@@ -1,10 +1,9 @@
-// docs/reference.md, generated from the schema and the flag table so the reference can never drift from the code.
+// The spec and scheduler-flag sections of docs/reference.md, generated from the schema and the flag table so the
+// reference can never drift from the code. src/docs/reference.ts assembles the whole file.
 import { specSchema } from './schema.js';
 import { FLAGS } from './flags.js';
 
 type Schema = Record<string, unknown>;
-
-export const REFERENCE_FILE = 'docs/reference.md';
 
 function typeOf(s: Schema): string {
   if (s['x-kubernetes-int-or-string']) return 'int or string';
@@ -26,11 +25,8 @@ function rows(schema: Schema, prefix: string, required: string[], out: string[])
   }
 }
 
-export function renderReferenceDoc(): string {
+export function renderSpecSection(): string[] {
   const out: string[] = [];
-  out.push('<!-- Generated from src/api/schema.ts and src/api/flags.ts by `npm run gen` — do not edit by hand. -->');
-  out.push('# Reference');
-  out.push('');
   out.push('## SchedulerHA spec (`k8sm.io/v1alpha1`)');
   out.push('');
   out.push('Defaults are applied as the API server applies structural-schema defaults (also by `schedulerha render` and the operator).');
@@ -44,6 +40,11 @@ export function renderReferenceDoc(): string {
   for (const r of (specSchema['x-kubernetes-validations'] as Array<{ message: string }>) ?? []) out.push(`- ${r.message}`);
   out.push('- frameworkName is immutable (a transition rule).');
   out.push('');
+  return out;
+}
+
+export function renderSchedulerFlagsSection(): string[] {
+  const out: string[] = [];
   out.push('## Scheduler flags (`schedulerha scheduler`)');
   out.push('');
   out.push('Names follow the original `km scheduler`. `--name=value`, `--name value`, `-name`, bare `--bool`; `_` and `-` are the same (`--cluster_dns` = `--cluster-dns`); list flags are comma-separated and may repeat. `--cluster-*`, `--executor-*` and `--kubelet-*` take any suffix and are passed to the executor.');
@@ -55,5 +56,5 @@ export function renderReferenceDoc(): string {
   }
   out.push('| `--cluster-*`, `--executor-*`, `--kubelet-*` |  | `spec.flags.cluster`, `.executor`, `.kubelet` | yes | Passed to the executor/kubelet. |');
   out.push('');
-  return out.join('\n');
+  return out;
 }

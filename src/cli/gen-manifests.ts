@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CRD_FILE, renderCrdYaml } from '../api/crd-yaml.js';
-import { REFERENCE_FILE, renderReferenceDoc } from '../api/reference-doc.js';
+import { REFERENCE_FILE, renderReferenceDoc } from '../docs/reference.js';
 import { generatedInstallFiles } from '../manifests/render.js';
 
 /** Every generated file: path (relative to the repository root) → content. */

@@ -18,6 +18,7 @@ import type { Condition, ConditionStatus, FailoverRecord, SchedulerHAStatus } fr
 import type { FrameworkSnapshot } from './framework-watch.js';
 import { canonicalJson } from './plan.js';
 import type { MesosObservation } from './mesos-pool.js';
+import type { ConditionReason } from './condition-reasons.js';
 
 export const CONDITION_TYPES = ['ConfigValid', 'ReplicasReady', 'LeaderElected', 'FrameworkRegistered', 'TasksReconciled', 'ExecutorCompatible', 'Degraded', 'Ready'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
@@ -84,6 +85,8 @@ export interface ConditionInput {
 }
 
 type Cond = { status: ConditionStatus; reason: string; message: string };
+/** The value of a condition of type T: its reasons are listed, with what they mean, in condition-reasons.ts. */
+type CondOf<T extends ConditionType> = Cond & { reason: ConditionReason<T> };
 
 const truncate = (m: string): string => (m.length <= MAX_MESSAGE ? m : `${m.slice(0, MAX_MESSAGE - 3)}...`);
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -100,7 +103,7 @@ export function currentLeaderStatus(s: FrameworkSnapshot | undefined): Framework
   return s.leaderStatus.term === s.leader.createRevision ? s.leaderStatus : undefined;
 }
 
-function configValid(i: ConditionInput): Cond {
+function configValid(i: ConditionInput): CondOf<'ConfigValid'> {
   if (i.validation.errors.length) {
     return { status: 'False', reason: 'InvalidSpec', message: i.validation.errors.map((e) => e.message).join('; ') };
   }
@@ -108,7 +111,7 @@ function configValid(i: ConditionInput): Cond {
   return { status: 'True', reason: 'Valid', message: w.length ? `the spec is valid; warnings: ${w.join('; ')}` : 'the spec is valid' };
 }
 
-function replicasReady(i: ConditionInput): Cond {
+function replicasReady(i: ConditionInput): CondOf<'ReplicasReady'> {
   const s = i.sts;
   const want = i.replicas;
   if (!s) return { status: 'False', reason: 'StatefulSetMissing', message: 'the scheduler StatefulSet does not exist yet' };
@@ -128,7 +131,7 @@ function replicasReady(i: ConditionInput): Cond {
   return { status: 'False', reason: 'ReplicasNotReady', message: `${s.readyReplicas}/${want} scheduler replicas ready${detail}` };
 }
 
-function leaderElected(i: ConditionInput): Cond {
+function leaderElected(i: ConditionInput): CondOf<'LeaderElected'> {
   const e = i.etcd;
   if (!e) return { status: 'Unknown', reason: 'EtcdNotConfigured', message: i.etcdError ?? 'no valid etcd configuration to observe the election' };
   if (e.state !== 'ok') return { status: 'Unknown', reason: 'EtcdUnreachable', message: `cannot observe the election: ${e.error ?? i.etcdError ?? 'not synced'}` };
@@ -147,7 +150,7 @@ function leaderElected(i: ConditionInput): Cond {
   return { status: 'Unknown', reason: 'LeaderNotReporting', message: `${who} holds the leader key but has not published its status for ${Math.round((i.now - l.since) / 1000)} s (a pre-outage key after an etcd restart, or a stuck leader)` };
 }
 
-function frameworkRegistered(i: ConditionInput, leader: Cond): Cond {
+function frameworkRegistered(i: ConditionInput, leader: CondOf<'LeaderElected'>): CondOf<'FrameworkRegistered'> {
   const e = i.etcd;
   const ls = currentLeaderStatus(e);
   const id = e?.frameworkId ?? ls?.frameworkId;
@@ -171,7 +174,7 @@ function frameworkRegistered(i: ConditionInput, leader: Cond): Cond {
   return { status: 'True', reason: 'Registered', message: `framework ${id} registered with ${m.masterUrl ?? ls.masterUrl ?? 'the leading master'} by ${leaderName(e)} (term ${ls.term})` };
 }
 
-function tasksReconciled(i: ConditionInput, registered: Cond): Cond {
+function tasksReconciled(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>): CondOf<'TasksReconciled'> {
   const ls = currentLeaderStatus(i.etcd);
   if (!ls) return { status: 'Unknown', reason: 'NoLeader', message: 'no leader reports reconciliation progress' };
   if (registered.status !== 'True' && ls.mesos !== 'subscribed') return { status: 'Unknown', reason: 'NotRegistered', message: 'reconciliation starts after the leader subscribes' };
@@ -189,7 +192,7 @@ function tasksReconciled(i: ConditionInput, registered: Cond): Cond {
   }
 }
 
-function executorCompatible(i: ConditionInput): Cond {
+function executorCompatible(i: ConditionInput): CondOf<'ExecutorCompatible'> {
   const want = i.desiredExecutorHash;
   if (!want) return { status: 'Unknown', reason: 'NoValidConfig', message: 'no valid configuration renders an executor-config hash' };
   const e = i.etcd;
@@ -218,8 +221,8 @@ function executorCompatible(i: ConditionInput): Cond {
   return { status: 'True', reason: 'Compatible', message: `leader and standbys run executor hash ${want}` };
 }
 
-function degraded(i: ConditionInput, registered: Cond): Cond {
-  const found: Array<{ reason: string; message: string }> = [];
+function degraded(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>): CondOf<'Degraded'> {
+  const found: Array<{ reason: ConditionReason<'Degraded'>; message: string }> = [];
   const m = i.mesos;
   if (registered.reason === 'FrameworkRemoved') found.push({ reason: 'FrameworkRemoved', message: registered.message });
   if (m?.zombies.length) {
@@ -236,7 +239,7 @@ function degraded(i: ConditionInput, registered: Cond): Cond {
   return { status: 'True', reason: found[0]!.reason, message: found.map((f) => f.message).join('; ') };
 }
 
-function ready(c: Record<Exclude<ConditionType, 'Ready'>, Cond>): Cond {
+function ready(c: { [K in Exclude<ConditionType, 'Ready'>]: CondOf<K> }): CondOf<'Ready'> {
   const required: Array<Exclude<ConditionType, 'Ready' | 'Degraded' | 'ExecutorCompatible'>> = ['ConfigValid', 'ReplicasReady', 'LeaderElected', 'FrameworkRegistered', 'TasksReconciled'];
   for (const t of required) {
     if (c[t].status !== 'True') return { status: 'False', reason: t === 'ConfigValid' ? 'InvalidSpec' : c[t].reason, message: `${t}: ${c[t].message}` };

@@ -104,6 +104,10 @@ export class Reconciler {
   private readonly fresh = new Map<string, { obj: SchedulerHA; rv: string; at: number }>();
   private readonly secretCache = new Map<string, { at: number; data: Record<string, string> | undefined }>();
   private readonly ownChildWrites = new Set<string>();
+  /** Children being written now → resourceVersions their informer delivered meanwhile. The API server sends a
+   * write's watch event before (or while) it answers the write, so the echo of our own write usually arrives
+   * before we know its resourceVersion; it is judged when the write returns. */
+  private readonly writingChildren = new Map<string, Set<string>>();
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -125,6 +129,7 @@ export class Reconciler {
         JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {});
       if (statusOnly) return;
     }
+    this.d.log.debug({ key, event: info.type, generation: obj.metadata.generation }, 'SchedulerHA changed; reconciling');
     this.d.enqueue(key);
   }
 
@@ -132,10 +137,19 @@ export class Reconciler {
    * echo of our own writes. */
   onChild(obj: KubeObject): void {
     const rv = obj.metadata?.resourceVersion;
-    const ck = `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}@${rv}`;
+    const child = `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    const ck = `${child}@${rv}`;
+    const writing = this.writingChildren.get(child);
+    if (rv && writing) {
+      writing.add(rv);
+      return;
+    }
     if (rv && this.ownChildWrites.delete(ck)) return;
     const owner = obj.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'SchedulerHA');
-    if (owner && obj.metadata?.namespace) this.d.enqueue(podsKey(obj.metadata.namespace, owner.name));
+    if (owner && obj.metadata?.namespace) {
+      this.d.log.debug({ child: ck, owner: owner.name }, 'a child changed; reconciling its owner');
+      this.d.enqueue(podsKey(obj.metadata.namespace, owner.name));
+    }
   }
 
   onPod(obj: KubeObject): void {
@@ -210,26 +224,24 @@ export class Reconciler {
       rendered = configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
     }
 
-    // etcd: the framework's keys, watched.
-    let snap: FrameworkSnapshot | undefined;
-    let etcdError: string | undefined;
-    if (rendered) {
-      try {
-        await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
-        await st.watch!.waitForSync(3000);
-        snap = st.watch!.snapshot;
-      } catch (err) {
-        etcdError = errorMessage(err);
-        problems.push(`etcd: ${etcdError}`);
-      }
-    } else {
-      etcdError = 'no valid configuration (the spec is invalid and nothing was deployed yet)';
-    }
+    // etcd (the framework's keys, watched) and the children that do not depend on it, at once: the ConfigMap and
+    // the Service are applied while the watch syncs; the StatefulSet waits for etcd (its executor hash must be
+    // sanctioned first).
+    const watched = rendered
+      ? this.watchFramework(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd))
+      : Promise.resolve({ etcdError: 'no valid configuration (the spec is invalid and nothing was deployed yet)' } as { snap?: FrameworkSnapshot; etcdError?: string });
+    const independent = plan && rendered ? this.applyIndependentChildren(obj, st, plan, log, ctx.signal) : Promise.resolve(undefined);
+    const [w, independentError] = await Promise.all([watched, independent]);
+    let snap = w.snap;
+    const etcdError = w.etcdError;
+    if (snap === undefined && rendered) problems.push(`etcd: ${etcdError}`);
 
     // Apply (valid specs only). The desired executor hash is sanctioned before the StatefulSet can change.
+    let appliedSts: KubeObject | undefined;
     if (plan && rendered) {
       try {
-        await this.applyChildren(obj, st, plan, snap, log, ctx.signal);
+        if (independentError) throw independentError;
+        appliedSts = await this.applyChildren(obj, st, plan, snap, log, ctx.signal);
       } catch (err) {
         problems.push(`apply: ${describeApiError(err)}`);
         log.warn({ err: errorMessage(err) }, 'applying the children failed');
@@ -243,8 +255,9 @@ export class Reconciler {
       snap = st.watch!.snapshot;
     }
 
-    // Observe.
-    const stsObj = this.d.informers.statefulsets.get(name, ns);
+    // Observe. The StatefulSet we just wrote is newer than the informer's copy until its event arrives: judging by
+    // the cache would write a status about the old one now and the right one on the next pass.
+    const stsObj = newest(this.d.informers.statefulsets.get(name, ns), appliedSts);
     const sts = stsObj && ownedBy(stsObj, obj) ? stsView(stsObj) : undefined;
     const pods = this.podsOf(ns, name);
     let mesos: MesosObservation | undefined;
@@ -292,7 +305,7 @@ export class Reconciler {
     const patch = mergePatchDiff(prevStatus, status);
     if (patch !== undefined) {
       try {
-        const updated = await mergePatchCustomStatus<SchedulerHA>(this.d.clients.custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name }, patch as Record<string, unknown>);
+        const updated = await mergePatchCustomStatus<SchedulerHA>(this.d.kc, { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name }, patch as Record<string, unknown>, {}, ctx.signal);
         this.remember(key, updated);
         this.d.metrics.statusPatches.inc({ result: 'written' });
       } catch (err) {
@@ -322,16 +335,27 @@ export class Reconciler {
 
   // ---- children ------------------------------------------------------------------------------------------------
 
-  private async applyChildren(owner: SchedulerHA, st: ResourceState, plan: Plan, snap: FrameworkSnapshot | undefined, log: Logger, signal: AbortSignal): Promise<void> {
+  /** The ConfigMap and the Service (nothing they hold depends on etcd). Resolves with the first error, if any. */
+  private async applyIndependentChildren(owner: SchedulerHA, st: ResourceState, plan: Plan, log: Logger, signal: AbortSignal): Promise<unknown> {
     const ns = owner.metadata.namespace!;
     const inf = this.d.informers;
-    await this.applyChild(owner, st, plan.configMap, inf.configmaps.get(plan.names.configMap, ns), log, signal);
-    await this.applyChild(owner, st, plan.service, inf.services.get(plan.names.service, ns), log, signal);
+    const results = await Promise.allSettled([
+      this.applyChild(owner, st, plan.configMap, inf.configmaps.get(plan.names.configMap, ns), log, signal),
+      this.applyChild(owner, st, plan.service, inf.services.get(plan.names.service, ns), log, signal),
+    ]);
+    return results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+  }
+
+  /** The executor hash sanction, the StatefulSet and the PDB (after applyIndependentChildren). Resolves with the
+   * StatefulSet as the API server returned it when it was written. */
+  private async applyChildren(owner: SchedulerHA, st: ResourceState, plan: Plan, snap: FrameworkSnapshot | undefined, log: Logger, signal: AbortSignal): Promise<KubeObject | undefined> {
+    const ns = owner.metadata.namespace!;
+    const inf = this.d.informers;
     const liveSts = inf.statefulsets.get(plan.names.statefulSet, ns);
     const liveHash = (liveSts?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations?.[ANNOTATIONS.executorHash];
     // The rollout can complete only if a replica with the new hash may take over: sanction it first.
     await this.sanctionExecutorHash(owner, st, plan.rendered, snap, liveHash, log);
-    await this.applyChild(owner, st, plan.statefulSet, liveSts, log, signal);
+    const sts = await this.applyChild(owner, st, plan.statefulSet, liveSts, log, signal);
     const livePdb = inf.pdbs.get(plan.names.pdb, ns);
     if (plan.pdb) await this.applyChild(owner, st, plan.pdb, livePdb, log, signal);
     else if (livePdb && ownedBy(livePdb, owner)) {
@@ -341,9 +365,11 @@ export class Reconciler {
       this.d.metrics.childWrites.inc({ kind: 'PodDisruptionBudget', action: 'delete' });
       this.d.recorder.normal(refOf_(owner), 'Deleted', 'Reconcile', `deleted PodDisruptionBudget ${plan.names.pdb} (replicas ≤ 1)`);
     }
+    return sts;
   }
 
-  private async applyChild(owner: SchedulerHA, st: ResourceState, desired: Record<string, unknown> & { kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> } }, live: KubeObject | undefined, log: Logger, signal: AbortSignal): Promise<void> {
+  /** Applies `desired` unless `live` already matches it; resolves with the written object (undefined: unchanged). */
+  private async applyChild(owner: SchedulerHA, st: ResourceState, desired: Record<string, unknown> & { kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> } }, live: KubeObject | undefined, log: Logger, signal: AbortSignal): Promise<KubeObject | undefined> {
     const kind = desired.kind;
     const name = desired.metadata.name;
     if (live) {
@@ -351,12 +377,22 @@ export class Reconciler {
         throw new SchedulerHAError('ChildConflict', `${kind} ${name} exists but is not controlled by this SchedulerHA (uid ${owner.metadata.uid}); rename or delete it`);
       }
       const same = live.metadata?.annotations?.[ANNOTATIONS.appliedHash] === desired.metadata.annotations[ANNOTATIONS.appliedHash] && isSubset(comparableView(desired), live);
-      if (same) return;
+      if (same) return undefined;
     }
-    const res = await applyObject<KubeObject>(this.d.kc, desired, { fieldManager: FIELD_MANAGER, force: true, signal });
+    const child = `${kind}/${desired.metadata.namespace}/${name}`;
+    const seen = new Set<string>();
+    this.writingChildren.set(child, seen);
+    let res: KubeObject;
+    try {
+      res = await applyObject<KubeObject>(this.d.kc, desired, { fieldManager: FIELD_MANAGER, force: true, signal });
+    } finally {
+      if (this.writingChildren.get(child) === seen) this.writingChildren.delete(child);
+    }
     const rv = res.metadata?.resourceVersion;
-    if (rv) {
-      this.ownChildWrites.add(`${kind}/${desired.metadata.namespace}/${name}@${rv}`);
+    // Events that arrived during the write: our own echo needs nothing; anything newer is someone else's change.
+    if ([...seen].some((x) => x !== rv && (!rv || rvAtLeast(x, rv)))) this.d.enqueue(`${owner.metadata.namespace}/${owner.metadata.name}`);
+    if (rv && !seen.has(rv)) {
+      this.ownChildWrites.add(`${child}@${rv}`);
       if (this.ownChildWrites.size > 10_000) this.ownChildWrites.clear();
     }
     void st;
@@ -364,6 +400,7 @@ export class Reconciler {
     this.d.metrics.childWrites.inc({ kind, action });
     log.info({ kind, child: name, action }, `${action === 'create' ? 'created' : 'updated'} ${kind}`);
     this.d.recorder.normal(refOf_(owner), live ? 'Updated' : 'Created', 'Reconcile', `${live ? 'updated' : 'created'} ${kind} ${name}`);
+    return res;
   }
 
   private async sanctionExecutorHash(owner: SchedulerHA, st: ResourceState, r: RenderedConfig, snap: FrameworkSnapshot | undefined, liveHash: string | undefined, log: Logger): Promise<void> {
@@ -373,12 +410,14 @@ export class Reconciler {
       if (liveHash !== undefined && liveHash !== r.executorHash) throw new SchedulerHAError('EtcdUnreachable', `cannot sanction executor hash ${r.executorHash} in etcd; not rolling out the StatefulSet`);
       return;
     }
-    await putDesiredExecutorHash(st.etcd, r.keys, {
+    const rec = {
       hash: r.executorHash,
       inputs: r.executorHashInputs,
       by: `schedulerha-operator ${owner.metadata.namespace}/${owner.metadata.name} generation ${owner.metadata.generation ?? 0}`,
       at: new Date().toISOString(),
-    });
+    };
+    st.watch?.noteOwnWrite(r.keys.desiredExecutorHash, JSON.stringify(rec));
+    await putDesiredExecutorHash(st.etcd, r.keys, rec);
     const stored = snap.executorHash?.hash;
     if (stored && stored !== r.executorHash) {
       log.info({ from: stored, to: r.executorHash }, 'sanctioned a new executor-config hash');
@@ -399,6 +438,17 @@ export class Reconciler {
 
   // ---- etcd and Mesos --------------------------------------------------------------------------------------------
 
+  /** The framework's etcd view: the watch (started on first use) once it has read the keys (≤ 3 s). */
+  private async watchFramework(st: ResourceState, ns: string, r: RenderedConfig, etcdSpec: EtcdSpec): Promise<{ snap?: FrameworkSnapshot; etcdError?: string }> {
+    try {
+      await this.ensureWatch(st, ns, r, etcdSpec);
+      await st.watch!.waitForSync(3000);
+      return { snap: st.watch!.snapshot };
+    } catch (err) {
+      return { etcdError: errorMessage(err) };
+    }
+  }
+
   private async ensureWatch(st: ResourceState, ns: string, r: RenderedConfig, etcdSpec: EtcdSpec): Promise<void> {
     const client = await this.d.etcd.acquire(st.key, ns, etcdSpec);
     const wk = `${r.keys.root}`;
@@ -413,7 +463,10 @@ export class Reconciler {
     st.watch = new FrameworkWatch({
       client,
       keys: r.keys,
-      onChange: () => this.d.enqueue(st.key),
+      onChange: () => {
+        this.d.log.debug({ key: st.key }, 'framework keys changed in etcd; reconciling');
+        this.d.enqueue(st.key);
+      },
       onRestart: () => this.d.metrics.etcdWatchRestarts.inc(),
       logger: this.d.log,
     }).start();
@@ -670,6 +723,13 @@ export function rvAtLeast(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) >= BigInt(b);
   return a === b;
+}
+
+/** The newer of two copies of one object (by resourceVersion); either may be missing. */
+function newest(cached: KubeObject | undefined, written: KubeObject | undefined): KubeObject | undefined {
+  if (!written?.metadata?.resourceVersion) return cached;
+  if (!cached) return written;
+  return rvAtLeast(cached.metadata?.resourceVersion, written.metadata.resourceVersion) ? cached : written;
 }
 
 function ownedBy(o: KubeObject, owner: SchedulerHA): boolean {
