@@ -10,7 +10,13 @@ export type EmulatorRequest =
   | { id: number; cmd: 'seed'; frameworkId: string; n: number; executorId: string }
   | { id: number; cmd: 'stream'; frameworkName: string; n: number }
   | { id: number; cmd: 'subscribes'; since: number }
-  | { id: number; cmd: 'framework'; frameworkId: string };
+  | { id: number; cmd: 'framework'; frameworkId: string }
+  | { id: number; cmd: 'tasks'; frameworkId: string }
+  | { id: number; cmd: 'errors'; frameworkId: string }
+  | { id: number; cmd: 'runningTimes'; frameworkId: string };
+
+/** A framework's tasks as the leading master knows them: [task id, state, agent id]. */
+export type TaskRow = [string, string, string];
 
 export interface SeededTasks {
   ids: string[];
@@ -63,6 +69,21 @@ async function handle(m: EmulatorRequest): Promise<unknown> {
       const f = mc.framework(m.frameworkId);
       return f ? { connected: f.connected, tasks: f.tasks.size } : undefined;
     }
+    case 'tasks':
+      return mc.tasks(m.frameworkId).map((t): TaskRow => [t.info.task_id.value, t.state, t.agentId]);
+    case 'runningTimes':
+      // When each task's agent produced TASK_RUNNING (ms since the epoch; the status timestamp, real clock).
+      return mc
+        .tasks(m.frameworkId)
+        .map((t) => t.statuses.find((x) => x.state === 'TASK_RUNNING')?.timestamp)
+        .filter((x): x is number => typeof x === 'number')
+        .map((x) => x * 1000);
+    case 'errors':
+      // Tasks the master refused (TASK_ERROR: an over-committed offer, an invalid TaskInfo) or lost, from the
+      // master's own state (the history may be switched off).
+      return [...mc.tasks(m.frameworkId), ...(mc.framework(m.frameworkId)?.completedTasks ?? [])]
+        .filter((t) => t.state === 'TASK_ERROR' || t.state === 'TASK_LOST' || t.state === 'TASK_FAILED' || t.state === 'TASK_DROPPED')
+        .map((t) => `${t.info.task_id.value}: ${t.state} ${t.statuses.at(-1)?.message ?? ''}`);
   }
 }
 
@@ -78,7 +99,7 @@ async function main(): Promise<void> {
   const stop = () => void cluster!.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('disconnect', stop); // the parent died: never outlive it
-  process.send!({ ready: { leaderUrl: cluster.leaderUrl, masterAddress: cluster.masterAddress, agents: cluster.agents.map((a) => a.id) } });
+  process.send!({ ready: { leaderUrl: cluster.leaderUrl, masterAddress: cluster.masterAddress, agents: cluster.agents.map((a) => a.id), hostnames: cluster.agents.map((a) => a.hostname) } });
 }
 
 await main();

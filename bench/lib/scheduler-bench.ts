@@ -14,7 +14,7 @@ import type { KeyLayout } from '../../src/api/keys.js';
 import { encodeRecord, type TaskRecord } from '../../src/scheduler/task-record.js';
 import { MAX_TXN_OPS } from '../../src/scheduler/registry.js';
 import { CLI, type ProcGroup, type Proc } from '../../test/helpers/procs.js';
-import type { EmulatorRequest, SeededTasks } from './scheduler-bench-emulator.js';
+import type { EmulatorRequest, SeededTasks, TaskRow } from './scheduler-bench-emulator.js';
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
@@ -28,6 +28,8 @@ export class EmulatorProc {
     readonly leaderUrl: string,
     readonly masterAddress: string,
     readonly agents: string[],
+    /** Agent hostnames, in the order of `agents`. */
+    readonly hostnames: string[],
   ) {
     child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
@@ -47,14 +49,14 @@ export class EmulatorProc {
     const file = fileURLToPath(new URL('./scheduler-bench-emulator.js', import.meta.url));
     const child = fork(file, [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     try {
-      const ready = await new Promise<{ leaderUrl: string; masterAddress: string; agents: string[] }>((resolve, reject) => {
+      const ready = await new Promise<{ leaderUrl: string; masterAddress: string; agents: string[]; hostnames: string[] }>((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (code) => reject(new Error(`emulator process exited during start (${code})`)));
-        child.once('message', (m: { ready?: { leaderUrl: string; masterAddress: string; agents: string[] } }) => (m.ready ? resolve(m.ready) : reject(new Error('unexpected first message'))));
+        child.once('message', (m: { ready?: { leaderUrl: string; masterAddress: string; agents: string[]; hostnames: string[] } }) => (m.ready ? resolve(m.ready) : reject(new Error('unexpected first message'))));
       });
       child.removeAllListeners('exit');
       child.removeAllListeners('error');
-      return new EmulatorProc(child, ready.leaderUrl, ready.masterAddress, ready.agents);
+      return new EmulatorProc(child, ready.leaderUrl, ready.masterAddress, ready.agents, ready.hostnames);
     } catch (err) {
       child.kill('SIGKILL');
       throw err;
@@ -90,6 +92,21 @@ export class EmulatorProc {
 
   framework(frameworkId: string): Promise<{ connected: boolean; tasks: number } | undefined> {
     return this.request({ cmd: 'framework', frameworkId });
+  }
+
+  /** The framework's tasks on the leading master: [task id, state, agent id]. */
+  tasks(frameworkId: string): Promise<TaskRow[]> {
+    return this.request({ cmd: 'tasks', frameworkId });
+  }
+
+  /** When each task of the framework became TASK_RUNNING (agent status timestamps, ms since the epoch). */
+  runningTimes(frameworkId: string): Promise<number[]> {
+    return this.request({ cmd: 'runningTimes', frameworkId });
+  }
+
+  /** Tasks of the framework that ended in TASK_ERROR / LOST / FAILED / DROPPED ("id: state message"). */
+  taskErrors(frameworkId: string): Promise<string[]> {
+    return this.request({ cmd: 'errors', frameworkId });
   }
 
   async stop(): Promise<void> {

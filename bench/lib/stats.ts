@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** bench/results in the source tree (benchmarks run from dist/bench). */
-export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results');
+/** bench/results in the source tree (benchmarks run from dist/bench), or $SCHEDULERHA_BENCH_RESULTS (the runner's
+ * --quick mode writes there, so smoke runs never replace the published results). */
+export const RESULTS_DIR = process.env.SCHEDULERHA_BENCH_RESULTS || resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results');
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
