@@ -165,6 +165,45 @@ test('a pod that must return to its node only goes to the agent with that hostna
   assert.deepEqual(gone.unplaced, ['r']);
 });
 
+test('a bound pod waiting to restart holds its place on its node; other pods go elsewhere or wait', () => {
+  // n1 has room for exactly one 1-cpu pod besides our executor; the bound pod returning there holds it.
+  const offers = () => [offer('S1', { cpus: 1.0, mem: 1024 }, { hostname: 'n1', executors: [EXEC] }), offer('S2', { cpus: 4, mem: 4096 }, { hostname: 'n2', executors: [EXEC] })];
+  const hold = req('bound', 1, 256, { hostname: 'n1' });
+  const o = offers();
+  const m = matchOffers(o, [req('new', 1, 256)], opts({ rotation: 0, holds: [hold] }));
+  assert.deepEqual(m.held, ['bound']);
+  assert.deepEqual(m.groups.map((g) => [g.agentId, g.placements.map((p) => p.key)]), [['S2', ['new']]], 'the new pod does not take the held place');
+  assert.deepEqual(m.unused, [o[0]!.id.value], 'the held node’s offer is declined');
+  // Without the hold the new pod would have taken n1 (first fit from rotation 0).
+  const free = matchOffers(offers(), [req('new', 1, 256)], opts({ rotation: 0 }));
+  assert.deepEqual(free.groups.map((g) => g.agentId), ['S1']);
+  // Only n1 offered: the new pod waits.
+  const only = matchOffers([offers()[0]!], [req('new', 0.5, 128)], opts({ holds: [hold] }));
+  assert.deepEqual(only.unplaced, ['new']);
+  assert.deepEqual(only.groups, []);
+  // A hold on a node not offered now holds nothing here.
+  const elsewhere = matchOffers(offers(), [req('new', 1, 256)], opts({ rotation: 0, holds: [req('b2', 1, 256, { hostname: 'n9' })] }));
+  assert.deepEqual(elsewhere.held, []);
+  assert.deepEqual(elsewhere.groups.map((g) => g.agentId), ['S1']);
+  // What is left beside the hold is still usable.
+  const rest = matchOffers([offer('S1', { cpus: 2, mem: 2048 }, { hostname: 'n1', executors: [EXEC] })], [req('new', 0.5, 128)], opts({ holds: [hold] }));
+  assert.deepEqual(rest.groups.map((g) => g.placements.map((p) => p.key)), [['new']]);
+});
+
+test('a bound pod that does not fit on its node yet keeps the node: nothing smaller lands there meanwhile', () => {
+  const n1 = () => offer('S1', { cpus: 0.6, mem: 1024 }, { hostname: 'n1', executors: [EXEC] });
+  const held = matchOffers([n1()], [req('small', 0.25, 64)], opts({ holds: [req('big', 1, 256, { hostname: 'n1' })] }));
+  assert.deepEqual(held.unplaced, ['small'], 'the held node takes nothing new');
+  assert.deepEqual(held.held, ['big']);
+  // The same when the returning pod is itself a request this round (the manager puts those first).
+  const asReq = matchOffers([n1()], [req('big', 1, 256, { hostname: 'n1' }), req('small', 0.25, 64)], opts());
+  assert.deepEqual(asReq.unplaced.sort(), ['big', 'small']);
+  // Another node still takes the small pod.
+  const two = matchOffers([n1(), offer('S2', { cpus: 1, mem: 1024 }, { hostname: 'n2', executors: [EXEC] })], [req('big', 1, 256, { hostname: 'n1' }), req('small', 0.25, 64)], opts());
+  assert.deepEqual(two.groups.map((g) => [g.agentId, g.placements.map((p) => p.key)]), [['S2', ['small']]]);
+  assert.deepEqual(two.unplaced, ['big']);
+});
+
 test('property: random offers and pods never over-commit, and the master accepts every task in order', () => {
   let seed = 12345;
   let totalPlaced = 0;

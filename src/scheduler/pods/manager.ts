@@ -189,7 +189,10 @@ export class PodTaskManager implements TaskManager {
     const now = this.now();
     const requests: MatchRequest[] = [];
     const chosen = new Map<string, { pod: PodObject; ref: PodRefFull; launch: NonNullable<PodDecision['launch']>; demand: Demand; retry: boolean }>();
-    const entries = [...this.launchable.values()].filter((l) => l.notBefore <= now && !this.launching.has(l.uid)).sort((a, b) => a.created - b.created || (a.name < b.name ? -1 : 1));
+    // Bound pods returning to their node first (their place there is held for them), then by age.
+    const entries = [...this.launchable.values()]
+      .filter((l) => l.notBefore <= now && !this.launching.has(l.uid))
+      .sort((a, b) => (a.hostname ? 0 : 1) - (b.hostname ? 0 : 1) || a.created - b.created || (a.name < b.name ? -1 : 1));
     for (const l of entries) {
       // Re-decide from the current registry and pod: the entry may be stale by a few events.
       const pod = this.opts.source.byUidGet(l.uid);
@@ -207,15 +210,17 @@ export class PodTaskManager implements TaskManager {
       requests.push({ key: l.uid, demand: dem.demand, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) });
     }
     const exec = this.executorInfo();
+    const holds = this.restartHolds(now, chosen);
     const m = matchOffers(offers, requests, {
       executorId: this.opts.executorId,
       executorResources: exec?.resources ?? [],
       frameworkRoles: this.svc.roles,
       executorRole: (agentId) => this.agentRole.get(agentId),
       rotation: this.rotation++,
+      holds,
     });
     const offerAgent = new Map(offers.map((o) => [o.id.value, o.agent_id.value]));
-    this.log.debug({ offers: offers.length, requests: requests.length, launchable: this.launchable.size, placed: requests.length - m.unplaced.length, unplaced: m.unplaced.length, incompatible: m.incompatible.length }, 'offers matched');
+    this.log.debug({ offers: offers.length, requests: requests.length, launchable: this.launchable.size, placed: requests.length - m.unplaced.length, unplaced: m.unplaced.length, incompatible: m.incompatible.length, holds: holds.length, held: m.held.length }, 'offers matched');
 
     // Incompatible executors: never use, count per agent.
     for (const inc of m.incompatible) {
@@ -326,6 +331,29 @@ export class PodTaskManager implements TaskManager {
       }
     }
     if (!this.hasAnyLaunchable()) await this.suppress();
+  }
+
+  /**
+   * Bound pods that will restart on their node but are not launched in this round — in back-off, or not judged
+   * yet in this term — with what they need there. A bound pod keeps its node's resources while it restarts, as on
+   * a kubelet; without the hold, pods created meanwhile take the place its failed task freed and it can never
+   * come back (the node is full, and a bound pod cannot move).
+   */
+  private restartHolds(now: number, chosen: ReadonlyMap<string, unknown>): MatchRequest[] {
+    const holds: MatchRequest[] = [];
+    for (const uid of this.opts.source.uids()) {
+      if (chosen.has(uid) || this.launching.has(uid)) continue;
+      const pod = this.opts.source.byUidGet(uid);
+      if (!pod?.spec?.nodeName || isDeleting(pod) || isTerminalPhase(pod)) continue;
+      const records = this.records(uid);
+      // A live task holds its resources at the master already.
+      if (records.some((r) => isActiveState(r.state) || this.inflight.has(r.id))) continue;
+      const d = this.decide(uid, pod, now);
+      if (!d.launch?.hostname) continue;
+      const dem = podDemand(pod);
+      if (dem.demand) holds.push({ key: uid, demand: dem.demand, hostname: d.launch.hostname });
+    }
+    return holds;
   }
 
   onRescind(): void {

@@ -18,6 +18,10 @@
 // - Host ports: exact ports out of the offered `ports` ranges.
 // - Placement spreads pods round-robin over agents (first fit from a rotating start); a pod that must return to
 //   its node (a bound pod being restarted) only considers agents with that hostname.
+// - Holds: a bound pod waiting to restart on its node (back-off, or not judged yet this term) keeps what it needs
+//   there, as the kubelet keeps a restarting pod's resources allocated: holds are taken from their node's pool
+//   before any request is placed, so no other pod takes the place it is coming back to. A hold that does not fit
+//   keeps the whole node (nothing new lands there until the pod it waits for fits).
 import type { Offer, Range, Resource } from '../../mesos/types.js';
 import type { Demand } from './pod-model.js';
 
@@ -40,6 +44,8 @@ export interface MatchOptions {
   executorRole?: (agentId: string) => string | undefined;
   /** Rotating start for spreading (e.g. a counter the caller keeps across rounds). */
   rotation?: number;
+  /** Bound pods waiting to restart on their node (each with `hostname`): their resources there are held back. */
+  holds?: readonly MatchRequest[];
 }
 
 export interface OfferCompatibility {
@@ -94,6 +100,8 @@ export interface MatchResult {
   incompatible: IncompatibleOffer[];
   /** Keys of requests that did not fit anywhere. */
   unplaced: string[];
+  /** Keys of holds that held resources on an offered node (those that kept a whole node included). */
+  held: string[];
 }
 
 // ---- pools -------------------------------------------------------------------------------------------------
@@ -288,6 +296,16 @@ function takePorts(rp: RolePool, ports: readonly number[]): Resource[] {
   return out;
 }
 
+/** Nothing more of the agent's pools for these roles goes to anyone in this round. */
+function drain(a: AgentPool, roles: readonly string[]): void {
+  for (const role of roles) {
+    const rp = a.roles.get(role);
+    if (!rp) continue;
+    for (const pools of rp.scalars.values()) for (const p of pools) p.left = 0;
+    for (const pp of rp.ports) pp.ranges = [];
+  }
+}
+
 // ---- the match ---------------------------------------------------------------------------------------------
 
 interface FailedShape {
@@ -310,6 +328,33 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
   // and node constraint) is skipped without scanning every agent again.
   const failed = new Map<string, FailedShape[]>();
   let cursor = agents.length ? Math.abs(opts.rotation ?? 0) % agents.length : 0;
+  const held: string[] = [];
+
+  for (const h of opts.holds ?? []) {
+    if (h.hostname === undefined) continue;
+    const d = h.demand;
+    const allowed = d.roles ?? opts.frameworkRoles;
+    for (const a of agents) {
+      if (a.hostname !== h.hostname) continue;
+      const needsExecutor = !a.runsOurs && a.executorRole === undefined;
+      const need: Need = { cpus: milli(d.cpus), mem: milli(d.mem), ports: d.ports, execCpus: needsExecutor ? execCpus : 0, execMem: needsExecutor ? execMem : 0 };
+      let done = false;
+      for (const role of allowed) {
+        if (a.executorRole !== undefined && a.executorRole !== role) continue;
+        const rp = a.roles.get(role);
+        if (!rp || !fits(rp, need)) continue;
+        takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus);
+        takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem);
+        takePorts(rp, need.ports);
+        if (needsExecutor) a.executorRole = role;
+        done = true;
+        break;
+      }
+      // It does not fit yet: keep the whole node for it, or smaller pods would keep taking what frees up.
+      if (!done) drain(a, allowed);
+      held.push(h.key);
+    }
+  }
 
   for (const req of requests) {
     const d = req.demand;
@@ -351,6 +396,10 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
         break;
       }
     }
+    if (!placed && req.hostname !== undefined) {
+      // A pod returning to its node that does not fit yet keeps the node, as a hold does.
+      for (const a of agents) if (a.hostname === req.hostname) drain(a, allowed);
+    }
     if (!placed) {
       unplaced.push(req.key);
       const l = failed.get(shapeKey) ?? [];
@@ -367,5 +416,5 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
       else unused.push(...rp.offerIds);
     }
   }
-  return { groups, unused, incompatible, unplaced };
+  return { groups, unused, incompatible, unplaced, held };
 }
