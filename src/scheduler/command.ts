@@ -26,6 +26,16 @@ export function parseAndValidate(argv: string[]): ParsedSchedulerFlags {
   return { config, errors: v.errors.map(formatIssue), warnings: v.warnings.map(formatIssue) };
 }
 
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** --log-level when given; else $SCHEDULERHA_LOG_LEVEL (how every process of a local stack or test is switched to
+ * debug without touching its command line); else the flag's default. */
+export function logLevelFor(argv: readonly string[], configured: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (argv.some((a) => a === '--log-level' || a.startsWith('--log-level='))) return configured;
+  const fromEnv = env.SCHEDULERHA_LOG_LEVEL?.trim().toLowerCase();
+  return fromEnv && LEVELS.has(fromEnv) ? fromEnv : configured;
+}
+
 /** Task managers by name, registered by the modules that provide them (the pod scheduler adds "pods"). */
 const taskManagers = new Map<string, (config: SchedulerConfig, log: Logger) => TaskManagerFactory | undefined>();
 export function registerTaskManager(name: string, f: (config: SchedulerConfig, log: Logger) => TaskManagerFactory | undefined): void {
@@ -45,7 +55,7 @@ export async function runScheduler(argv: string[]): Promise<number> {
     return 1;
   }
   const config = parsed.config;
-  const log = createLogger({ name: 'scheduler', level: config.logLevel });
+  const log = createLogger({ name: 'scheduler', level: logLevelFor(argv, config.logLevel) });
   for (const w of parsed.warnings) log.warn(w);
   let factory: TaskManagerFactory | undefined;
   for (const [, f] of taskManagers) factory ??= f(config, log);
