@@ -21,6 +21,7 @@ interface SoakFlags {
   out: string;
   name?: string;
   keepStack: boolean;
+  replicaLogLevel?: string;
 }
 
 function int(flag: string, v: string, min: number): number {
@@ -66,6 +67,7 @@ export function soakOptionsFromFlags(f: SoakFlags): SoakOptions {
     outDir: f.out,
     ...(f.name ? { name: f.name } : {}),
     keepStackDir: f.keepStack,
+    ...(f.replicaLogLevel ? { replicaLogLevel: f.replicaLogLevel } : {}),
   };
 }
 
@@ -87,6 +89,7 @@ export function registerSoakCommand(parent: Command): Command {
     .option('--kinds <list>', `only these fault kinds (comma-separated; default all: ${FAULT_KINDS.join(', ')})`)
     .option('--out <dir>', 'report directory', 'soak-results')
     .option('--name <name>', 'report base name (default: the seed)')
+    .option('--replica-log-level <level>', 'log level of the scheduler replicas (their logs stay in the stack directory)')
     .option('--keep-stack', 'keep the stack directory (pod, operator and etcd logs) even without violations', false)
     .action(async (f: SoakFlags) => {
       const res = await runSoak(soakOptionsFromFlags(f));

@@ -17,6 +17,8 @@ export interface CurrentLeader {
   term: string;
   pod?: string;
   leaseIdHex: string;
+  /** The replica's HTTP endpoint (/status). */
+  url?: string;
 }
 
 export class EtcdWatch {
@@ -41,7 +43,7 @@ export class EtcdWatch {
         return;
       }
       const id = parseCandidateIdentity(v.value);
-      this.current_ = { term: v.term.createRevision, leaseIdHex: v.term.leaseIdHex, ...(id?.pod ? { pod: id.pod } : {}) };
+      this.current_ = { term: v.term.createRevision, leaseIdHex: v.term.leaseIdHex, ...(id?.pod ? { pod: id.pod } : {}), ...(id?.url ? { url: id.url } : {}) };
       if (this.leaders.at(-1)?.term !== v.term.createRevision) this.leaders.push({ at: Date.now(), term: v.term.createRevision, ...(id?.pod ? { pod: id.pod } : {}) });
     });
   }

@@ -60,6 +60,8 @@ export interface SoakOptions {
   name?: string;
   /** Keep the stack's directory (pod logs, operator logs, etcd data). Kept anyway when there are violations. */
   keepStackDir?: boolean;
+  /** Log level of the scheduler replicas (default info; debug for post-mortems: the logs stay in the stack dir). */
+  replicaLogLevel?: string;
   /** Progress lines (default: console.log). */
   log?: (line: string) => void;
 }
@@ -116,7 +118,7 @@ class Soak {
   private podSeq = 0;
   private frameworkId: string | undefined;
   private notes: string[] = [];
-  private readonly opts: Required<Omit<SoakOptions, 'spacing' | 'kinds' | 'name' | 'log' | 'keepStackDir'>> & Pick<SoakOptions, 'kinds' | 'keepStackDir'> & { spacing: PlanSpacing; name: string };
+  private readonly opts: Required<Omit<SoakOptions, 'spacing' | 'kinds' | 'name' | 'log' | 'keepStackDir' | 'replicaLogLevel'>> & Pick<SoakOptions, 'kinds' | 'keepStackDir' | 'replicaLogLevel'> & { spacing: PlanSpacing; name: string };
 
   constructor(o: SoakOptions) {
     this.opts = {
@@ -137,6 +139,7 @@ class Soak {
       outDir: o.outDir ?? 'soak-results',
       name: o.name ?? String(o.seed),
       keepStackDir: o.keepStackDir,
+      replicaLogLevel: o.replicaLogLevel,
     };
     this.log = o.log ?? ((l) => console.log(l));
     this.rng = createRng(o.seed);
@@ -208,6 +211,7 @@ class Soak {
         history: { recordEvents: true, maxCalls: 5_000_000, maxEvents: 5_000_000 },
       },
       kube: { watchWindow: 50_000 },
+      ...(o.replicaLogLevel ? { podEnv: { SCHEDULERHA_LOG_LEVEL: o.replicaLogLevel } } : {}),
       crashLoopBackoff: { initialMs: 500, maxMs: 4000, resetAfterMs: 30_000 },
     });
     this.truth = new AgentTruth(this.stack.mesos);
@@ -651,9 +655,60 @@ class Soak {
       return s.ok ? true : undefined;
     }).catch(() => false);
     this.say(ok ? `converged ${((Date.now() - t0) / 1000).toFixed(1)} s after the last fault ended` : `NOT converged within the quiet period: ${why}`);
-    if (!ok) this.notes.push(`not converged after the quiet period: ${why}`);
+    if (!ok) {
+      this.notes.push(`not converged after the quiet period: ${why}`);
+      for (const d of await this.diagnose().catch((err: unknown) => [`diagnosis failed: ${errorMessage(err)}`])) {
+        this.notes.push(d);
+        this.say(`  ${d}`);
+      }
+    }
     // Let in-flight status writes and acknowledgements land before the snapshot.
     await sleep(2000);
+  }
+
+  /** For each pod that did not settle: the leader's view of it, and the leading master's view of the agent it
+   * is bound to (free, used and offered resources, refuse filters, outstanding offers). */
+  private async diagnose(): Promise<string[]> {
+    const out: string[] = [];
+    const items = await this.listPods();
+    const byUid = new Map(items.map((p) => [p.metadata.uid, p]));
+    const live = new Set(this.truth.truth().filter((t) => t.live && t.state === 'TASK_RUNNING').map((t) => parseTaskId(t.taskId)?.uid));
+    const m = this.stack.mesos;
+    const st = m.leader?.st;
+    const fw = this.frameworkId ? m.framework(this.frameworkId) : undefined;
+    const ls = await this.leaderStatus();
+    if (ls) out.push(`leader ${ls.identity} term ${ls.term}: mesos ${ls.mesos}, reconciliation ${ls.reconciliation.phase}, tasks ${JSON.stringify(ls.tasks.byState)}`);
+    const url = this.watch.current?.url;
+    if (url) {
+      try {
+        const r = await fetch(`${url}/status`, { signal: AbortSignal.timeout(3000) });
+        const j = (await r.json()) as { role?: string; taskManager?: Record<string, unknown> };
+        const tm = j.taskManager ?? {};
+        out.push(`leader /status: role ${j.role}, pods ${JSON.stringify(tm.pods)}, launchable ${tm.launchable}, launching ${tm.launching}, suppressed ${tm.suppressed}, last offers ${tm.lastOffersAt}`);
+      } catch (err) {
+        out.push(`leader /status unavailable: ${errorMessage(err)}`);
+      }
+    }
+    if (fw) out.push(`framework: connected ${fw.connected}, active ${fw.active}, suppressed roles [${[...fw.suppressedRoles].join(',')}], ${fw.offers.size} outstanding offers`);
+    for (const p of this.pods) {
+      if (p.deletedAt !== undefined || live.has(p.uid)) continue;
+      const pod = byUid.get(p.uid);
+      const host = pod?.spec.nodeName;
+      let line = `${p.name} (${p.uid}): ${pod ? `bound to ${host ?? '-'}, phase ${pod.status?.phase ?? '-'}` : 'absent'}`;
+      const agent = host ? m.agents.find((a) => a.hostname === host) : undefined;
+      const rec = agent && st?.agents.get(agent.id);
+      if (agent && rec) {
+        const total = agent.resources.filter((r) => r.type === 'SCALAR').map((r) => `${r.name}:${r.scalar?.value}`).join(',');
+        const bag = (b: { scalars: Map<string, number> }) => [...b.scalars].map(([k, v]) => `${k}:${v}`).join(',') || '-';
+        const filters = (fw?.filters.get(agent.id) ?? []).map((f) => `${bag(f.resources)} until +${Math.round((f.until - Date.now()) / 1000)}s`);
+        const offers = fw ? [...fw.offers.values()].filter((o) => o.agentId === agent.id).length : 0;
+        const tasks = agent.frameworks.get(this.frameworkId ?? '')?.tasks.size ?? 0;
+        line += `; agent ${agent.id} ${rec.standing}${rec.connected ? '' : ' (disconnected)'}${agent.partitioned ? ' (partitioned)' : ''}: total ${total}, used ${bag(rec.used)}, offered ${bag(rec.offered)}, ${offers} outstanding offers, filters [${filters.join('; ')}], ${tasks} tasks on the agent`;
+      }
+      out.push(line);
+      if (out.length > 12) break;
+    }
+    return out;
   }
 
   private async collect(): Promise<CheckInput> {
