@@ -1,0 +1,122 @@
+// The operator's plan: the desired children of a SchedulerHA as a pure function of its spec — what every child
+// carries (owner reference, labels), what the scheduler container gets (argv from the ConfigMap's rendering,
+// downward API, probes, a restricted security context), when a PodDisruptionBudget exists, and that the applied
+// hash moves exactly when the rendering does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyDefaults } from '../../src/api/defaults.js';
+import { parseSchedulerArgv } from '../../src/api/flags.js';
+import type { SchedulerHA, SchedulerHASpec } from '../../src/api/types.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap } from '../../src/operator/plan.js';
+
+const IMAGE = 'registry.example/schedulerha:1.2.3';
+
+function resource(spec: Partial<SchedulerHASpec> = {}, flags: Record<string, unknown> = {}): { sha: SchedulerHA; spec: SchedulerHASpec } {
+  const raw = {
+    replicas: 2,
+    mesos: { master: 'zk://zk-0:2181,zk-1:2181/mesos' },
+    etcd: { endpoints: ['http://etcd-0:2379'] },
+    flags: { ha: true, kmPath: 'hdfs:///km', ...flags },
+    ...spec,
+  } as SchedulerHASpec;
+  const sha = { apiVersion: 'k8sm.io/v1alpha1', kind: 'SchedulerHA', metadata: { name: 'k8sm', namespace: 'mesos', uid: 'uid-1', generation: 1 }, spec: raw } as SchedulerHA;
+  return { sha, spec: applyDefaults(raw) };
+}
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+test('every child is owned by the resource (controller), labelled as managed, and carries an applied hash', () => {
+  const { sha, spec } = resource();
+  const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+  for (const o of [p.configMap, p.service, p.statefulSet, p.pdb!]) {
+    const md = (o as Any).metadata;
+    assert.equal(md.namespace, 'mesos');
+    assert.deepEqual(md.ownerReferences, [{ apiVersion: 'k8sm.io/v1alpha1', kind: 'SchedulerHA', name: 'k8sm', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    assert.equal(md.labels[LABELS.managedBy], MANAGED_BY);
+    assert.equal(md.labels[LABELS.owner], 'k8sm');
+    assert.match(md.annotations[ANNOTATIONS.appliedHash], /^[0-9a-f]{16}$/);
+  }
+  assert.deepEqual(p.names, { statefulSet: 'k8sm', service: 'k8sm', configMap: 'k8sm-config', pdb: 'k8sm' });
+  assert.equal(p.selector, `${LABELS.name}=schedulerha-scheduler,${LABELS.instance}=k8sm`);
+});
+
+test('the ConfigMap records the argv the scheduler runs, its hashes, and round-trips to the same rendering', () => {
+  const { sha, spec } = resource({}, { kubelet: { 'sync-frequency': '10s' } });
+  const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+  const data = (p.configMap as Any).data as Record<string, string>;
+  const argv = JSON.parse(data['args.json']!) as string[];
+  assert.deepEqual(argv, p.rendered.argv);
+  assert.equal(data.args, argv.join('\n'));
+  assert.equal(data['executor-hash'], p.rendered.executorHash);
+  assert.equal(data['framework-name'], 'Kubernetes');
+  assert.equal(data['etcd-root'], '/k8sm/Kubernetes');
+  assert.deepEqual(parseSchedulerArgv(argv).errors, []);
+  const back = configFromConfigMap(p.configMap as Any);
+  assert.equal(back?.executorHash, p.rendered.executorHash);
+  assert.equal(back?.configHash, p.rendered.configHash);
+  assert.equal(configFromConfigMap({ data: { 'args.json': '["--no-such-flag"]' } }), undefined);
+  assert.equal(configFromConfigMap(undefined), undefined);
+});
+
+test('the scheduler container: argv + port, downward API, probes on the metrics port, a restricted security context', () => {
+  const { sha, spec } = resource();
+  const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+  const sts = p.statefulSet as Any;
+  assert.equal(sts.spec.replicas, 2);
+  assert.equal(sts.spec.serviceName, 'k8sm');
+  assert.equal(sts.spec.podManagementPolicy, 'Parallel');
+  const pod = sts.spec.template.spec;
+  assert.equal(pod.serviceAccountName, 'schedulerha-scheduler');
+  const c = pod.containers[0];
+  assert.equal(c.image, IMAGE);
+  assert.deepEqual(c.command, ['schedulerha', 'scheduler']);
+  assert.deepEqual(c.args, [...p.rendered.argv, `--port=${SCHEDULER_PORT}`]);
+  assert.deepEqual(
+    c.env.map((e: Any) => [e.name, e.valueFrom.fieldRef.fieldPath]),
+    [
+      ['POD_NAME', 'metadata.name'],
+      ['POD_NAMESPACE', 'metadata.namespace'],
+      ['POD_IP', 'status.podIP'],
+    ],
+  );
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  // The "restricted" Pod Security Standard, so the scheduler runs in namespaces that enforce it.
+  assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.equal(sts.spec.template.metadata.annotations[ANNOTATIONS.executorHash], p.rendered.executorHash);
+  assert.deepEqual(sts.spec.selector.matchLabels, { [LABELS.name]: 'schedulerha-scheduler', [LABELS.instance]: 'k8sm' });
+});
+
+test('spec.image wins over the operator default; secrets become read-only mounts (and the etcd user an env var)', () => {
+  const { sha, spec } = resource({ image: 'mine:1', etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-tls', credentialsSecret: 'etcd-user' } as SchedulerHASpec['etcd'] });
+  const c = (planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
+  assert.equal(c.containers[0].image, 'mine:1');
+  assert.deepEqual(c.volumes.map((v: Any) => v.secret.secretName), ['etcd-tls', 'etcd-user']);
+  assert.ok(c.containers[0].volumeMounts.every((m: Any) => m.readOnly === true));
+  assert.ok(c.containers[0].env.some((e: Any) => e.name === 'ETCD_USERNAME' && e.valueFrom.secretKeyRef.name === 'etcd-user'));
+});
+
+test('a PodDisruptionBudget only with more than one replica', () => {
+  for (const [replicas, ha, want] of [[0, false, false], [1, false, false], [2, true, true], [3, true, true]] as const) {
+    const { sha, spec } = resource({ replicas }, { ha });
+    const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+    assert.equal(p.pdb !== undefined, want, `replicas ${replicas}`);
+    if (p.pdb) assert.deepEqual((p.pdb as Any).spec, { maxUnavailable: 1, selector: { matchLabels: { [LABELS.name]: 'schedulerha-scheduler', [LABELS.instance]: 'k8sm' } } });
+  }
+});
+
+test('the applied hash is deterministic and moves exactly with the rendering', () => {
+  const a = resource();
+  const h = (p: ReturnType<typeof planChildren>) => (p.statefulSet as Any).metadata.annotations[ANNOTATIONS.appliedHash] as string;
+  const p1 = planChildren(a.sha, a.spec, { schedulerImage: IMAGE });
+  assert.equal(h(planChildren(a.sha, a.spec, { schedulerImage: IMAGE })), h(p1));
+  const b = resource({}, { kubelet: { 'sync-frequency': '20s' } });
+  const p2 = planChildren(b.sha, b.spec, { schedulerImage: IMAGE });
+  assert.notEqual(h(p2), h(p1));
+  assert.notEqual(p2.rendered.executorHash, p1.rendered.executorHash, 'a --kubelet-* flag is an executor-hash input');
+  const c = resource({}, { reconcileInterval: '10m' });
+  const p3 = planChildren(c.sha, c.spec, { schedulerImage: IMAGE });
+  assert.notEqual(h(p3), h(p1));
+  assert.equal(p3.rendered.executorHash, p1.rendered.executorHash, '--reconcile-interval does not change the executor hash');
+  assert.equal(renderConfig(a.spec).configHash, p1.rendered.configHash);
+});
