@@ -41,6 +41,9 @@ export class MesosOperatorClient {
   private readonly agents = new Map<string, http.Agent>();
   private readonly log: Logger;
   private readonly closeCtl = new AbortController();
+  /** Base URL of the master that answered the last successful call — after any redirects, so it names the
+   * leading master even before a polling detector has noticed a failover. */
+  lastAnsweredBy: string | undefined;
 
   constructor(private readonly opts: OperatorClientOptions) {
     if (!opts.detector && !opts.url) throw new Error('MesosOperatorClient needs a detector or a url');
@@ -153,6 +156,7 @@ export class MesosOperatorClient {
       if (parsed?.type !== type || typeof value !== 'object' || value === null) {
         throw new MesosOperatorError('OperatorBadResponse', `${type}: response from ${baseUrlOf(url)} has type ${JSON.stringify(parsed?.type)} and no "${member}" object`, s);
       }
+      this.lastAnsweredBy = baseUrlOf(url);
       return value;
     }
     throw new MesosOperatorError('OperatorUnavailable', `${type}: more than ${maxRedirects} redirects (last ${url.href})`);

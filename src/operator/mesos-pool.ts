@@ -140,7 +140,7 @@ export class MesosPool {
     if (!e) return { state: 'error', error: 'no Mesos master configured', zombies: [], fetchedAt };
     try {
       const fw = await this.cached(e, 'frameworks', () => e.client.getFrameworks(q.signal), q.maxAgeMs);
-      const out: MesosObservation = { state: 'ok', zombies: [], fetchedAt, ...(e.detector.leader?.url ? { masterUrl: e.detector.leader.url } : {}) };
+      const out: MesosObservation = { state: 'ok', zombies: [], fetchedAt, ...((e.client.lastAnsweredBy ?? e.detector.leader?.url) ? { masterUrl: e.client.lastAnsweredBy ?? e.detector.leader!.url } : {}) };
       for (const f of fw.frameworks ?? []) {
         const v = view(f);
         if (q.frameworkId && v.id === q.frameworkId) out.framework = v;

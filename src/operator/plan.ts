@@ -219,7 +219,7 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
     readinessProbe: { httpGet: { path: '/readyz', port: PORT_NAME, scheme: 'HTTP' }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 2, successThreshold: 1 },
     ...(mounts.length ? { volumeMounts: mounts } : {}),
     ...(Object.keys(resources).length ? { resources } : {}),
-    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
 

@@ -88,6 +88,10 @@ interface ResourceState {
   transitionsSeenAt: number;
   vacated?: { at: number; from?: LeaderRef };
   failoverPending?: { annotation: string; at: number; fromTerm?: string };
+  /** A leader change whose new leader has not reported SUBSCRIBED yet: lastFailover.seconds then grows by the
+   * leader's own elected → SUBSCRIBED time, so it covers the whole outage (a resign hands the key over in one
+   * revision, which alone would read as 0 s). */
+  failoverSubscribing?: { term: string; electedSeconds: number; reason: string };
   revoked: Map<string, RevokeRecord>;
   leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
   lastFailover?: FailoverRecord;
@@ -590,10 +594,21 @@ export class Reconciler {
       const seconds = Math.max(0, (t.at - trigger) / 1000);
       st.vacated = undefined;
       st.lastFailover = { at: new Date(t.at).toISOString(), from: label(from), to: label(t.to), reason, seconds: Math.round(seconds * 1000) / 1000 };
+      st.failoverSubscribing = { term: t.to.term, electedSeconds: seconds, reason };
       this.d.metrics.failovers.inc({ namespace: ns, name, reason });
-      this.d.metrics.failoverSeconds.observe({ reason }, seconds);
       log.info({ from, to: t.to, reason, seconds }, 'scheduler leader changed');
-      this.d.recorder.normal(refOf_(obj), 'LeaderChanged', 'Failover', `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}) in ${seconds.toFixed(3)} s (${reason})`);
+      this.d.recorder.normal(refOf_(obj), 'LeaderChanged', 'Failover', `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}), elected ${seconds.toFixed(3)} s after the trigger (${reason})`);
+    }
+    // Complete the record once the new leader reports SUBSCRIBED with its own elected → SUBSCRIBED time.
+    const pending = st.failoverSubscribing;
+    const ls = snap.leaderStatus;
+    if (pending && st.lastFailover && ls && ls.term === pending.term && ls.mesos === 'subscribed' && ls.timeToSubscribedSeconds !== undefined) {
+      const total = pending.electedSeconds + ls.timeToSubscribedSeconds;
+      st.lastFailover = { ...st.lastFailover, seconds: Math.round(total * 1000) / 1000 };
+      st.failoverSubscribing = undefined;
+      this.d.metrics.failoverSeconds.observe({ reason: pending.reason }, total);
+    } else if (pending && snap.leader && snap.leader.createRevision !== pending.term) {
+      st.failoverSubscribing = undefined; // that term ended before it subscribed; the next change is recorded anew
     }
   }
 

@@ -165,7 +165,17 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.ok(ev);
     const req = JSON.parse((await s.etcdGet(s.keys(o).failoverRequest))!) as { annotation: string };
     assert.equal(req.annotation, 'drill-1');
-    await s.waitForCondition(ns, name, 'Ready', 'True');
+    const ready = await s.waitForCondition(ns, name, 'Ready', 'True');
+    // Once the new leader reports SUBSCRIBED, lastFailover covers the whole hand-over: the request → elected time
+    // the operator saw plus the leader's own elected → SUBSCRIBED time.
+    const ls = await s.leaderStatus(ready);
+    assert.equal(ls?.mesos, 'subscribed');
+    const done = await waitFor('lastFailover completed with the time to SUBSCRIBED', async () => {
+      const x = await s.get(ns, name);
+      const lf = x?.status?.lastFailover;
+      return lf && lf.at === o.status!.lastFailover!.at && lf.seconds! >= o.status!.lastFailover!.seconds! + ls!.timeToSubscribedSeconds! - 0.0015 ? lf : undefined;
+    });
+    assert.ok(done.seconds! > 0 && done.seconds! < 10, `handover to SUBSCRIBED took ${done.seconds} s`);
   });
 
   await t.test('the leader pod deleted (process frozen) → a new leader well within the TTL', async () => {

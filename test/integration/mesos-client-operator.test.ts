@@ -28,6 +28,7 @@ test('framework and task views through a non-leader; connected flips when the sc
   mc.seedTasks(sub.frameworkId, 5);
 
   const fws = await op.getFrameworks();
+  assert.equal(op.lastAnsweredBy, mc.leaderUrl, 'the redirect target, not the follower asked first, answered');
   const mine = fws.frameworks.find((f) => f.framework_info.id?.value === sub.frameworkId)!;
   assert.ok(mine);
   assert.equal(mine.connected, true);
