@@ -81,8 +81,8 @@ export const CONDITION_REASONS = {
     ExecutorHashMismatch: {
       status: 'False',
       meaning:
-        "The leader runs an executor-config hash other than the spec's and the spec's hash is not sanctioned at `<root>/desired-executor-hash`; or there is no leader and the last leader's hash differs from the spec's unsanctioned one; or the leader's status record says it refuses to act — for any refusal, so the message may be about a missing framework id or a rejected SUBSCRIBE rather than the hash.",
-      action: 'Read the message. For a hash change, see operations: upgrades that change the executor hash; for other refusals, troubleshooting: leader refuses.',
+        "The leader runs an executor-config hash other than the spec's and the spec's hash is not sanctioned at `<root>/desired-executor-hash`; or there is no leader and the last leader's hash differs from the spec's unsanctioned one; or the leader's status record says it refuses to act because of the executor-config hash (other refusals are LeaderElected's LeaderRefused).",
+      action: 'See operations: upgrades that change the executor hash.',
     },
     NoLeader: { status: 'Unknown', meaning: 'No leader to compare with; the message names the hash the spec renders.' },
     RolloutInProgress: { status: 'False', meaning: "The leader runs another hash but the spec's hash is sanctioned (a rolling update is replacing the replicas), or some standbys still run another hash.", action: 'Wait for the rollout; a replica with the new hash takes over when the old leader is replaced.' },

@@ -201,7 +201,8 @@ function executorCompatible(i: ConditionInput): CondOf<'ExecutorCompatible'> {
   const leaderHash = ls?.executorHash ?? e.leader?.identity?.executorHash;
   const sanctioned = e.desiredExecutorHash?.hash;
   const others = e.candidates.filter((c) => c.identity && c.identity.executorHash !== want).map((c) => `${c.identity!.pod ?? c.identity!.id} (${c.identity!.executorHash})`);
-  if (ls?.mesos === 'refused' && ls.problem) return { status: 'False', reason: 'ExecutorHashMismatch', message: ls.problem.message };
+  // Only a hash refusal is this condition's business; other refusals (framework id missing, ...) are FrameworkRegistered's LeaderRefused.
+  if (ls?.mesos === 'refused' && ls.problem?.reason === 'ExecutorHashMismatch') return { status: 'False', reason: 'ExecutorHashMismatch', message: ls.problem.message };
   if (!leaderHash) {
     const stored = e.executorHash?.hash;
     if (stored && stored !== want && sanctioned !== want) {

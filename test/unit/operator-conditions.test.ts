@@ -109,3 +109,10 @@ test('events: a new kind of degradation while Degraded stays True is an Event; p
   const b = conds(exampleInput('TasksReconciled', 'ReconciliationTimedOut'), a);
   assert.deepEqual(conditionChanges(a, b), [], 'Reconciling → ReconciliationTimedOut: both False, no Event');
 });
+
+test('a refusal that is not about the executor hash leaves ExecutorCompatible alone (FrameworkRegistered reports it)', () => {
+  const ex = CONDITION_EXAMPLES.find((e) => e.reason === 'LeaderRefused' && e.situation.includes('no framework id'))!;
+  const values = evaluateConditions(ex.input);
+  assert.notEqual(values.ExecutorCompatible.reason, 'ExecutorHashMismatch', values.ExecutorCompatible.message);
+  assert.equal(values.ExecutorCompatible.status, 'True', values.ExecutorCompatible.message);
+});
