@@ -43,7 +43,7 @@ export const STATUS_FIELDS: Record<string, string> = {
   'lastFailover.seconds': 'From the trigger (the failover request, the lease revoke, or the old leader key disappearing) to the new leader elected; once that leader reports SUBSCRIBED, its own elected → SUBSCRIBED time is added, so the final value covers the whole hand-over.',
 };
 
-/** The reasons of status.lastFailover (and the `reason` label of schedulerha_failovers_total). */
+/** The reasons of status.lastFailover (and the `reason` label of schedulerha_resource_failovers_total). */
 export const FAILOVER_REASONS: Record<string, string> = {
   FailoverRequested: 'The k8sm.io/failover annotation was set to a new value and the leader resigned.',
   LeaderPodDeleted: "The leader's pod was being deleted or was gone (kubectl delete, a drain, a rolling update): the operator revoked its lease, unless the leader had resigned first (the reason is recorded either way).",
@@ -83,7 +83,7 @@ export function renderStatusSection(): string[] {
   out.push('');
   out.push('### Failover reasons');
   out.push('');
-  out.push('`status.lastFailover.reason`, the `reason` label of the operator metric `schedulerha_failovers_total` (and, for the three `LeaderPod…`/`LeaderContainer…` ones, of `schedulerha_lease_revocations_total`):');
+  out.push('`status.lastFailover.reason`, the `reason` label of the operator metric `schedulerha_resource_failovers_total` (and, for the three `LeaderPod…`/`LeaderContainer…` ones, of `schedulerha_lease_revocations_total`):');
   out.push('');
   out.push(...table(['Reason', 'Cause'], Object.entries(FAILOVER_REASONS).map(([r, d]) => [code(r), cell(d)])));
   out.push('');

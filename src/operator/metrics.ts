@@ -93,10 +93,10 @@ export class OperatorMetrics {
 
     this.managedResources = new Gauge({ name: 'schedulerha_operator_managed_resources', help: 'SchedulerHA resources the operator currently manages', registers: r });
     this.conditionGauge = new Gauge({ name: 'schedulerha_condition', help: 'Current status of each SchedulerHA condition (1 for the current status)', labelNames: ['namespace', 'name', 'type', 'status'], registers: r });
-    this.frameworkRegistered = new Gauge({ name: 'schedulerha_framework_registered', help: '1 when the framework is registered by the current leader (FrameworkRegistered=True)', labelNames: ['namespace', 'name'], registers: r });
-    this.tasks = new Gauge({ name: 'schedulerha_tasks', help: 'Tasks of the framework on the leading Mesos master, by state', labelNames: ['namespace', 'name', 'state'], registers: r });
+    this.frameworkRegistered = new Gauge({ name: 'schedulerha_resource_framework_registered', help: '1 when the framework is registered by the current leader (FrameworkRegistered=True)', labelNames: ['namespace', 'name'], registers: r });
+    this.tasks = new Gauge({ name: 'schedulerha_resource_tasks', help: 'Tasks of the framework on the leading Mesos master, by state', labelNames: ['namespace', 'name', 'state'], registers: r });
     this.leaderChanges = new Counter({ name: 'schedulerha_leader_changes_total', help: 'Scheduler leader changes observed in etcd', labelNames: ['namespace', 'name'], registers: r });
-    this.failovers = new Counter({ name: 'schedulerha_failovers_total', help: 'Completed scheduler failovers, by cause', labelNames: ['namespace', 'name', 'reason'], registers: r });
+    this.failovers = new Counter({ name: 'schedulerha_resource_failovers_total', help: 'Completed scheduler failovers, by cause', labelNames: ['namespace', 'name', 'reason'], registers: r });
     this.failoverSeconds = new Histogram({ name: 'schedulerha_failover_seconds', help: 'From the failover trigger (request, lease revoke, leader key gone) to the next leader SUBSCRIBED with Mesos (elected → SUBSCRIBED as the leader measured it)', labelNames: ['reason'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 30, 60], registers: r });
     this.leaseRevocations = new Counter({ name: 'schedulerha_lease_revocations_total', help: 'Leader leases the operator revoked because the leader pod was deleted or its container terminated', labelNames: ['namespace', 'name', 'reason'], registers: r });
     this.zombieFrameworks = new Gauge({ name: 'schedulerha_zombie_frameworks', help: 'Frameworks on the leading master with this framework name and another id', labelNames: ['namespace', 'name'], registers: r });

@@ -78,7 +78,7 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     const m = await op.metrics();
     assert.ok((metricValue(m, 'controller_runtime_reconcile_total', 'result="requeue_after"') ?? 0) > 0);
     assert.ok(metricValue(m, 'workqueue_adds_total') !== undefined);
-    assert.equal(metricValue(m, 'schedulerha_framework_registered', `name="${name}"`), 1);
+    assert.equal(metricValue(m, 'schedulerha_resource_framework_registered', `name="${name}"`), 1);
   });
 
   await t.test('scale 2 → 3 (Degraded TooManyReplicas) → 2', async () => {
