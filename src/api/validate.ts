@@ -408,6 +408,8 @@ function schemaAt(path: string[]): Record<string, unknown> | undefined {
   return s;
 }
 
+const SCHEMA_TYPE_NAMES: Record<string, string> = { integer: 'an integer', array: 'a list', object: 'an object', string: 'a string', number: 'a number', boolean: 'a boolean' };
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -465,7 +467,7 @@ function translateAjv(e: ErrorObject, doc: unknown, out: Collector): void {
       return;
     }
     case 'type':
-      out.error(p, `${p} must be ${(e.params as { type: string }).type === 'integer' ? 'an integer' : `a ${(e.params as { type: string }).type}`}, not ${typeName(here)}${hint}`);
+      out.error(p, `${p} must be ${SCHEMA_TYPE_NAMES[(e.params as { type: string }).type] ?? `a ${(e.params as { type: string }).type}`}, not ${typeName(here)}${hint}`);
       return;
     case 'x-kubernetes-int-or-string':
       out.error(p, `${p} must be a string or an integer, not ${typeName(here)}`);
@@ -519,7 +521,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
   if (!name) out.error('metadata.name', 'metadata.name is required (the StatefulSet and pods are named after it)');
   else if (!DNS_LABEL_RE.test(name)) out.error('metadata.name', `metadata.name "${name}" must be a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit): the scheduler pods are named <name>-0, <name>-1`);
   else if (name.length > MAX_NAME_LENGTH) out.error('metadata.name', `metadata.name "${name}" is ${name.length} characters; at most ${MAX_NAME_LENGTH} fit, because the pods carry the label controller-revision-hash=<name>-<hash> (≤ 63)`);
-  if (md.namespace !== undefined && (typeof md.namespace !== 'string' || !DNS_LABEL_RE.test(md.namespace))) out.error('metadata.namespace', `metadata.namespace ${typeName(md.namespace)} is not a valid namespace name`);
+  if (md.namespace !== undefined && (typeof md.namespace !== 'string' || !DNS_LABEL_RE.test(md.namespace))) out.error('metadata.namespace', typeof md.namespace === 'string' ? `metadata.namespace "${md.namespace}" is not a valid namespace name (a DNS label: lowercase letters, digits and "-")` : `metadata.namespace must be a string, not ${typeName(md.namespace)}`);
 
   const ajvValidate = schemaValidator();
   if (!ajvValidate(doc)) for (const e of ajvValidate.errors ?? []) translateAjv(e, doc, out);

@@ -192,7 +192,7 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'framework name too long', set: { 'spec.flags.frameworkName': 'k'.repeat(64) }, path: 'spec.flags.frameworkName', message: /at most 63 characters/ },
   { name: 'api server not a URL', set: { 'spec.flags.apiServers': ['k8s:6443'] }, path: 'spec.flags.apiServers[0]', message: /is not an API server URL/ },
   { name: 'api server duplicate', set: { 'spec.flags.apiServers': ['https://a:6443', 'https://a:6443'] }, path: 'spec.flags.apiServers[1]', message: /lists "https:\/\/a:6443" twice/ },
-  { name: 'apiServers as string', set: { 'spec.flags.apiServers': 'https://a:6443' }, path: 'spec.flags.apiServers', message: /must be a array, not a string/ },
+  { name: 'apiServers as string', set: { 'spec.flags.apiServers': 'https://a:6443' }, path: 'spec.flags.apiServers', message: /must be a list, not a string/ },
   { name: 'empty auth path', set: { 'spec.flags.authPath': ' ' }, path: 'spec.flags.authPath', message: /is empty; remove it or name the auth file/ },
   { name: 'family key with uppercase', set: { 'spec.flags.kubelet': { SyncFrequency: '10s' } }, path: 'spec.flags.kubelet.SyncFrequency', message: /"SyncFrequency" is not a flag name/ },
   { name: 'family value boolean', set: { 'spec.flags.cluster': { dns: true } }, path: 'spec.flags.cluster.dns', message: /must be a string or an integer, not a boolean/ },

@@ -217,7 +217,7 @@ function executorCompatible(i: ConditionInput): CondOf<'ExecutorCompatible'> {
   if (others.length) return { status: 'False', reason: 'RolloutInProgress', message: `the leader runs ${want}; standbys with another executor hash: ${others.join(', ')}` };
   const agents = ls?.incompatibleAgents ? Object.keys(ls.incompatibleAgents) : [];
   if (agents.length) {
-    return { status: 'False', reason: 'IncompatibleAgents', message: `${plural(agents.length, 'agent')} still run executors with another executor hash; their offers are declined until those executors exit: ${agents.slice(0, 10).join(', ')}${agents.length > 10 ? ', ...' : ''}` };
+    return { status: 'False', reason: 'IncompatibleAgents', message: `${plural(agents.length, 'agent')} still ${agents.length === 1 ? 'runs' : 'run'} executors with another executor hash; their offers are declined until those executors exit: ${agents.slice(0, 10).join(', ')}${agents.length > 10 ? ', ...' : ''}` };
   }
   return { status: 'True', reason: 'Compatible', message: `leader and standbys run executor hash ${want}` };
 }
