@@ -77,7 +77,7 @@ export function registerSoakCommand(parent: Command): Command {
     .description('chaos soak: the whole local stack under seeded faults, then the invariant checker and a report (JSON + SVG)')
     .option('--seed <n>', 'seed for fault kinds, order, spacing, holds, targets and pods', '1')
     .option('--faults <n>', 'faults to inject', '500')
-    .option('--pods <n>', 'pods created over the run (60 % up front, the rest in waves; 10 % deleted)', '520')
+    .option('--pods <n>', 'pods created over the run (60 % up front, the rest in waves; 10 % deleted, 10 % with a task failing once)', '520')
     .option('--agents <n>', 'Mesos agents', '24')
     .option('--duration <d>', 'bound on the whole run (the fault phase ends early to leave room for the quiet period)', '90m')
     .option('--quiet <d>', 'bound on the final quiet period', '3m')

@@ -7,6 +7,7 @@
 //         (pod waves and deletions, and a few failing tasks, between faults) → end holds → quiet → collect → check
 //
 // Choices (fault kinds, order, gaps, holds, targets, pods) come from the seed; timing on real processes does not.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { LocalStack } from '../stack.js';
 import { createEtcdClient } from '../../election/index.js';
 import { resolveSessionTiming } from '../../election/timing.js';
 import { keyLayout } from '../../api/keys.js';
+import { DEFAULT_HTTP_PORT } from '../../api/flags.js';
 import { parseLeaderStatus, type LeaderStatusRecord } from '../../api/leader-status.js';
 import { GROUP, PLURAL, VERSION, type SchedulerHA } from '../../api/types.js';
 import { kubeRequest, kubeRequestOk } from '../../kube/index.js';
@@ -40,7 +42,7 @@ export interface SoakOptions {
   pods?: number;
   /** Share of the pods deleted during the run (default 0.1). */
   deleteFraction?: number;
-  /** Share of the pods whose task fails once during the run (restarted by the scheduler; default 0.04). */
+  /** Share of the pods whose task fails once during the run (restarted by the scheduler; default 0.1). */
   taskFailureFraction?: number;
   agents?: number;
   masters?: number;
@@ -93,6 +95,17 @@ interface Hold {
   done: Promise<void>;
 }
 
+/** The commit the soak ran (and whether the tree had local changes), when run from a git checkout. */
+function gitCommit(): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return {};
+  }
+}
+
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const soak = new Soak(o);
   return await soak.run();
@@ -126,7 +139,7 @@ class Soak {
       faults: o.faults ?? 500,
       pods: o.pods ?? 520,
       deleteFraction: o.deleteFraction ?? 0.1,
-      taskFailureFraction: o.taskFailureFraction ?? 0.04,
+      taskFailureFraction: o.taskFailureFraction ?? 0.1,
       agents: o.agents ?? 24,
       masters: o.masters ?? 3,
       replicas: o.replicas ?? 3,
@@ -347,10 +360,25 @@ class Soak {
     for (;;) {
       const leader = this.watch.current?.pod;
       const cands = this.replicaPods().filter((p) => p !== leader && this.pidsOf(p).length && !(needRunning && this.isStopped(p)));
-      const t = chooseTarget(cands, f.targetFraction, (p) => p);
+      // The etcd view can lag an election by a moment: a candidate that says it leads is not a standby.
+      const standby: string[] = [];
+      for (const p of cands) if ((await this.roleOf(p)) !== 'leader') standby.push(p);
+      const t = chooseTarget(standby, f.targetFraction, (p) => p);
       if (t) return t;
       if (Date.now() > deadline) return undefined;
       await sleep(100);
+    }
+  }
+
+  /** The replica's own view of its role (/status), undefined when it does not answer (frozen, starting). */
+  private async roleOf(pod: string): Promise<string | undefined> {
+    try {
+      const p = await kubeRequestOk<{ status?: { podIP?: string } }>(this.stack.kc, { method: 'GET', path: `/api/v1/namespaces/${NS}/pods/${pod}` });
+      if (!p.status?.podIP) return undefined;
+      const r = await fetch(`http://${p.status.podIP}:${DEFAULT_HTTP_PORT}/status`, { signal: AbortSignal.timeout(500) });
+      return ((await r.json()) as { role?: string }).role;
+    } catch {
+      return undefined;
     }
   }
 
@@ -807,6 +835,7 @@ class Soak {
         maxDurationMs: o.maxDurationMs,
         quietMs: o.quietMs,
         node: process.version,
+        ...gitCommit(),
       },
       summary: {
         ok: violations.length === 0,
