@@ -188,6 +188,8 @@ class Soak {
       input = await this.collect();
       violations = check(input);
       report = this.buildReport(plan.length, input, violations, { faultPhaseStart, faultPhaseEnd, quietEnd, stoppedEarly });
+    } catch (err) {
+      throw new Error(`${errorMessage(err)} (stack directory with the pod, operator and etcd logs kept at ${dir})`, { cause: err });
     } finally {
       await this.teardown();
     }
