@@ -20,6 +20,7 @@ import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { monotonicMs, sleep } from '../util/time.js';
 import { Reconciler } from './reconciler.js';
+import { applyCatchUp, catchUpOps, type MirrorSnapshot } from './registry-mirror.js';
 import { TaskRegistry, type RegistryWriter } from './registry.js';
 import { applyStatus, type TaskRecord } from './task-record.js';
 import { decideAfterRemoval, decideExecutorHash, decideFrameworkId } from './takeover.js';
@@ -66,6 +67,8 @@ export interface LeaderTermDeps {
   statusIntervalMs?: number;
   /** Without --ha there is no other replica to hand over to: a changed hash is only a warning. */
   allowHashChange?: boolean;
+  /** The standby's registry mirror, handed over at election (undefined: load the registry). */
+  mirror?: () => MirrorSnapshot | undefined;
   /** Client options for tests (faster backoff). */
   mesosClient?: { backoff?: { initialMs?: number; maxMs?: number }; callTimeoutMs?: number };
 }
@@ -145,10 +148,12 @@ export class LeaderTerm {
   private async main(): Promise<TermOutcome> {
     const { keys, client, config } = this.deps;
     // 1. Framework id, hashes, reset key: one consistent read.
+    // A standby's registry mirror is verified in the same read (registry-mirror.ts).
+    const mirror = this.deps.mirror?.();
     const res = await client.kv.txn(
       {
         compare: [],
-        success: [keys.frameworkId, keys.executorHash, keys.desiredExecutorHash, keys.resetFramework].map((k) => ({ request_range: { key: Buffer.from(k) } })),
+        success: [...[keys.frameworkId, keys.executorHash, keys.desiredExecutorHash, keys.resetFramework].map((k) => ({ request_range: { key: Buffer.from(k) } })), ...(mirror ? catchUpOps(keys.tasksPrefix, mirror) : [])],
         failure: [],
       },
       { deadline: new Date(Date.now() + 10_000) },
@@ -173,9 +178,12 @@ export class LeaderTerm {
 
     // 3. The registry, authoritatively.
     const t0 = monotonicMs();
-    const { registry, skipped } = await TaskRegistry.load(client, keys.tasksPrefix, { logger: this.log });
+    const caughtUp = mirror ? applyCatchUp(keys.tasksPrefix, mirror, String(res.header.revision), res.responses[4]?.response_range, res.responses[5]?.response_range) : undefined;
+    if (caughtUp && !caughtUp.ok) this.log.info({ why: caughtUp.why }, 'the standby registry mirror could not be verified; loading the registry');
+    const { registry, skipped } = caughtUp?.ok ? caughtUp : await TaskRegistry.load(client, keys.tasksPrefix, { logger: this.log });
+    for (const k of caughtUp?.ok ? skipped : []) this.log.warn({ key: k }, 'skipping a malformed task registry record');
     this.registry = registry;
-    this.log.info({ tasks: registry.size, live: registry.liveCount(), skipped: skipped.length, ms: Math.round(monotonicMs() - t0) }, 'task registry loaded');
+    this.log.info({ tasks: registry.size, live: registry.liveCount(), skipped: skipped.length, ms: Math.round(monotonicMs() - t0), source: caughtUp?.ok ? 'mirror' : 'etcd', ...(caughtUp?.ok ? { changedSinceMirror: caughtUp.changed } : {}) }, 'task registry loaded');
     this.deps.metrics.setTaskCounts(registry.counts().byState);
     if (this.abort.signal.aborted) return this.finish({ kind: 'stopped' });
 

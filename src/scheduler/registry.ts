@@ -1,8 +1,7 @@
 // The task registry: one JSON record per task under <root>/tasks/, written only by the leader through fenced
-// txns, and held in memory while leading. A new leader loads it authoritatively — paged range reads pinned to
-// one revision — before it subscribes: a standby's watch mirror cannot prove it has seen every write of the
-// previous term (etcd's watch progress notifications come every 10 minutes by default), and acting on a stale
-// registry would kill live tasks as "unknown".
+// txns, and held in memory while leading. A new leader has it authoritatively before it subscribes — acting on
+// a stale registry would kill live tasks as "unknown": either a standby's mirror verified in the leader's first
+// txn (registry-mirror.ts), or paged range reads pinned to one revision.
 import type { Etcd3 } from 'etcd3';
 import type { TxnOp, TxnRequest, TxnResult } from '../election/index.js';
 import { decodeRecord, encodeRecord, countByState, isLive, type TaskRecord } from './task-record.js';
@@ -77,6 +76,13 @@ export class TaskRegistry {
     const registry = new TaskRegistry(prefix, revision ?? '0');
     for (const r of loaded) registry.records.set(r.id, r);
     return { registry, skipped };
+  }
+
+  /** A registry from records already read at `revision` (a verified standby mirror). */
+  static fromRecords(prefix: string, revision: string, records: Iterable<TaskRecord>): TaskRegistry {
+    const r = new TaskRegistry(prefix, revision);
+    for (const rec of records) r.records.set(rec.id, rec);
+    return r;
   }
 
   /** An empty registry (tests, or a fresh framework). */

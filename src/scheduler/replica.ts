@@ -19,6 +19,7 @@ import type { Logger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
 import { ProbeServer } from '../util/probe-server.js';
 import { executorIdentity, type ExecutorIdentity } from './framework.js';
+import { RegistryMirror } from './registry-mirror.js';
 import { LeaderTerm, type LeaderWriter, type TermContext, type TermOutcome } from './leader-term.js';
 import { SchedulerMetrics } from './metrics.js';
 import { IdleTaskManager, type TaskManagerFactory } from './task-manager.js';
@@ -61,6 +62,9 @@ class PlainWriter implements LeaderWriter {
   }
 }
 
+/** Pause between stepping down and reloading the standby's registry mirror. */
+const MIRROR_RESTART_DELAY_MS = 2000;
+
 export class Replica {
   readonly keys: KeyLayout;
   readonly metrics: SchedulerMetrics;
@@ -74,6 +78,8 @@ export class Replica {
   private candidate: Candidate | undefined;
   private observer: LeaderObserver | undefined;
   private term: LeaderTerm | undefined;
+  /** While standing by: a warm copy of the task registry for the next take-over (HA only). */
+  private mirror: RegistryMirror | undefined;
   private leadership: Leadership | undefined;
   private role_: Role = 'starting';
   private refusal: { reason: string; message: string } | undefined;
@@ -140,6 +146,8 @@ export class Replica {
       return;
     }
     this.observer = new LeaderObserver(this.client, this.keys.electionPrefix, { logger: this.log }).start(this.stopAc.signal);
+    this.mirror = new RegistryMirror(this.client, this.keys.tasksPrefix, { logger: this.log });
+    this.mirror.start();
     await this.campaignWhenCompatible();
   }
 
@@ -224,8 +232,15 @@ export class Replica {
       // Another replica may be compatible: step aside and wait for the hash keys to change.
       void leadership.resign();
       this.enterRefused({ ok: false, reason: outcome.reason, message: outcome.message });
+      return;
     }
-    void lt;
+    // A term that ended on its own (it failed, or hit a conflict) while we still hold the election key would
+    // leave the framework without a scheduler: a leader that does not act. Resign, so a standby (or this
+    // replica, campaigning again) starts a fresh term.
+    if (this.term === lt && this.leadership === leadership && leadership.isLeader && !this.stopping) {
+      this.log.warn({ outcome: outcome.kind }, 'the leader term ended while this replica still leads; resigning so a fresh term takes over');
+      void leadership.resign();
+    }
   }
 
   private onLost(term: Term, reason: string): void {
@@ -239,6 +254,12 @@ export class Replica {
     this.metrics.leader.set(0);
     this.metrics.leadershipLosses.inc({ reason });
     if (this.role_ === 'leader') this.role_ = this.stopping ? 'stopping' : 'standby';
+    // Warm again for the next take-over — after a pause, so the reload does not compete with the successor's
+    // own take-over reads in etcd.
+    if (!this.stopping && this.mirror) {
+      const m = this.mirror;
+      setTimeout(() => !this.stopping && !this.leadership && m.start(), MIRROR_RESTART_DELAY_MS).unref();
+    }
     this.log.warn({ term: term.createRevision, reason }, 'leadership lost; standing by');
   }
 
@@ -371,6 +392,7 @@ export class Replica {
     await this.candidate?.stop({ resign: true }).catch(() => undefined);
     await this.singleTerm;
     await this.observer?.stop().catch(() => undefined);
+    this.mirror?.stop();
     await this.detector.stop().catch(() => undefined);
     await this.probe?.close();
     this.client.close();
@@ -392,6 +414,7 @@ export class Replica {
       ...(this.credentials ? { credentials: this.credentials } : {}),
       ...(this.opts.statusIntervalMs !== undefined ? { statusIntervalMs: this.opts.statusIntervalMs } : {}),
       ...(this.opts.mesosClient ? { mesosClient: this.opts.mesosClient } : {}),
+      ...(this.mirror ? { mirror: () => this.mirror?.snapshot() } : {}),
     };
   }
 
@@ -436,6 +459,7 @@ export class Replica {
           }
         : {}),
       lastTermOutcome: this.lastOutcome,
+      ...(this.mirror && !rec ? { registryMirror: { synced: this.mirror.synced, keys: this.mirror.size, rebuilds: this.mirror.rebuilds } } : {}),
     };
   }
 }

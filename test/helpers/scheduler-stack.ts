@@ -25,6 +25,8 @@ export interface TimelineEvent {
 
 export class ReplicaProc {
   readonly events: TimelineEvent[] = [];
+  /** Each term's registry load: from the standby's verified mirror, or read from etcd. */
+  readonly registryLoads: Array<{ at: number; source: string; tasks: number }> = [];
   private buf = '';
   url: string | undefined;
 
@@ -62,6 +64,7 @@ export class ReplicaProc {
       else if (/^reconciliation (complete|timed-out)$/.test(msg)) this.events.push({ ...base, kind: 'reconciled', term: String(j.term), msg });
       else if (j.reason === 'ExecutorHashMismatch' && j.level === 'error') this.events.push({ ...base, kind: 'refused', reason: 'ExecutorHashMismatch', msg });
       else if (j.level === 'fatal') this.events.push({ ...base, kind: 'fatal', msg });
+      if (msg === 'task registry loaded') this.registryLoads.push({ at, source: String(j.source), tasks: Number(j.tasks) });
     }
   }
 

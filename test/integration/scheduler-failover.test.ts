@@ -111,6 +111,11 @@ test('24 mixed failovers: never two acting leaders, one framework id, no task lo
   for (const c of subscribes) assert.equal(c.frameworkId, fwid, 'every SUBSCRIBE used the one framework id');
   assert.equal(stack.mesos.completedFrameworks().length, 0, 'no framework was removed');
   assert.deepEqual(stack.mesos.frameworks().map((f) => f.id), [fwid], 'the master knows exactly one framework');
+  // Warm standbys: take-overs start from the standby's registry mirror (verified in the leader's first read); a
+  // fresh or just-disturbed replica reads the registry from etcd. Both kinds passed the reconciliation checks above.
+  const loads = stack.replicas.flatMap((r) => r.registryLoads);
+  t.diagnostic(`registry loads: ${loads.filter((l) => l.source === 'mirror').length} from the mirror, ${loads.filter((l) => l.source === 'etcd').length} from etcd`);
+  assert.ok(loads.filter((l) => l.source === 'mirror').length >= 5, 'standbys take over from their warm registry mirror');
 
   // Attribute every subscription stream to the replica term that opened it (from the replicas' own logs), and
   // every accepted call to its stream; a call must come after its term was elected and before the next term was.
