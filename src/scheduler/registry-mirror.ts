@@ -98,6 +98,11 @@ export class RegistryMirror {
     return this.entries.size;
   }
 
+  /** The highest revision applied, while synced. */
+  get appliedRevision(): string | undefined {
+    return this.revision;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
