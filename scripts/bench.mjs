@@ -140,4 +140,9 @@ for (const s of summary) {
 }
 const missed = summary.flatMap((s) => s.results).filter((r) => r.includes('(goal missed)')).length;
 console.log(`${summary.flatMap((s) => s.results).length} RESULT lines, ${missed} goal(s) missed${quick ? ' (--quick: small sizes, not publishable numbers)' : ''}`);
+if (!quick && summary.length > 0) {
+  // The README's benchmark table is rendered from bench/results: refresh it with what just ran.
+  const t = spawnSync(nodeBin, [join(root, 'dist/bench/readme-table.js')], { cwd: root, stdio: 'inherit' });
+  if (t.status !== 0) failed = true;
+}
 if (failed) process.exitCode = 1;
