@@ -239,3 +239,10 @@ test('timelines collapse repeated lines and keep how it started', () => {
   assert.match(v.timeline[0]!, /mesos ACCEPT → 202 .*pod\.u1\.0/, 'the launch stays in view');
   assert.ok(v.timeline.some((l) => /lines omitted/.test(l)));
 });
+
+test('a long soak’s history (hundreds of thousands of records) is checked without exhausting the stack', () => {
+  const i = withTruth();
+  for (let k = 0; k < 300_000; k++) i.events.push(ev(4000 + k, T1, 'TASK_RUNNING'));
+  for (let k = 0; k < 20_000; k++) i.calls.push(call(3100 + k / 100, 'DECLINE', { streamId: 'sB' }));
+  assert.deepEqual(check(i), []);
+});

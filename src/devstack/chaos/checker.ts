@@ -204,7 +204,11 @@ export function check(input: CheckInput): Violation[] {
   const electedOf = new Map(elected.map((e) => [e.term, e]));
   const streamTerm = new Map(input.replicaEvents.filter((e) => e.kind === 'subscribed' && e.streamId).map((e) => [e.streamId!, e]));
   const observed = (input.leaderObservations ?? []).filter((o) => o.term !== null).map((o) => ({ ...o, rev: BigInt(o.term!) }));
-  const end = Math.max(0, ...input.calls.map((c) => c.time), ...input.events.map((e) => e.time), ...(input.agentTasks ?? []).flatMap((t) => [t.launchedAt, ...t.statuses.map((s) => s.at)]));
+  // A loop, not Math.max(...): a long soak records hundreds of thousands of events (too many call arguments).
+  let end = 0;
+  for (const c of input.calls) if (c.time > end) end = c.time;
+  for (const e of input.events) if (e.time > end) end = e.time;
+  for (const t of input.agentTasks ?? []) for (const at of [t.launchedAt, ...t.statuses.map((x) => x.at)]) if (at > end) end = at;
 
   // 0. The checker can only vouch for what it saw.
   const dropped = input.historyDropped;
@@ -214,7 +218,12 @@ export function check(input: CheckInput): Violation[] {
 
   // The earliest evidence that a term newer than `rev` began: a replica's "elected" log line, or the etcd watch
   // seeing a newer key lead. Both come no earlier than the election itself, so the minimum is still safe to judge by.
+  const nextTermStartMemo = new Map<bigint, { at: number; who: string; term: string } | undefined>();
   const nextTermStart = (rev: bigint): { at: number; who: string; term: string } | undefined => {
+    if (!nextTermStartMemo.has(rev)) nextTermStartMemo.set(rev, nextTermStartOf(rev));
+    return nextTermStartMemo.get(rev);
+  };
+  const nextTermStartOf = (rev: bigint): { at: number; who: string; term: string } | undefined => {
     let best: { at: number; who: string; term: string } | undefined;
     const logged = elected.find((e) => e.rev > rev);
     if (logged) best = { at: logged.at, who: logged.replica, term: logged.term };
@@ -227,7 +236,12 @@ export function check(input: CheckInput): Violation[] {
   // When term `rev`'s key stopped leading, as the etcd watch saw it (an upper bound, like the watch's other times):
   // the first observation after the term was seen leading that names no leader or a newer term; for a term the
   // watch never saw leading, the first observation of a newer term.
+  const termEndMemo = new Map<bigint, { at: number; what: string } | undefined>();
   const termEnd = (rev: bigint): { at: number; what: string } | undefined => {
+    if (!termEndMemo.has(rev)) termEndMemo.set(rev, termEndOf(rev));
+    return termEndMemo.get(rev);
+  };
+  const termEndOf = (rev: bigint): { at: number; what: string } | undefined => {
     const all = input.leaderObservations ?? [];
     const seenAt = all.find((o) => o.term !== null && BigInt(o.term) === rev)?.at;
     for (const o of all) {

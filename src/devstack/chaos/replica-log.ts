@@ -79,7 +79,7 @@ export function readReplicaEvents(
   const events: ReplicaEvent[] = [];
   for (const f of files) {
     const replica = `${f.pod}${(uidsOf.get(f.pod)?.size ?? 0) > 1 ? `/${f.uid.slice(0, 5)}` : ''}#${f.restartCount}`;
-    events.push(...parseReplicaLog(readFileSync(f.path, 'utf8'), replica, f.pod, { exitedAt: (pid, last) => exitedAt(f, pid, last) }));
+    for (const e of parseReplicaLog(readFileSync(f.path, 'utf8'), replica, f.pod, { exitedAt: (pid, last) => exitedAt(f, pid, last) })) events.push(e);
   }
   return events.sort((a, b) => a.at - b.at);
 }

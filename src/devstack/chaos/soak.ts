@@ -8,7 +8,7 @@
 //
 // Choices (fault kinds, order, gaps, holds, targets, pods) come from the seed; timing on real processes does not.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,6 +186,8 @@ class Soak {
       await this.quiet();
       quietEnd = Date.now();
       input = await this.collect();
+      // Kept before checking, so a checker that fails still leaves what it was given.
+      await this.saveInput(dir, input).catch((err: unknown) => this.notes.push(`checker input not saved: ${errorMessage(err)}`));
       violations = check(input);
       report = this.buildReport(plan.length, input, violations, { faultPhaseStart, faultPhaseEnd, quietEnd, stoppedEarly });
     } catch (err) {
@@ -199,13 +201,30 @@ class Soak {
     writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(svgPath, renderTimelineSvg(report));
     const keep = o.keepStackDir || violations.length > 0;
-    if (keep && input) writeFileSync(join(dir, 'checker-input.json'), JSON.stringify({ ...input, registry: [...input.registry.values()], mesosTasks: Object.fromEntries(input.mesosTasks) }));
     if (!keep) rmSync(dir, { recursive: true, force: true });
     this.say(`\n${formatKindTable(report.faultsByKind)}`);
     if (violations.length) this.say(`${violations.length} VIOLATION(S):\n${formatViolations(violations)}\nstack directory (pod and operator logs, checker-input.json) kept at ${dir}`);
     else this.say(`no violations; ${report.summary.faultsInjected} faults in ${(report.durationSeconds / 60).toFixed(1)} min`);
     this.say(`report: ${jsonPath}, ${svgPath}`);
     return { report, violations, jsonPath, svgPath, ...(keep ? { stackDir: dir } : {}) };
+  }
+
+  private async saveInput(dir: string, input: CheckInput): Promise<void> {
+    const stream = createWriteStream(join(dir, 'checker-input.json'));
+    const done = new Promise<void>((resolve, reject) => {
+      stream.once('finish', resolve);
+      stream.once('error', reject);
+    });
+    // Written field by field: the whole input as one JSON string can exceed V8's string limit on a long soak.
+    const { calls, events, registry, mesosTasks, ...rest } = input;
+    const lines = [`{"rest":${JSON.stringify(rest)}`, ',"registry":[', [...registry.values()].map((r) => JSON.stringify(r)).join(','), '],"mesosTasks":', JSON.stringify(Object.fromEntries(mesosTasks))];
+    for (const l of lines) stream.write(l);
+    stream.write(',"calls":[');
+    calls.forEach((c, i) => stream.write(`${i ? ',' : ''}${JSON.stringify(c)}`));
+    stream.write('],"events":[');
+    events.forEach((e, i) => stream.write(`${i ? ',' : ''}${JSON.stringify(e)}`));
+    stream.end(']}\n');
+    await done;
   }
 
   // ---- setup -----------------------------------------------------------------------------------------------
