@@ -37,8 +37,11 @@ test(`chaos soak (short, seed ${SEED}): ~50 faults of every kind, zero violation
   t.diagnostic(`${res.report.summary.faultsInjected} faults in ${(took / 1000).toFixed(1)} s; ${res.report.summary.podsCreated} pods, ${res.report.summary.tasksLaunched} tasks\n${formatKindTable(res.report.faultsByKind)}`);
   if (res.stackDir) t.after(() => rmSync(res.stackDir!, { recursive: true, force: true }));
   assert.deepEqual(res.violations.map((v) => v.kind), [], `violations:\n${formatViolations(res.violations)}\n--- last soak lines:\n${lines.slice(-40).join('\n')}`);
-  for (const k of FAULT_KINDS) assert.ok(res.report.faultsByKind[k]!.injected >= 1, `fault kind ${k} ran (${JSON.stringify(res.report.faultsByKind[k])})`);
-  assert.ok(res.report.summary.faultsInjected >= 45, `about 50 faults injected (${res.report.summary.faultsInjected}; ${res.report.summary.stoppedEarly ?? 'not stopped early'})`);
+  for (const k of FAULT_KINDS) assert.ok(res.report.faultsByKind[k]!.injected >= 2, `fault kind ${k} ran (${JSON.stringify(res.report.faultsByKind[k])})`);
+  // All 52 unless a very slow machine hit the time bound (the plan covers every kind in each block of 13).
+  if (res.report.summary.stoppedEarly) t.diagnostic(`time bound: ${res.report.summary.stoppedEarly}`);
+  else assert.equal(res.report.summary.faultsInjected + res.report.summary.faultsSkipped, 52);
+  assert.ok(res.report.summary.faultsInjected >= 26, `${res.report.summary.faultsInjected} faults injected`);
   assert.equal(res.report.summary.ok, true);
   // Failovers happened and were measured: every leader kill, USR1 and SIGSTOP produced a new SUBSCRIBED term.
   for (const k of ['sigkill-leader', 'usr1-leader', 'sigstop-leader'] as const) {
@@ -48,6 +51,7 @@ test(`chaos soak (short, seed ${SEED}): ~50 faults of every kind, zero violation
   // The report files: JSON with the same verdict, and the SVG timeline.
   const json = JSON.parse(readFileSync(res.jsonPath, 'utf8')) as { summary: { ok: boolean; faultsInjected: number }; faults: unknown[] };
   assert.equal(json.summary.ok, true);
-  assert.equal(json.faults.length, 52);
+  assert.equal(json.faults.length, res.report.faults.length);
+  assert.equal(json.summary.faultsInjected, res.report.summary.faultsInjected);
   assert.ok(existsSync(res.svgPath) && readFileSync(res.svgPath, 'utf8').startsWith('<svg'));
 });
