@@ -455,6 +455,7 @@ export class LeaderTerm {
         return;
       case 'FAILURE':
         this.log.warn({ agent: e.failure?.agent_id?.value, executor: e.failure?.executor_id?.value, status: e.failure?.status }, e.failure?.executor_id ? 'executor terminated' : 'agent lost');
+        if (e.failure?.agent_id?.value) this.manager?.onFailure?.(e.failure.agent_id.value, e.failure.executor_id?.value);
         return;
       case 'MESSAGE':
         return;

@@ -34,6 +34,8 @@ export interface TaskManager {
   onSubscribed(info: SubscribedInfo, resubscribed: boolean): Promise<void>;
   onOffers(offers: Offer[]): Promise<void>;
   onRescind(offerId: string): void;
+  /** A FAILURE event: an executor terminated on an agent, or (no executor id) the agent was removed. */
+  onFailure?(agentId: string, executorId: string | undefined): void;
   /** After the registry reflects `status` (and before it is acknowledged). `prev` is the record before. */
   onTaskUpdate(record: TaskRecord, prev: TaskRecord | undefined, status: TaskStatus): Promise<void>;
   onReconciled(progress: ReconcileProgress): Promise<void>;

@@ -45,6 +45,14 @@ test('an agent running an executor with another hash never receives a task; decl
     return ls?.incompatibleAgents?.[bad] ? ls : undefined;
   }, { timeoutMs: 10_000 });
   assert.ok(rec.incompatibleAgents![mixed]! >= 1);
+
+  // The old executor on agent 0 exits: its next offer is compatible, so it leaves the report (ExecutorCompatible
+  // recovers without a failover), while the agent still running two executor ids stays reported.
+  s.mesos.killExecutor(bad, fwid, '0123456789abcdef_k8sm-executor');
+  await waitFor('agent 0 no longer reported as incompatible', () => {
+    const now = mgr.status() as { incompatibleAgents: Record<string, number> };
+    return now.incompatibleAgents[bad] === undefined && (now.incompatibleAgents[mixed] ?? 0) >= 1;
+  }, { timeoutMs: 60_000 });
 });
 
 test('restart policies: Never → Failed with the Mesos reason; OnFailure → a new attempt on the same node, or Succeeded; launch failures retried', { timeout: 180_000 }, async (t) => {

@@ -230,6 +230,13 @@ export class PodTaskManager implements TaskManager {
       this.log.info({ offer: inc.offerId, agent: inc.agentId, hostname: inc.hostname, executors: inc.foreign }, 'declining an offer from an agent running an incompatible executor');
     }
     if (m.incompatible.length) this.metrics.declined.inc({ reason: 'incompatible' }, m.incompatible.length);
+    // An agent whose offer is compatible again no longer runs a foreign executor: it leaves the report (so
+    // ExecutorCompatible recovers once the old executors have exited, without waiting for a failover).
+    const stillIncompatible = new Set(m.incompatible.map((i) => i.agentId));
+    for (const o of offers) {
+      const a = o.agent_id.value;
+      if (!stillIncompatible.has(a) && this.incompatibleDetail.delete(a)) this.incompatible.delete(a);
+    }
 
     // Write-ahead: every intent committed (fenced) before any ACCEPT.
     const frameworkId = this.svc.frameworkId();
@@ -358,6 +365,18 @@ export class PodTaskManager implements TaskManager {
 
   onRescind(): void {
     // Offers are used or declined as they arrive; none is held, so nothing to forget.
+  }
+
+  /** An incompatible executor that terminated (or an agent that is gone) no longer makes its agent incompatible. */
+  onFailure(agentId: string, executorId: string | undefined): void {
+    const d = this.incompatibleDetail.get(agentId);
+    if (!d) return;
+    const left = executorId === undefined ? [] : d.executors.filter((x) => x !== executorId);
+    if (left.length) this.incompatibleDetail.set(agentId, { ...d, executors: left });
+    else {
+      this.incompatibleDetail.delete(agentId);
+      this.incompatible.delete(agentId);
+    }
   }
 
   async onTaskUpdate(record: TaskRecord, prev: TaskRecord | undefined, status: TaskStatus): Promise<void> {
