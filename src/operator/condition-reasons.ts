@@ -89,8 +89,8 @@ export const CONDITION_REASONS = {
     IncompatibleAgents: {
       status: 'False',
       meaning:
-        "The leader has, in its current term, declined offers from agents because they ran executors of this framework with another executor id (another hash); it declines them as long as such an executor runs there (the message names up to 10 agents). The list only grows during a term: an agent stays listed after its old executors exited, until the next leader change.",
-      action: 'See operations: upgrades that change the executor hash (an old executor exits once it has no tasks left; then a failover clears the list).',
+        "The leader has, in its current term, declined offers from agents because they ran executors of this framework with another executor id (another hash); it declines them as long as such an executor runs there (the message names up to 10 agents). An agent leaves the list when its old executor terminates or its offers carry no foreign executor.",
+      action: 'See operations: upgrades that change the executor hash (an old executor exits once it has no tasks left).',
     },
     Compatible: { status: 'True', meaning: 'The leader and every standby run the hash the spec renders.' },
   },
