@@ -196,9 +196,10 @@ export class LeaderTerm {
       this.problem = { reason: d.reason, message: d.message };
       this.log.error({ reason: d.reason }, d.message);
       this.markStatusDirty(true);
-      const reset = await this.waitForKeyChange(keys.resetFramework);
-      if (reset === undefined) return this.finish({ kind: 'stopped' });
-      if (reset.trim() === 'new') {
+      // Either answer a human may give: the id restored at frameworkid, or a confirmed fresh start.
+      const changed = await this.waitForKeyChange([keys.resetFramework, keys.frameworkId]);
+      if (changed === undefined) return this.finish({ kind: 'stopped' });
+      if (changed.key === keys.resetFramework && changed.value.trim() === 'new') {
         await this.retireRegistry('TASK_LOST', 'the framework id was lost; confirmed fresh start');
         await this.clearResetKey();
         fid = undefined;
@@ -280,9 +281,9 @@ export class LeaderTerm {
           this.problem = { reason: 'FrameworkRemoved', message: decision.message };
           this.log.error({ reason: 'FrameworkRemoved', frameworkId: removedId }, decision.message);
           this.markStatusDirty(true);
-          const reset = await this.waitForKeyChange(keys.resetFramework);
+          const reset = await this.waitForKeyChange([keys.resetFramework]);
           if (reset === undefined) return;
-          decision = decideAfterRemoval(removedId, this.registry!.liveCount(), reset, keys);
+          decision = decideAfterRemoval(removedId, this.registry!.liveCount(), reset.value, keys);
         }
         this.log.warn({ frameworkId: removedId }, decision.message);
         // Mesos killed every task of the removed framework (REASON_FRAMEWORK_REMOVED, no update sent).
@@ -560,17 +561,18 @@ export class LeaderTerm {
   }
 
   /** Waits until `key` is written with a new value; undefined when the term ends first. */
-  private async waitForKeyChange(key: string): Promise<string | undefined> {
-    const initial = await this.deps.client.get(key).exec();
+  /** Resolves with the first put to any of `keys` after now (undefined when the term ends first). */
+  private async waitForKeyChange(keys: string[]): Promise<{ key: string; value: string } | undefined> {
+    const initial = await this.deps.client.get(keys[0]!).exec();
     const startRev = String(BigInt(initial.header.revision) + 1n);
-    const watcher = await this.deps.client.watch().key(key).startRevision(startRev).create();
+    const watchers = await Promise.all(keys.map((k) => this.deps.client.watch().key(k).startRevision(startRev).create()));
     try {
-      return await new Promise<string | undefined>((resolve) => {
-        watcher.on('put', (kv) => resolve(kv.value.toString()));
+      return await new Promise<{ key: string; value: string } | undefined>((resolve) => {
+        for (const w of watchers) w.on('put', (kv) => resolve({ key: kv.key.toString(), value: kv.value.toString() }));
         this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
       });
     } finally {
-      await watcher.cancel().catch(() => undefined);
+      await Promise.all(watchers.map((w) => w.cancel().catch(() => undefined)));
     }
   }
 

@@ -85,6 +85,42 @@ test('"Framework has been removed" with live tasks: no new framework until an ex
   void b;
 });
 
+test('framework id lost with live tasks: the leader refuses, and resumes as soon as the id is restored', { timeout: 120_000 }, async (t) => {
+  const stack = await SchedulerStack.start();
+  t.after(() => stack.stop());
+  const a = stack.spawn('a');
+  const fwid = await waitFor('framework id', () => stack.frameworkId(), { timeoutMs: 30_000 });
+  const seeded = stack.mesos.seedTasks(fwid, 4, { prefix: 'pod-' });
+  const now = new Date().toISOString();
+  await a.proc.stop();
+  await stack.writeRegistry(seeded.map((id): TaskRecord => ({ id, agentId: stack.mesos.task(fwid, id)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now })));
+  await stack.etcdClient.delete().key(stack.keys.frameworkId); // e.g. etcd restored from an older backup
+
+  const b = stack.spawn('b');
+  const st = await waitFor('b refuses: FrameworkIdMissing', async () => {
+    const s = await stack.leaderStatus();
+    return s?.problem?.reason === 'FrameworkIdMissing' ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(st.mesos, 'refused');
+  assert.match(st.problem!.message, new RegExp(`4 live task\\(s\\).*etcdctl put ${stack.keys.frameworkId} <id>`));
+  const subscribes = () => stack.mesos.history.calls.filter((c) => c.callType === 'SUBSCRIBE' && c.status === 200).length;
+  const before = subscribes();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(subscribes(), before, 'no SUBSCRIBE (no new framework) while the id is missing');
+
+  // The documented fix: restore the id. The refusing leader notices it at once and re-subscribes with it.
+  await stack.etcdClient.put(stack.keys.frameworkId).value(fwid);
+  const s2 = await waitFor('subscribed with the restored id', async () => {
+    const s = await stack.leaderStatus();
+    return s?.mesos === 'subscribed' ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(s2.frameworkId, fwid);
+  assert.deepEqual(stack.mesos.frameworks().map((f) => f.id), [fwid]);
+  const reg = await stack.registry();
+  for (const id of seeded) assert.equal(reg.get(id)?.state, 'TASK_RUNNING', 'the tasks were not retired');
+  void b;
+});
+
 test('bad flags exit 1 with the validator message', () => {
   const argv = ['--ha', '--km-path=./km', '--etcd-servers=http://127.0.0.1:1', '--failover-timeout=0'];
   const r = spawnSync(process.execPath, [CLI, 'scheduler', ...argv], { encoding: 'utf8', timeout: 30_000 });
