@@ -11,6 +11,7 @@
 // counts prove the merged view is the registry. Anything else (counts differ, too many changes, the mirror not
 // synced or disturbed by a watch error or disconnect) falls back to the authoritative paged load.
 import type { Etcd3, IRangeResponse, IWatchResponse, Watcher } from 'etcd3';
+import { prefixRangeEnd } from '../election/keys.js';
 import { TaskRegistry } from './registry.js';
 import { decodeRecord, type TaskRecord } from './task-record.js';
 import { errorMessage } from '../util/errors.js';
@@ -26,22 +27,10 @@ export interface MirrorSnapshot {
   entries: Map<string, TaskRecord | undefined>;
 }
 
-function rangeEnd(prefix: string): Buffer {
-  const b = Buffer.from(prefix);
-  for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i]! < 0xff) {
-      const out = Buffer.from(b.subarray(0, i + 1));
-      out[i] = b[i]! + 1;
-      return out;
-    }
-  }
-  return Buffer.from([0]);
-}
-
 /** The two ranges the new leader adds to its first txn. */
 export function catchUpOps(prefix: string, snap: MirrorSnapshot): Array<{ request_range: Record<string, unknown> }> {
   const key = Buffer.from(prefix);
-  const range_end = rangeEnd(prefix);
+  const range_end = prefixRangeEnd(Buffer.from(prefix));
   return [
     { request_range: { key, range_end, count_only: true } },
     { request_range: { key, range_end, min_mod_revision: String(BigInt(snap.revision) + 1n), limit: CATCH_UP_LIMIT } },
@@ -155,7 +144,7 @@ export class RegistryMirror {
   }
 
   private async load(gen: number): Promise<void> {
-    const end = rangeEnd(this.prefix);
+    const end = prefixRangeEnd(Buffer.from(this.prefix));
     const entries = new Map<string, TaskRecord | undefined>();
     let key = Buffer.from(this.prefix);
     let revision: string | undefined;

@@ -4,6 +4,7 @@
 // txn (registry-mirror.ts), or paged range reads pinned to one revision.
 import type { Etcd3 } from 'etcd3';
 import type { TxnOp, TxnRequest, TxnResult } from '../election/index.js';
+import { prefixRangeEnd } from '../election/keys.js';
 import { decodeRecord, encodeRecord, countByState, isLive, type TaskRecord } from './task-record.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
@@ -23,18 +24,6 @@ export interface LoadOptions {
   logger?: Logger;
 }
 
-function rangeEnd(prefix: string): Buffer {
-  const b = Buffer.from(prefix);
-  for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i]! < 0xff) {
-      const out = Buffer.from(b.subarray(0, i + 1));
-      out[i] = b[i]! + 1;
-      return out;
-    }
-  }
-  return Buffer.from([0]);
-}
-
 export class TaskRegistry {
   private readonly records = new Map<string, TaskRecord>();
 
@@ -48,7 +37,7 @@ export class TaskRegistry {
   static async load(client: Etcd3, prefix: string, opts: LoadOptions = {}): Promise<{ registry: TaskRegistry; skipped: string[] }> {
     const pageSize = opts.pageSize ?? 5000;
     const log = opts.logger ?? silentLogger;
-    const end = rangeEnd(prefix);
+    const end = prefixRangeEnd(Buffer.from(prefix));
     let key = Buffer.from(prefix);
     let revision: string | undefined;
     const skipped: string[] = [];
