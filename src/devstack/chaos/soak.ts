@@ -8,10 +8,10 @@
 //
 // Choices (fault kinds, order, gaps, holds, targets, pods) come from the seed; timing on real processes does not.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Etcd3 } from 'etcd3';
 import { LocalStack } from '../stack.js';
 import { createEtcdClient } from '../../election/index.js';
@@ -95,11 +95,13 @@ interface Hold {
   done: Promise<void>;
 }
 
-/** The commit the soak ran (and whether the tree had local changes), when run from a git checkout. */
+/** The commit the soak runs (and whether src/ had local changes), when run from a git checkout: of the checkout
+ * the running code was compiled from (dist/src/devstack/chaos → the checkout root). */
 function gitCommit(): { commit?: string; dirty?: boolean } {
+  const cwd = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
     return { commit, dirty };
   } catch {
     return {};
@@ -116,6 +118,8 @@ class Soak {
   private readonly rng: Rng;
   private readonly podRng: Rng;
   private readonly started = Date.now();
+  /** Taken at the start: the code that runs is the code of that moment. */
+  private readonly git = gitCommit();
   private stack!: LocalStack;
   private etcd!: Etcd3;
   private watch!: EtcdWatch;
@@ -856,7 +860,7 @@ class Soak {
         maxDurationMs: o.maxDurationMs,
         quietMs: o.quietMs,
         node: process.version,
-        ...gitCommit(),
+        ...this.git,
       },
       summary: {
         ok: violations.length === 0,
