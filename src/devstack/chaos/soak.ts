@@ -164,8 +164,8 @@ class Soak {
   }
 
   private say(line: string): void {
-    const s = (Date.now() - this.started) / 1000;
-    this.log(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${(s % 60).toFixed(1).padStart(4, '0')}] ${line}`);
+    const tenths = Math.round((Date.now() - this.started) / 100);
+    this.log(`[${String(Math.floor(tenths / 600)).padStart(2, '0')}:${((tenths % 600) / 10).toFixed(1).padStart(4, '0')}] ${line}`);
   }
 
   // ---- run -------------------------------------------------------------------------------------------------
