@@ -43,6 +43,10 @@ export interface LocalStackOptions {
   rbac?: boolean;
   /** Namespaces set up for SchedulerHA resources at start (created when missing); see setUpSchedulerNamespace. */
   schedulerNamespaces?: string[];
+  /** With `rbac`: the RBAC of the one-namespace install (chart value operator.watchNamespace) — the operator's
+   * rules in a Role of this namespace (set up for SchedulerHA resources, created when missing) instead of a
+   * ClusterRole; run the operator with `--namespace=<it>`. */
+  watchNamespace?: string;
 }
 
 export class LocalStack {
@@ -99,6 +103,11 @@ export class LocalStack {
     if (this.rbac) {
       progress('applying the RBAC manifests');
       const v = defaultValues();
+      if (this.opts.watchNamespace) {
+        v.operator.watchNamespace = this.opts.watchNamespace;
+        // The Role lives in the watched namespace, so it exists first (as install.yaml lists scheduler namespaces first).
+        await this.apply(schedulerNamespace(v, DEFAULT_RELEASE, this.opts.watchNamespace).map((m) => m.obj));
+      }
       await this.apply([operatorNamespace(v, DEFAULT_RELEASE), ...operatorRbac(v, DEFAULT_RELEASE), schedulerClusterRole(v, DEFAULT_RELEASE)].map((m) => m.obj));
       this.operatorToken = await TokenFile.start(this.kc, this.operatorNamespace, operatorServiceAccountName(v, DEFAULT_RELEASE), join(this.dir, 'operator-token'));
       writeFileSync(this.operatorKubeconfigPath, this.operatorToken.kubeconfig(this.kube.url, this.operatorNamespace), { mode: 0o600 });

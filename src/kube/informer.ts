@@ -88,6 +88,9 @@ export interface InformerOptions<T> {
   /** Applied to every object before it is cached (default: drop metadata.managedFields). */
   transform?: (obj: T) => T;
   logger?: Logger;
+  /** Added to the log line and `lastError` when a list or watch is refused with 403: what the caller's
+   * permissions are meant to be and how to fix them (the informer alone cannot know). */
+  forbiddenHint?: string;
 }
 
 export interface InformerStats {
@@ -373,8 +376,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private noteError(err: unknown, what: string): void {
     this.counters.errors++;
     const d = decodeApiError(err);
-    this.lastError = `${what}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}`;
-    this.log.warn({ code: d.code, reason: d.reason, err: d.message }, `${what}; retrying with back-off`);
+    const hint = d.code === 403 ? this.opts.forbiddenHint : undefined;
+    this.lastError = `${what}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}${hint ? ` (${hint})` : ''}`;
+    this.log.warn({ code: d.code, reason: d.reason, err: d.message, ...(hint ? { hint } : {}) }, `${what}; retrying with back-off`);
   }
 
   /** Lists everything (paginated), replaces the cache and emits the differences. */

@@ -98,8 +98,12 @@ export class Operator extends EventEmitter {
     this.metrics = new OperatorMetrics();
     this.clients = makeClients(opts.kc);
     const inf = opts.informer ?? {};
+    // A 403 here is nearly always the install's RBAC not matching --namespace: say which way round it is.
+    const forbiddenHint = opts.namespace
+      ? `the operator's RBAC lacks this in namespace ${opts.namespace}: apply rbac/operator.yaml rendered with operator.watchNamespace=${opts.namespace} (or the cluster-wide ClusterRole)`
+      : 'the operator watches all namespaces (no --namespace) but its RBAC does not allow this cluster-wide: a namespaced install (operator.watchNamespace, a Role) needs --namespace=<that namespace>; otherwise apply the ClusterRole of rbac/operator.yaml';
     const mk = <T extends KubeObject>(path: string, name: string, labelSelector?: string) =>
-      createInformer<T>(opts.kc, { path, name, ...(labelSelector ? { labelSelector } : {}), ...inf, logger: this.log });
+      createInformer<T>(opts.kc, { path, name, ...(labelSelector ? { labelSelector } : {}), ...inf, forbiddenHint, logger: this.log });
     const nsPath = (group: string, plural: string) => (opts.namespace ? `${group}/namespaces/${opts.namespace}/${plural}` : `${group}/${plural}`);
     this.informers = {
       schedulerhas: mk<SchedulerHA & KubeObject>(nsPath(`/apis/${GROUP}/${VERSION}`, PLURAL), 'schedulerhas'),
