@@ -2,7 +2,7 @@
 // `npm run bench`: builds, then runs every benchmark one after another (they must not share the machine with each
 // other), streaming each one's output and ending with every RESULT line. Results land in bench/results/.
 //
-//   npm run bench                          all, full sizes (about an hour on 2 cores)
+//   npm run bench                          all, full sizes (about 10 minutes on 2 cores)
 //   npm run bench -- --only launch,operator
 //   npm run bench -- --quick               small sizes: a smoke test of the benchmarks, not numbers to publish
 //                                          (results go to a temporary directory, not bench/results)

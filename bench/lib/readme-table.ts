@@ -60,7 +60,18 @@ function rows(r: Record<string, J | undefined>): Row[] {
   const so = r.soak;
   if (so) {
     const v = (so.violations as unknown[] | undefined)?.length ?? so.summary?.violations;
-    out.push({ bench: 'soak', what: `chaos soak: ${n(so.faults?.length ?? so.summary?.faults, 0)} faults, ${n(so.params?.pods ?? so.summary?.pods, 0)} pods, 3 replicas, 3 masters`, goal: '0 violations', result: `${n(v, 0)} violations`, ok: v === 0 ? '✅' : '❌', plot: 'soak.svg', at: day(so) });
+    const sm = so.summary ?? {};
+    const cfg = so.config ?? {};
+    const longest = typeof sm.longestFailoverMs === 'number' ? `, longest failover ${n(sm.longestFailoverMs / 1000, 1)} s` : '';
+    out.push({
+      bench: 'soak',
+      what: `chaos soak (seed ${String(so.seed ?? "—")}): ${n(sm.faultsInjected ?? so.faults?.length, 0)} faults, ${n(cfg.pods, 0)} pods, ${n(cfg.replicas, 0)} replicas, ${n(cfg.masters, 0)} masters, ${n(cfg.agents, 0)} agents`,
+      goal: '0 violations',
+      result: `${n(v, 0)} violations (${n(sm.terms, 0)} terms, ${n(sm.tasksLaunched, 0)} tasks, ${n((so.durationSeconds ?? 0) / 60, 1)} min${longest})`,
+      ok: v === 0 ? '✅' : '❌',
+      plot: 'soak.svg',
+      at: typeof so.startedAt === 'string' ? so.startedAt.slice(0, 10) : day(so),
+    });
   }
   return out;
 }
