@@ -21,14 +21,15 @@
 // master. With replicas 0 no scheduler registers a framework, so the operator finds no framework id and makes no
 // Mesos call; the master is reachable all the same, and etcd is too, so nothing measured here is a timeout.
 // The operator runs with its production defaults (concurrency 4, poll intervals, Lease election on a fresh Lease per
-// round, events on, log level info). Resources spread over 20 namespaces; each round uses fresh namespaces and
+// round, events on, log level info, and the Deployment's NODE_OPTIONS — `--node-options` replaces them). Resources spread over 20 namespaces; each round uses fresh namespaces and
 // framework names and deletes the previous round's (and its etcd keys) before the next cold start.
 //
 //   npm run build && node_modules/.bin/node dist/bench/operator.js [--n 1000] [--rounds 3] [--idle 60] [--samples 200]
 //       [--profile DIR] [--operator-node-args "--trace-gc …"] [--operator-args "--log-level=debug …"] [--log-dir DIR]
 //       [--heap-snapshot --log-dir DIR] [--timeout MS]
 // --profile: the operator and the API emulator run under `node --cpu-prof` (profiles in DIR/<process>/);
-// --operator-node-args: extra Node flags for the operator; --log-dir: each operator's output to DIR/operator-<round>.log.
+// --operator-node-args: extra Node flags for the operator; --node-options "…": its NODE_OPTIONS instead of the
+// Deployment's (src/manifests/install.ts OPERATOR_NODE_OPTIONS; "" for none); --log-dir: each operator's output to DIR/operator-<round>.log.
 import { EtcdServer } from '../src/devstack/etcd.js';
 import { createEtcdClient } from '../src/election/index.js';
 import { installCrd } from '../src/kube/index.js';
@@ -41,6 +42,7 @@ import { printResult, round, summarize, writeResult, writeSvg } from './lib/stat
 import { barChart, cdfChart } from './lib/svg.js';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPERATOR_NODE_OPTIONS } from '../src/manifests/install.js';
 
 function argStr(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,6 +56,8 @@ const SAMPLES = Number(argStr('samples') ?? 200);
 const PROFILE_DIR = argStr('profile');
 /** Diagnosis: extra Node flags for the operator (e.g. "--trace-gc"), and where to write its whole output. */
 const OPERATOR_NODE_ARGS = (argStr('operator-node-args') ?? '').split(' ').filter(Boolean);
+// What the shipped Deployment sets (the bench measures the operator as installed).
+const NODE_OPTIONS = argStr('node-options') ?? OPERATOR_NODE_OPTIONS;
 /** Extra operator flags (e.g. "--log-level=debug"); the floor's parallelism follows --max-concurrent-reconciles. */
 const OPERATOR_ARGS = (argStr('operator-args') ?? '').split(' ').filter(Boolean);
 const LOG_DIR = argStr('log-dir');
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
       const p = group.spawn(
         process.execPath,
         [...PROFILE('operator'), ...OPERATOR_NODE_ARGS, ...(HEAP_SNAPSHOT && LOG_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${LOG_DIR}`] : []), CLI, 'operator', `--kubeconfig=${k.kubeconfigPath}`, '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=0', '--leader-election-namespace=default', `--leader-election-id=bench-operator-${process.pid}-${r}`, `--identity=bench-${r}`, ...OPERATOR_ARGS],
-        { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0', SCHEDULERHA_LOG_LEVEL: 'info' } },
+        { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0', SCHEDULERHA_LOG_LEVEL: 'info', NODE_OPTIONS } },
       );
       return new OperatorProc(p);
     };
@@ -497,7 +501,7 @@ async function main(): Promise<void> {
     console.log(`  spec change → observedGeneration     p50 ${round(ss.p50, 1)} ms, p99 ${round(ss.p99, 1)} ms, max ${round(ss.max, 1)} ms; GET p50 ${round(gs.p50, 2)} ms (p99 ${round(gs.p99, 2)}); the spec PATCH itself p50 ${round(ps.p50, 2)} ms → p99 ÷ GET ${round(specRatio, 2)}× (goal ≤ ${GOALS.specP99Ratio}); p50 ÷ GET ${round(ss.p50 / gs.p50, 2)}×`);
     const mapRound = (s: ReturnType<typeof summarize>) => Object.fromEntries(Object.entries(s).map(([kk, v]) => [kk, round(v, 3)]));
     const file = writeResult('operator', {
-      params: { n: N, namespaces: NAMESPACES, rounds: ROUNDS, idleSeconds: IDLE_S, samples: SAMPLES, replicas: 0, floorConcurrency: CONCURRENCY, operatorFlags: 'production defaults; fresh Lease per round; log level info', etcd: '3.4 (Debian etcd-server)', profiled: !!PROFILE_DIR },
+      params: { n: N, namespaces: NAMESPACES, rounds: ROUNDS, idleSeconds: IDLE_S, samples: SAMPLES, replicas: 0, floorConcurrency: CONCURRENCY, operatorFlags: 'production defaults; fresh Lease per round; log level info', nodeOptions: NODE_OPTIONS, etcd: '3.4 (Debian etcd-server)', profiled: !!PROFILE_DIR },
       method:
         'API emulator and Mesos emulator in their own processes, real etcd; resources created before the operator starts. Cold start: operator spawn → this process\'s cluster-wide watch has seen status.observedGeneration == metadata.generation for every resource. Floor (alternating): the same number of status merge patches (the operator\'s status with new condition times), 4 in flight, first send → the last seen on the watch. Idle: /proc/<pid>/stat utime+stime over the window after a 5 s settle. Spec change: merge patch of spec.flags.reconcileInterval on one resource at a time → its new generation observed on the watch; each next to a GET of the resource. Peak RSS: VmHWM at the end of the round.',
       goals: GOALS,

@@ -22,6 +22,7 @@ export interface ChartValues {
     syncPeriod: string;
     logLevel: string;
     extraArgs: string[];
+    nodeOptions: string;
     metricsPort: number;
     healthProbePort: number;
     resources: Record<string, unknown>;
@@ -59,6 +60,12 @@ export function packageVersion(): string {
   throw new Error('cannot find the schedulerha package.json');
 }
 
+/** Node flags of the operator container (NODE_OPTIONS). V8 sizes the young generation from the machine's memory,
+ * not the pod's limit: on a large node its semi-spaces alone grow to ~130 MB during a burst of reconciles. 16 MB
+ * measured ~90 MB lower peak RSS for a 1,000-resource cold start at no measurable CPU cost (bench/operator runs
+ * the operator with this same value). */
+export const OPERATOR_NODE_OPTIONS = '--max-semi-space-size=16';
+
 /** The chart's default values (values.yaml holds the same, documented; a test compares them). */
 export function defaultValues(): ChartValues {
   return {
@@ -74,6 +81,7 @@ export function defaultValues(): ChartValues {
       syncPeriod: '10m',
       logLevel: 'info',
       extraArgs: [],
+      nodeOptions: OPERATOR_NODE_OPTIONS,
       metricsPort: 8080,
       healthProbePort: 8081,
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
@@ -309,6 +317,7 @@ export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
         env: [
           { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
           { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+          ...(o.nodeOptions ? [{ name: 'NODE_OPTIONS', value: o.nodeOptions }] : []),
         ],
         ports: [
           { name: 'metrics', containerPort: o.metricsPort, protocol: 'TCP' },

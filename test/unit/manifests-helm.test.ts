@@ -76,7 +76,7 @@ test('default values render exactly the objects of install.yaml (without its Nam
 const overrides: Array<{ what: string; values: Record<string, unknown>; release?: Release }> = [
   { what: 'one watched namespace (Role instead of ClusterRole)', values: { operator: { watchNamespace: 'mesos' } } },
   { what: 'several scheduler namespaces, not created, another ServiceAccount', values: { scheduler: { namespaces: ['team-a', 'team-b'], createNamespaces: false, serviceAccountName: 'k8sm-scheduler' } } },
-  { what: 'no scheduler namespaces, no user roles, no PDB, no metrics Service, single replica without election', values: { scheduler: { namespaces: [] }, rbac: { userRoles: false }, operator: { replicas: 1, leaderElection: { enabled: false }, podDisruptionBudget: { enabled: false }, metricsService: { enabled: false } } } },
+  { what: 'no scheduler namespaces, no user roles, no PDB, no metrics Service, single replica without election, no NODE_OPTIONS', values: { scheduler: { namespaces: [] }, rbac: { userRoles: false }, operator: { replicas: 1, leaderElection: { enabled: false }, podDisruptionBudget: { enabled: false }, metricsService: { enabled: false }, nodeOptions: '' } } },
   {
     what: 'another release and namespace, name override, image, scheduling knobs, extra args',
     release: { name: 'prod', namespace: 'ops' },
@@ -89,6 +89,7 @@ const overrides: Array<{ what: string; values: Record<string, unknown>; release?
         schedulerImage: 'registry.example.com/schedulerha:1.2.2',
         logLevel: 'debug',
         extraArgs: ['--poll-interval=15s', '--unready-poll-interval=2s'],
+        nodeOptions: '--max-semi-space-size=8 --max-old-space-size=384',
         metricsPort: 9090,
         healthProbePort: 9091,
         podAnnotations: { 'example.com/a': 'b' },
@@ -142,4 +143,16 @@ test('kustomization.yaml lists exactly the objects of install.yaml', () => {
   const want = byKey(installObjects());
   assert.deepEqual([...got.keys()], [...want.keys()]);
   for (const [key, o] of want) assert.deepEqual(got.get(key), o, key);
+});
+
+test('operator.nodeOptions: NODE_OPTIONS in the operator container, absent when empty', () => {
+  const envOf = (over: Record<string, unknown>) => {
+    const values = mergeValues<ChartValues>(defaultValues(), { operator: over });
+    const { objects } = renderChart(chart, values as unknown as Record<string, unknown>, DEFAULT_RELEASE);
+    const dep = objects.find((x) => x.kind === 'Deployment') as { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } } };
+    return dep.spec.template.spec.containers[0]!.env.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  };
+  assert.equal(envOf({}), '--max-semi-space-size=16');
+  assert.equal(envOf({ nodeOptions: '--max-old-space-size=384' }), '--max-old-space-size=384');
+  assert.equal(envOf({ nodeOptions: '' }), undefined);
 });

@@ -61,8 +61,8 @@ test('the operator Deployment: 2 replicas, Lease election, probes, resources, se
   assert.deepEqual(c.command, ['schedulerha', 'operator']);
   assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
   assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
-  const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
-  assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
+  const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.valueFrom?.fieldRef?.fieldPath ?? e.value]));
+  assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', NODE_OPTIONS: '--max-semi-space-size=16' });
   const port = (name: string) => c.ports.find((p: Obj) => p.name === name)?.containerPort;
   assert.equal(port('metrics'), 8080);
   assert.equal(port('health'), 8081);
