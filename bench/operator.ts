@@ -21,15 +21,17 @@
 // master. With replicas 0 no scheduler registers a framework, so the operator finds no framework id and makes no
 // Mesos call; the master is reachable all the same, and etcd is too, so nothing measured here is a timeout.
 // The operator runs with its production defaults (concurrency 4, poll intervals, Lease election on a fresh Lease per
-// round, events on, log level info, and the Deployment's NODE_OPTIONS — `--node-options` replaces them). Resources spread over 20 namespaces; each round uses fresh namespaces and
-// framework names and deletes the previous round's (and its etcd keys) before the next cold start.
+// round, events on, log level info, and the Deployment's NODE_OPTIONS — `--node-options` replaces them). Resources
+// spread over 20 namespaces; each round uses fresh namespaces and framework names and deletes the previous round's
+// (and its etcd keys) before the next cold start.
 //
 //   npm run build && node_modules/.bin/node dist/bench/operator.js [--n 1000] [--rounds 3] [--idle 60] [--samples 200]
 //       [--profile DIR] [--operator-node-args "--trace-gc …"] [--operator-args "--log-level=debug …"] [--log-dir DIR]
 //       [--heap-snapshot --log-dir DIR] [--timeout MS]
 // --profile: the operator and the API emulator run under `node --cpu-prof` (profiles in DIR/<process>/);
 // --operator-node-args: extra Node flags for the operator; --node-options "…": its NODE_OPTIONS instead of the
-// Deployment's (src/manifests/install.ts OPERATOR_NODE_OPTIONS; "" for none); --log-dir: each operator's output to DIR/operator-<round>.log.
+// Deployment's (src/manifests/install.ts OPERATOR_NODE_OPTIONS; "" for none); --log-dir: each operator's output to
+// DIR/operator-<round>.log.
 import { EtcdServer } from '../src/devstack/etcd.js';
 import { createEtcdClient } from '../src/election/index.js';
 import { installCrd } from '../src/kube/index.js';

@@ -65,7 +65,7 @@ function rows(r: Record<string, J | undefined>): Row[] {
     const longest = typeof sm.longestFailoverMs === 'number' ? `, longest failover ${n(sm.longestFailoverMs / 1000, 1)} s` : '';
     out.push({
       bench: 'soak',
-      what: `chaos soak (seed ${String(so.seed ?? "—")}): ${n(sm.faultsInjected ?? so.faults?.length, 0)} faults, ${n(cfg.pods, 0)} pods, ${n(cfg.replicas, 0)} replicas, ${n(cfg.masters, 0)} masters, ${n(cfg.agents, 0)} agents`,
+      what: `chaos soak (seed ${String(so.seed ?? '—')}): ${n(sm.faultsInjected ?? so.faults?.length, 0)} faults, ${n(cfg.pods, 0)} pods, ${n(cfg.replicas, 0)} replicas, ${n(cfg.masters, 0)} masters, ${n(cfg.agents, 0)} agents`,
       goal: '0 violations',
       result: `${n(v, 0)} violations (${n(sm.terms, 0)} terms, ${n(sm.tasksLaunched, 0)} tasks, ${n((so.durationSeconds ?? 0) / 60, 1)} min${longest})`,
       ok: v === 0 ? '✅' : '❌',

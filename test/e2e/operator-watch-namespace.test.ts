@@ -57,10 +57,11 @@ test('watchNamespace RBAC but no --namespace: the refused cluster-wide lists say
   assert.match(String(line.err), /cannot list resource .* at the cluster scope/);
   // /status carries the same explanation per informer, and the operator is not ready.
   const st = await waitFor('every informer reporting the refusal', async () => {
-    const v = (await op.status()) as { ready?: boolean; informers?: Array<{ name: string; synced: boolean; lastError?: string }> };
+    const v = (await op.status()) as { informers?: Array<{ name: string; synced: boolean; lastError?: string }> };
     return v.informers?.length && v.informers.every((i) => !i.synced && /403 Forbidden.*needs --namespace=/.test(i.lastError ?? '')) ? v : undefined;
   }, { timeoutMs: 60_000, intervalMs: 250 });
   assert.ok(st.informers!.some((i) => i.name === 'schedulerhas'));
+  assert.equal((await fetch(`${await op.url()}/readyz`, { signal: AbortSignal.timeout(5000) })).status, 503);
   // Refused were only the operator's cluster-wide lists; and it wrote nothing (no status, no children).
   const denied = s.denials();
   assert.ok(denied.length > 0);
