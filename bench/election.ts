@@ -13,6 +13,13 @@ import { waitFor } from '../test/helpers/wait.js';
 import { CandidateProc, assertNoGhosts, assertSingleLeader, wallNow } from '../test/helpers/election-harness.js';
 import { printResult, round, summarize, writeResult, writeSvg } from './lib/stats.js';
 import { barChart, cdfChart } from './lib/svg.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Quiet time before each timed hand-off: the previous one's loser re-queues (ours) or a fresh etcdctl process starts
+ * (Go runtime start-up, its own campaign) right before the next measurement; on 2 cores that start-up competed with
+ * the next hand-off and showed up as ~50 ms outliers in ~10 % of ours. Each hand-off now starts from a settled
+ * state, for both sides alike. */
+const SETTLE_MS = 150;
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
       const leader = procs.find((p) => p.believesLeader())!;
       const standby = procs.find((p) => p !== leader)!;
       const n = standby.count('elected');
+      await sleep(SETTLE_MS);
       const t0 = wallNow();
       leader.send('resign');
       const e = await standby.waitCount('elected', n + 1, 20_000);
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
       await leader.waitCount('queued', leader.count('elected') + 1, 20_000);
 
       // etcdctl
+      await sleep(SETTLE_MS);
       const t1 = wallNow();
       goLeader.proc.signal('SIGINT');
       const next = goStandby;
@@ -137,9 +146,9 @@ async function main(): Promise<void> {
     console.log(`invariants: single leader throughout, no ghosts (${ghostsChecked + crashGhosts} terms verified at their election revision)`);
 
     const file = writeResult('election', {
-      params: { handoffs: HANDOFFS, crashes: CRASHES, handoffTtlSeconds: HANDOFF_TTL, crashTtlSeconds: CRASH_TTL, keepaliveIntervalMs: timing.keepaliveIntervalMs, etcd: '3.4 (Debian etcd-server)' },
+      params: { handoffs: HANDOFFS, settleMs: SETTLE_MS, crashes: CRASHES, handoffTtlSeconds: HANDOFF_TTL, crashTtlSeconds: CRASH_TTL, keepaliveIntervalMs: timing.keepaliveIntervalMs, etcd: '3.4 (Debian etcd-server)' },
       method:
-        'Both hand-offs timed by the benchmark process: from writing "resign" to our leader (or SIGINT to the leader etcdctl) until it receives the successor\'s output line. Interleaved one-for-one on the same etcd. Crash: from SIGKILL of our leader process to receipt of the standby\'s elected line.',
+        `Both hand-offs timed by the benchmark process: from writing "resign" to our leader (or SIGINT to the leader etcdctl) until it receives the successor's output line. Interleaved one-for-one on the same etcd, each after ${SETTLE_MS} ms of quiet (the previous hand-off's loser re-queued, the fresh etcdctl standby queued). Crash: from SIGKILL of our leader process to receipt of the standby's elected line.`,
       handoff: {
         oursMs: { ...mapRound(so), samples: oursMs.map((x) => round(x, 2)) },
         etcdctlMs: { ...mapRound(sg), samples: goMs.map((x) => round(x, 2)) },
