@@ -52,7 +52,7 @@ export const MESOS_STATES: Record<LeaderStatusRecord['mesos'], string> = {
   subscribed: 'SUBSCRIBED: acting as the framework.',
   disconnected: 'The subscription was lost (master failover, heartbeats missed, connection closed): re-subscribing with the same framework id.',
   removed: 'Mesos answered "Framework has been removed": waiting for `<root>/reset-framework` (problem.reason FrameworkRemoved).',
-  refused: 'Holding the leadership but not acting as the framework; problem.reason says why: FrameworkIdMissing (no stored framework id but live tasks in the registry: waiting for `<root>/reset-framework`), SubscribeRejected (the master refused SUBSCRIBE: tried again every 30 s), FrameworkIdMismatch (the master answered with another framework id: the term stops acting until a failover).',
+  refused: 'Holding the leadership but not acting as the framework; problem.reason says why: FrameworkIdMissing (no stored framework id but live tasks in the registry: waiting for `<root>/reset-framework`), SubscribeRejected (the master refused SUBSCRIBE: tried again every 30 s), FrameworkIdMismatch (the master answered with another framework id: the leader keeps the leadership without acting and subscribes again as soon as `<root>/frameworkid` is written).',
 };
 
 export const RECONCILE_FIELDS: Record<keyof ReconcileProgress, string> = {

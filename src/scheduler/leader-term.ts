@@ -296,13 +296,20 @@ export class LeaderTerm {
         continue;
       }
       // Any other fatal answer (rejected SUBSCRIBE, id mismatch): retrying the same SUBSCRIBE cannot help until
-      // something changes on the Mesos side; keep the leadership (so no other replica tries the same), report,
-      // and try again slowly.
+      // something changes on the Mesos side; keep the leadership (so no other replica tries the same — a resign
+      // would only hand the same answer round the replicas), report, and try again slowly.
       this.state = 'refused';
       this.problem = { reason: fatal.reason, message: fatal.message };
       this.log.error({ reason: fatal.reason }, fatal.message);
       this.markStatusDirty(true);
-      if (fatal instanceof FrameworkIdMismatchError) return;
+      if (fatal instanceof FrameworkIdMismatchError) {
+        // The stored id is what needs a human: subscribe again as soon as someone writes the right one.
+        const changed = await this.waitForKeyChange([keys.frameworkId]);
+        if (changed === undefined) return;
+        if (changed.value.trim()) this.frameworkId = changed.value.trim();
+        this.log.warn({ frameworkId: this.frameworkId }, `${keys.frameworkId} was written; subscribing with it`);
+        continue;
+      }
       if (!(await sleep(30_000, this.abort.signal))) return;
     }
   }
@@ -400,6 +407,7 @@ export class LeaderTerm {
     }
     if (!this.guard()) return;
     this.state = 'subscribed';
+    this.problem = undefined; // a refusal before this subscription (rejected SUBSCRIBE, id mismatch) is over
     this.subscribedAt = new Date().toISOString();
     metrics.subscriptions.inc();
     metrics.frameworkRegistered.set(1);
@@ -560,7 +568,6 @@ export class LeaderTerm {
     return v ?? undefined;
   }
 
-  /** Waits until `key` is written with a new value; undefined when the term ends first. */
   /** Resolves with the first put to any of `keys` after now (undefined when the term ends first). */
   private async waitForKeyChange(keys: string[]): Promise<{ key: string; value: string } | undefined> {
     const initial = await this.deps.client.get(keys[0]!).exec();
