@@ -12,7 +12,7 @@
 // synced or disturbed by a watch error or disconnect) falls back to the authoritative paged load.
 import type { Etcd3, IRangeResponse, IWatchResponse, Watcher } from 'etcd3';
 import { prefixRangeEnd } from '../election/keys.js';
-import { TaskRegistry } from './registry.js';
+import { TaskRegistry, rangeAtOneRevision } from './registry.js';
 import { decodeRecord, type TaskRecord } from './task-record.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
@@ -110,11 +110,15 @@ export class RegistryMirror {
     this.generation++;
     clearTimeout(this.rebuildTimer);
     this.rebuildTimer = undefined;
+    this.dropWatcher();
+    this.entries = new Map();
+    this.revision = undefined;
+  }
+
+  private dropWatcher(): void {
     const w = this.watcher;
     this.watcher = undefined;
     if (w) void w.cancel().catch(() => undefined);
-    this.entries = new Map();
-    this.revision = undefined;
   }
 
   private build(): void {
@@ -130,9 +134,7 @@ export class RegistryMirror {
   private scheduleRebuild(gen: number): void {
     if (gen !== this.generation || !this.running) return;
     this.revision = undefined; // never hand over a mirror that may have missed events
-    const w = this.watcher;
-    this.watcher = undefined;
-    if (w) void w.cancel().catch(() => undefined);
+    this.dropWatcher();
     clearTimeout(this.rebuildTimer);
     this.rebuildTimer = setTimeout(() => {
       if (gen === this.generation && this.running) {
@@ -144,17 +146,12 @@ export class RegistryMirror {
   }
 
   private async load(gen: number): Promise<void> {
-    const end = prefixRangeEnd(Buffer.from(this.prefix));
     const entries = new Map<string, TaskRecord | undefined>();
-    let key = Buffer.from(this.prefix);
     let revision: string | undefined;
-    for (;;) {
-      const res = await this.client.kv.range({ key, range_end: end, limit: 5000, ...(revision ? { revision } : {}) }, { deadline: new Date(Date.now() + 30_000) });
+    for await (const page of rangeAtOneRevision(this.client, this.prefix)) {
       if (gen !== this.generation) return;
-      revision ??= String(res.header.revision);
-      for (const kv of res.kvs) entries.set(kv.key.toString(), decodeRecord(kv.value.toString()));
-      if (!res.more || res.kvs.length === 0) break;
-      key = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+      revision = page.revision;
+      for (const kv of page.kvs) entries.set(kv.key.toString(), decodeRecord(kv.value.toString()));
     }
     if (gen !== this.generation) return;
     let applied = revision!;

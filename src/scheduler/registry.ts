@@ -2,7 +2,7 @@
 // txns, and held in memory while leading. A new leader has it authoritatively before it subscribes — acting on
 // a stale registry would kill live tasks as "unknown": either a standby's mirror verified in the leader's first
 // txn (registry-mirror.ts), or paged range reads pinned to one revision.
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IKeyValue } from 'etcd3';
 import type { TxnOp, TxnRequest, TxnResult } from '../election/index.js';
 import { prefixRangeEnd } from '../election/keys.js';
 import { decodeRecord, encodeRecord, countByState, isLive, type TaskRecord } from './task-record.js';
@@ -24,6 +24,27 @@ export interface LoadOptions {
   logger?: Logger;
 }
 
+/** Every key under `prefix`, page by page, each page read at the revision of the first: one consistent snapshot
+ * however many pages it takes (the authoritative load and a standby's mirror both read the registry this way). */
+export async function* rangeAtOneRevision(client: Etcd3, prefix: string, opts: { pageSize?: number; timeoutMs?: number } = {}): AsyncGenerator<{ revision: string; kvs: IKeyValue[] }> {
+  const end = prefixRangeEnd(Buffer.from(prefix));
+  let key = Buffer.from(prefix);
+  let revision: string | undefined;
+  for (;;) {
+    // No sort_order: a range comes back in ascending key order anyway, and any explicit sort makes etcd (3.4)
+    // read every key to the end of the range before applying the limit — O(n²/pageSize) for a paged load
+    // (100k records: 3.0 s instead of 1.0 s). kube-apiserver pages the same way.
+    const res = await client.kv.range(
+      { key, range_end: end, limit: opts.pageSize ?? 5000, ...(revision ? { revision } : {}) },
+      { deadline: new Date(Date.now() + (opts.timeoutMs ?? 30_000)) },
+    );
+    revision ??= String(res.header.revision);
+    yield { revision, kvs: res.kvs };
+    if (!res.more || res.kvs.length === 0) return;
+    key = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+  }
+}
+
 export class TaskRegistry {
   private readonly records = new Map<string, TaskRecord>();
 
@@ -35,23 +56,13 @@ export class TaskRegistry {
   /** Loads every record under `prefix` at one revision. Malformed records are logged and skipped (never fatal:
    * a human may have written one by hand), and reported in `skipped`. */
   static async load(client: Etcd3, prefix: string, opts: LoadOptions = {}): Promise<{ registry: TaskRegistry; skipped: string[] }> {
-    const pageSize = opts.pageSize ?? 5000;
     const log = opts.logger ?? silentLogger;
-    const end = prefixRangeEnd(Buffer.from(prefix));
-    let key = Buffer.from(prefix);
     let revision: string | undefined;
     const skipped: string[] = [];
     const loaded: TaskRecord[] = [];
-    for (;;) {
-      // No sort_order: a range comes back in ascending key order anyway, and any explicit sort makes etcd (3.4)
-      // read every key to the end of the range before applying the limit — O(n²/pageSize) for a paged load
-      // (100k records: 3.0 s instead of 1.0 s). kube-apiserver pages the same way.
-      const res = await client.kv.range(
-        { key, range_end: end, limit: pageSize, ...(revision ? { revision } : {}) },
-        { deadline: new Date(Date.now() + (opts.timeoutMs ?? 30_000)) },
-      );
-      revision ??= String(res.header.revision);
-      for (const kv of res.kvs) {
+    for await (const page of rangeAtOneRevision(client, prefix, opts)) {
+      revision = page.revision;
+      for (const kv of page.kvs) {
         const r = decodeRecord(kv.value.toString());
         if (r) loaded.push(r);
         else {
@@ -59,8 +70,6 @@ export class TaskRegistry {
           log.warn({ key: kv.key.toString() }, 'skipping a malformed task registry record');
         }
       }
-      if (!res.more || res.kvs.length === 0) break;
-      key = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
     }
     const registry = new TaskRegistry(prefix, revision ?? '0');
     for (const r of loaded) registry.records.set(r.id, r);
