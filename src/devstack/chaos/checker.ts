@@ -190,6 +190,15 @@ function liveWindow(t: AgentTaskTruth, end: number): { from: number; to: number 
   return { from: t.launchedAt, to: fin ? fin.at : t.live ? end : Math.max(t.launchedAt, ...t.statuses.map((s) => s.at)) };
 }
 
+/** `f`, computed once per term: the checks ask about the same few hundred terms for each of 100k+ records. */
+function memoByTerm<T>(f: (rev: bigint) => T): (rev: bigint) => T {
+  const memo = new Map<bigint, T>();
+  return (rev) => {
+    if (!memo.has(rev)) memo.set(rev, f(rev));
+    return memo.get(rev) as T;
+  };
+}
+
 export function check(input: CheckInput): Violation[] {
   const out: Violation[] = [];
   const flagged = new Set<string>();
@@ -218,12 +227,7 @@ export function check(input: CheckInput): Violation[] {
 
   // The earliest evidence that a term newer than `rev` began: a replica's "elected" log line, or the etcd watch
   // seeing a newer key lead. Both come no earlier than the election itself, so the minimum is still safe to judge by.
-  const nextTermStartMemo = new Map<bigint, { at: number; who: string; term: string } | undefined>();
-  const nextTermStart = (rev: bigint): { at: number; who: string; term: string } | undefined => {
-    if (!nextTermStartMemo.has(rev)) nextTermStartMemo.set(rev, nextTermStartOf(rev));
-    return nextTermStartMemo.get(rev);
-  };
-  const nextTermStartOf = (rev: bigint): { at: number; who: string; term: string } | undefined => {
+  const nextTermStart = memoByTerm((rev: bigint): { at: number; who: string; term: string } | undefined => {
     let best: { at: number; who: string; term: string } | undefined;
     const logged = elected.find((e) => e.rev > rev);
     if (logged) best = { at: logged.at, who: logged.replica, term: logged.term };
@@ -231,17 +235,12 @@ export function check(input: CheckInput): Violation[] {
       if (o.rev > rev && (!best || o.at < best.at)) best = { at: o.at, who: `${o.pod ?? 'a candidate'} (etcd watch)`, term: o.term! };
     }
     return best;
-  };
+  });
 
   // When term `rev`'s key stopped leading, as the etcd watch saw it (an upper bound, like the watch's other times):
   // the first observation after the term was seen leading that names no leader or a newer term; for a term the
   // watch never saw leading, the first observation of a newer term.
-  const termEndMemo = new Map<bigint, { at: number; what: string } | undefined>();
-  const termEnd = (rev: bigint): { at: number; what: string } | undefined => {
-    if (!termEndMemo.has(rev)) termEndMemo.set(rev, termEndOf(rev));
-    return termEndMemo.get(rev);
-  };
-  const termEndOf = (rev: bigint): { at: number; what: string } | undefined => {
+  const termEnd = memoByTerm((rev: bigint): { at: number; what: string } | undefined => {
     const all = input.leaderObservations ?? [];
     const seenAt = all.find((o) => o.term !== null && BigInt(o.term) === rev)?.at;
     for (const o of all) {
@@ -250,7 +249,7 @@ export function check(input: CheckInput): Violation[] {
       }
     }
     return undefined;
-  };
+  });
 
   // 1. No call accepted from a replica whose term had ended: an accepted call of term T — including the
   //    SUBSCRIBE that opened its stream — must precede the start of the next term (the leader stops at its renew
