@@ -4,14 +4,14 @@
 // there becomes Ready; one in another namespace is never touched (no status, no children, not one request).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OperatorStack } from '../helpers/operator-stack.js';
-import { uniqueName, waitFor } from '../helpers/wait.js';
+import { OperatorStack, namespaceName } from '../helpers/operator-stack.js';
+import { waitFor } from '../helpers/wait.js';
 import { kubeRequest } from '../../src/kube/index.js';
 
 const OPERATOR = 'system:serviceaccount:schedulerha-system:schedulerha-operator';
 
 test('watchNamespace: a Role in one namespace; the operator works there under RBAC and touches nothing else', { timeout: 300_000 }, async (t) => {
-  const watched = uniqueName('watched').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/-+$/, '');
+  const watched = namespaceName('watched');
   const s = await OperatorStack.start({ watchNamespace: watched });
   t.after(() => s.stop()); // fails the test if any call was refused
   const other = await s.namespace('other');
@@ -45,7 +45,7 @@ test('watchNamespace: a Role in one namespace; the operator works there under RB
 });
 
 test('watchNamespace RBAC but no --namespace: the refused cluster-wide lists say how to fix it; nothing is written', { timeout: 300_000 }, async (t) => {
-  const watched = uniqueName('watched').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/-+$/, '');
+  const watched = namespaceName('watched');
   const s = await OperatorStack.start({ watchNamespace: watched });
   s.checkDenials = false; // the refusals are what this test provokes
   t.after(() => s.stop());

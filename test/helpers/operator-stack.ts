@@ -25,6 +25,11 @@ export interface OperatorProc {
   running(): boolean;
 }
 
+/** A unique, valid namespace name (a DNS label) starting with `base`. */
+export function namespaceName(base: string): string {
+  return uniqueName(base).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
+}
+
 export class OperatorStack {
   readonly procs = new ProcGroup();
   readonly clients: KubeClients;
@@ -87,7 +92,7 @@ export class OperatorStack {
   }
 
   async namespace(base = 'op'): Promise<string> {
-    const name = uniqueName(base).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
+    const name = namespaceName(base);
     await this.clients.core.createNamespace({ body: { metadata: { name } } });
     await this.stack.setUpSchedulerNamespace(name);
     return name;

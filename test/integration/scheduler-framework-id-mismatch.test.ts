@@ -21,15 +21,16 @@ test('FrameworkIdMismatch: the leader keeps the leadership, reports it, and subs
   const stale = 'fid-stale-0001';
   const right = 'fid-right-0002';
   await s.etcdClient.put(s.keys.frameworkId).value(stale);
+  const hostPort = m.url.replace(/^http:\/\//, '');
   let subscribes = 0;
   m.handler = (r, res) => {
     // The leading master answers /redirect with itself (Master::Http::redirect, as the emulator does).
-    if (r.path.startsWith('/redirect') || r.path.startsWith('/master/redirect')) return void res.writeHead(307, { Location: `//${m.url.replace(/^http:\/\//, '')}` }).end();
+    if (r.path.startsWith('/redirect') || r.path.startsWith('/master/redirect')) return void res.writeHead(307, { Location: `//${hostPort}` }).end();
     if (r.call?.type !== 'SUBSCRIBE') return void res.writeHead(202).end();
     subscribes++;
     m.openStream(res, `stream-${subscribes}`, [subscribedEvent(right, 1), heartbeatEvent]);
   };
-  const master = `--mesos-master=${m.url.replace(/^http:\/\//, '')}`;
+  const master = `--mesos-master=${hostPort}`;
   s.spawn('a', [master]);
   s.spawn('b', [master]);
 

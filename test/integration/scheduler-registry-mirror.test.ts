@@ -2,14 +2,14 @@
 // read (count + records changed since the mirror's revision, in one txn) either proves the merged view equals an
 // authoritative load or refuses it — deleted records, too many changes, a mirror that is not synced. A watch
 // disconnect makes it reload rather than trust the resume.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Etcd3, IRangeResponse } from 'etcd3';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import { createEtcdClient } from '../../src/election/index.js';
 import { keyLayout } from '../../src/api/keys.js';
 import { TaskRegistry } from '../../src/scheduler/registry.js';
-import { CATCH_UP_LIMIT, RegistryMirror, applyCatchUp, catchUpOps, type MirrorSnapshot } from '../../src/scheduler/registry-mirror.js';
+import { CATCH_UP_LIMIT, RegistryMirror, applyCatchUp, catchUpOps, type MirrorSnapshot, type RegistryMirrorOptions } from '../../src/scheduler/registry-mirror.js';
 import { encodeRecord, type TaskRecord } from '../../src/scheduler/task-record.js';
 import { uniqueName, waitFor } from '../helpers/wait.js';
 
@@ -25,6 +25,24 @@ async function putAll(client: Etcd3, prefix: string, records: TaskRecord[]): Pro
   }
 }
 
+/** A real etcd, a client and a registry prefix of its own, all stopped after the test. */
+async function setUp(t: TestContext): Promise<{ etcd: EtcdServer; client: Etcd3; prefix: string }> {
+  const etcd = await EtcdServer.start();
+  t.after(() => etcd.stop());
+  const client = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => client.close());
+  return { etcd, client, prefix: keyLayout('/k8sm', uniqueName('fw')).tasksPrefix };
+}
+
+/** A started mirror, once it is synced and holds `size` keys; stopped after the test. */
+async function syncedMirror(t: TestContext, client: Etcd3, prefix: string, size: number, opts?: RegistryMirrorOptions): Promise<RegistryMirror> {
+  const m = new RegistryMirror(client, prefix, opts);
+  t.after(() => m.stop());
+  m.start();
+  await waitFor('mirror synced', () => m.synced && m.size === size, { timeoutMs: 20_000 });
+  return m;
+}
+
 /** The leader's first read, reduced to the catch-up ranges. */
 async function catchUp(client: Etcd3, prefix: string, snap: MirrorSnapshot) {
   const res = await client.kv.txn({ compare: [], success: catchUpOps(prefix, snap) as never, failure: [] });
@@ -34,18 +52,11 @@ async function catchUp(client: Etcd3, prefix: string, snap: MirrorSnapshot) {
 const view = (r: TaskRegistry) => [...r.all()].map((x) => `${x.id}:${x.state}`).sort();
 
 test('the mirror follows the registry; a verified catch-up equals an authoritative load', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
-  const prefix = keyLayout('/k8sm', uniqueName('fw')).tasksPrefix;
+  const { client, prefix } = await setUp(t);
   await putAll(client, prefix, Array.from({ length: 300 }, (_, i) => record(`t-${i}`)));
   await client.put(`${prefix}t-broken`).value('{not json');
 
-  const m = new RegistryMirror(client, prefix);
-  t.after(() => m.stop());
-  m.start();
-  await waitFor('mirror synced', () => m.synced && m.size === 301, { timeoutMs: 20_000 });
+  const m = await syncedMirror(t, client, prefix, 301);
   // Writes while standing by are followed.
   await putAll(client, prefix, [record('t-1', 'TASK_FINISHED'), record('t-new')]);
   const del = await client.delete().key(`${prefix}t-2`).exec();
@@ -69,16 +80,9 @@ test('the mirror follows the registry; a verified catch-up equals an authoritati
 });
 
 test('the catch-up refuses a mirror that missed deletions, or too many changes', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
-  const prefix = keyLayout('/k8sm', uniqueName('fw')).tasksPrefix;
+  const { client, prefix } = await setUp(t);
   await putAll(client, prefix, Array.from({ length: 50 }, (_, i) => record(`t-${i}`)));
-  const m = new RegistryMirror(client, prefix);
-  t.after(() => m.stop());
-  m.start();
-  await waitFor('mirror synced', () => m.synced && m.size === 50, { timeoutMs: 20_000 });
+  const m = await syncedMirror(t, client, prefix, 50);
   const snap = m.snapshot()!;
 
   // Deleted and written again: fine. Deleted only: the counts cannot match.
@@ -99,19 +103,12 @@ test('the catch-up refuses a mirror that missed deletions, or too many changes',
 });
 
 test('a mirror that is not synced hands over nothing; a disconnected watch reloads instead of trusting the resume', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
-  const prefix = keyLayout('/k8sm', uniqueName('fw')).tasksPrefix;
+  const { etcd, client, prefix } = await setUp(t);
   const cold = new RegistryMirror(client, prefix);
   assert.equal(cold.snapshot(), undefined);
 
   await putAll(client, prefix, [record('a'), record('b')]);
-  const m = new RegistryMirror(client, prefix, { rebuildDelayMs: 50 });
-  t.after(() => m.stop());
-  m.start();
-  await waitFor('mirror synced', () => m.synced && m.size === 2, { timeoutMs: 20_000 });
+  const m = await syncedMirror(t, client, prefix, 2, { rebuildDelayMs: 50 });
   // etcd restarts: the watch disconnects, and the mirror loads again rather than bet on a gapless resume.
   await etcd.restart();
   await waitFor('mirror rebuilt after the disconnect', () => m.rebuilds >= 1 && m.synced, { timeoutMs: 30_000 });
