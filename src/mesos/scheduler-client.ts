@@ -28,7 +28,8 @@
 // - ERROR "Framework failed over" / "Framework has been removed" / any other asynchronous ERROR → fatal: the stream
 //   is aborted, in-flight calls are aborted, later calls are refused, and the client never re-subscribes.
 // - Calls carry `Mesos-Stream-Id` and go over a separate keep-alive connection (one by default, so the master sees
-//   them in order — reconciliation's "no answer yet" inference relies on that). Calls are refused while not
+//   them in order — reconciliation's "no answer yet" inference relies on that); ACKNOWLEDGE, and ACCEPT/DECLINE,
+//   which commute, have pools of their own (`ackConnections`, `offerConnections`). Calls are refused while not
 //   subscribed (like the C++ library). A call answered 400 stream-id mismatch / 400 "Framework cannot be found" /
 //   403 "not subscribed" on the live subscription → SubscriptionGoneError (fatal). A call answered 307/503/404
 //   means the master lost leadership: the stream is closed and the client re-subscribes.
@@ -104,10 +105,15 @@ export interface SchedulerClientOptions {
   maxRecordBytes?: number;
   /** Parallel call connections (default 1: calls reach the master in order). */
   callConnections?: number;
-  /** Connections for ACKNOWLEDGE calls (default 4). An acknowledgement only releases the next status update of its
+  /** Connections for ACKNOWLEDGE calls (default 8). An acknowledgement only releases the next status update of its
    * own task on its agent, so acks commute with each other and with every other call: they have their own pool and
    * several may be in flight, while the other calls keep their order on the call connection(s). */
   ackConnections?: number;
+  /** Connections for ACCEPT and DECLINE calls (default 4). Each answers only its own offers, so they commute with
+   * each other and one round's answers (one ACCEPT per agent) travel side by side. Calls that must follow them
+   * (REVIVE after a DECLINE's filter, KILL of a launched task) are the caller's to order: send them once the
+   * answers have resolved, as the pods manager does. */
+  offerConnections?: number;
   /** Default `/api/v1/scheduler`. */
   path?: string;
 }
@@ -207,6 +213,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly streamAgents = new Map<string, http.Agent>();
   private readonly callAgents = new Map<string, http.Agent>();
   private readonly ackAgents = new Map<string, http.Agent>();
+  private readonly offerAgents = new Map<string, http.Agent>();
   private readonly subscribedWaiters = new Waiters<SubscribedInfo>();
   private readonly onLeaderChange = (next: DetectedMaster | undefined): void => this.leaderChanged(next);
 
@@ -370,7 +377,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         url,
         headers,
         body: JSON.stringify(call),
-        agent: call.type === 'ACKNOWLEDGE' ? this.agentFor(this.ackAgents, url, true, this.opts.ackConnections ?? 4) : this.agentFor(this.callAgents, url, true),
+        agent: this.callAgent(call.type, url),
         timeoutMs: this.opts.callTimeoutMs ?? 75_000,
         signal: this.callsCtl.signal,
         maxBodyBytes: 1024 * 1024,
@@ -758,15 +765,24 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.callsCtl.abort();
     this.attemptCtl?.abort();
     this.wakeCtl?.abort();
-    for (const a of [...this.streamAgents.values(), ...this.callAgents.values(), ...this.ackAgents.values()]) a.destroy();
+    for (const a of [...this.streamAgents.values(), ...this.callAgents.values(), ...this.ackAgents.values(), ...this.offerAgents.values()]) a.destroy();
     this.streamAgents.clear();
     this.callAgents.clear();
     this.ackAgents.clear();
+    this.offerAgents.clear();
     this.subscribedWaiters.rejectAll(cause);
   }
 
   private stoppedError(): MesosCallError {
     return new MesosCallError('ClientStopped', 'SUBSCRIBE', 'Mesos scheduler client stopped');
+  }
+
+  /** The connection pool a call travels on: acks and offer answers commute and have their own; every other call
+   * keeps its order on the call connection(s). */
+  private callAgent(type: Call['type'], url: URL): http.Agent {
+    if (type === 'ACKNOWLEDGE') return this.agentFor(this.ackAgents, url, true, this.opts.ackConnections ?? 8);
+    if (type === 'ACCEPT' || type === 'DECLINE') return this.agentFor(this.offerAgents, url, true, this.opts.offerConnections ?? 4);
+    return this.agentFor(this.callAgents, url, true);
   }
 
   private agentFor(map: Map<string, http.Agent>, url: URL, keepAlive: boolean, sockets = this.opts.callConnections ?? 1): http.Agent {

@@ -21,7 +21,7 @@ import type { Logger } from '../util/log.js';
 import { monotonicMs, sleep } from '../util/time.js';
 import { Reconciler } from './reconciler.js';
 import { applyCatchUp, catchUpOps, type MirrorSnapshot } from './registry-mirror.js';
-import { TaskRegistry, type RegistryWriter } from './registry.js';
+import { MAX_TXN_OPS, TaskRegistry, type RegistryWriter } from './registry.js';
 import { applyStatus, type TaskRecord } from './task-record.js';
 import { decideAfterRemoval, decideExecutorHash, decideFrameworkId } from './takeover.js';
 import { frameworkSettings, type ExecutorIdentity } from './framework.js';
@@ -74,7 +74,8 @@ export interface LeaderTermDeps {
 }
 
 const STATUS_INTERVAL_MS = 1000;
-const UPDATE_BATCH = 128;
+/** UPDATEs recorded per batch: a few full registry txns, then one round of acks (see handleUpdates). */
+const UPDATE_BATCH = 4 * MAX_TXN_OPS;
 
 export class LeaderTerm {
   readonly since = new Date();
@@ -92,6 +93,12 @@ export class LeaderTerm {
   private firstSubscribe = true;
   private queue: Event[] = [];
   private wakeQueue: (() => void) | undefined;
+  /** OFFERS are handled one after another on their own chain, beside the UPDATEs (see processEvents). */
+  private offersChain: Promise<void> = Promise.resolve();
+  /** Set while a new framework's id is being persisted: offers wait for it instead of being declined. */
+  private idPersisted: Promise<void> | undefined;
+  /** The acknowledgements of the last batch of UPDATEs (see handleUpdates). */
+  private acking: Promise<void> = Promise.resolve();
   private statusDirty = true;
   private lastStatusWrite = 0;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -376,6 +383,8 @@ export class LeaderTerm {
     // the ACCEPT's answer (a failed ACCEPT reconciles its tasks itself), then the task's own updates.
     const targets = this.registry!.live().map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
     const isNew = !this.frameworkId;
+    let persisted: () => void = () => {};
+    if (isNew) this.idPersisted = new Promise<void>((resolve) => (persisted = resolve));
     try {
       if (isNew) {
         // Persist the new id (fenced, create-if-absent: never overwrite another id).
@@ -404,6 +413,9 @@ export class LeaderTerm {
     } catch (err) {
       this.onWriteError(err, 'persisting the framework id');
       return;
+    } finally {
+      this.idPersisted = undefined;
+      persisted();
     }
     if (!this.guard()) return;
     this.state = 'subscribed';
@@ -446,6 +458,15 @@ export class LeaderTerm {
         continue;
       }
       this.queue.shift();
+      if (first.type === 'OFFERS') {
+        // Answering offers takes a while (intents committed, then one ACCEPT per agent), and the UPDATEs of the
+        // tasks it launches must not wait behind it: the intents are in the registry before any ACCEPT leaves, so
+        // an UPDATE never meets a task the registry does not know.
+        this.offersChain = this.offersChain.then(() => this.handleOffers(first)).catch((err: unknown) => {
+          if (!signal.aborted) this.log.warn({ err: errorMessage(err), type: first.type }, 'event handling failed');
+        });
+        continue;
+      }
       try {
         await this.handleEvent(first);
       } catch (err) {
@@ -456,9 +477,6 @@ export class LeaderTerm {
 
   private async handleEvent(e: Event): Promise<void> {
     switch (e.type) {
-      case 'OFFERS':
-        if (this.guard()) await this.manager?.onOffers(e.offers?.offers ?? []);
-        return;
       case 'RESCIND':
         if (e.rescind) this.manager?.onRescind(e.rescind.offer_id.value);
         return;
@@ -471,6 +489,13 @@ export class LeaderTerm {
       default:
         this.log.debug({ type: e.type }, 'ignoring event');
     }
+  }
+
+  private async handleOffers(e: Event): Promise<void> {
+    // A new framework's first offers can come before its id is persisted; a task launched under an id no later
+    // leader can find would be orphaned, so they wait for it.
+    if (this.idPersisted) await this.idPersisted;
+    if (this.guard()) await this.manager?.onOffers(e.offers?.offers ?? []);
   }
 
   private async handleUpdates(statuses: TaskStatus[]): Promise<void> {
@@ -514,13 +539,17 @@ export class LeaderTerm {
     }
     // Acknowledge only reliable updates, only after the registry reflects them. All of the batch at once: acks
     // commute (each releases only its own task's next update) and travel on the client's ack connections, so a
-    // batch costs about one round trip instead of one per update — the agent sends a task's next update (RUNNING
-    // after STARTING) only once the previous one is acknowledged.
+    // batch costs about one round trip instead of one per update. The next batch is recorded while these are on
+    // the wire, and its acks leave once these are answered: at most one batch of acks outstanding, and the
+    // UPDATEs that arrive meanwhile make the next batch (one txn for many updates, not one each).
     if (!this.guard()) return;
-    await Promise.all(
-      statuses
-        .filter((s) => s.uuid)
-        .map(async (s) => {
+    const prev = this.acking;
+    const acks = statuses.filter((s) => s.uuid);
+    this.acking = (async () => {
+      await prev;
+      if (!this.guard()) return;
+      await Promise.all(
+        acks.map(async (s) => {
           try {
             await this.mesos?.acknowledge(s);
           } catch (err) {
@@ -528,7 +557,9 @@ export class LeaderTerm {
             this.log.debug({ err: errorMessage(err), task: s.task_id.value }, 'acknowledge failed (the agent will re-send)');
           }
         }),
-    );
+      );
+    })();
+    await prev;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------

@@ -61,6 +61,23 @@ test('a live launch blocks any other launch; missing annotations are added', () 
   assert.equal(decidePod(pod(), [rec(0, 'TASK_UNREACHABLE')], ctx()).state, 'unreachable');
 });
 
+test('a young launch is not annotated yet (the Binding will carry the annotations); it is judged again when due', () => {
+  for (const s of ['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING'] as const) {
+    const young = decidePod(pod(), [rec(0, s)], ctx({ now: T0 + 999 }));
+    assert.equal(young.state, 'launching', s);
+    assert.deepEqual(young.actions, [], s);
+    assert.equal(young.recheckAt, T0 + 1000, s);
+    const due = decidePod(pod(), [rec(0, s)], { ...ctx({ now: T0 + 400 }), annotateAfterMs: 400 });
+    assert.deepEqual(kinds(due), ['annotate'], `${s}: annotateAfterMs`);
+    assert.equal(due.recheckAt, undefined);
+  }
+  // Not a launch any more: annotated at once, whatever its age.
+  assert.deepEqual(kinds(decidePod(pod(), [rec(0, 'TASK_KILLING')], ctx({ now: T0 }))), ['annotate']);
+  // Nothing missing: no re-check either.
+  const annotated = pod({ annotations: taskAnnotations(rec(0, 'TASK_STAGING')) });
+  assert.equal(decidePod(annotated, [rec(0, 'TASK_STAGING')], ctx({ now: T0 })).recheckAt, undefined);
+});
+
 test('RUNNING binds the pod to the agent’s hostname with the k8sm annotations', () => {
   const r = rec(0, 'TASK_RUNNING');
   const d = decidePod(pod(), [r], ctx());

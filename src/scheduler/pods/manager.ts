@@ -27,7 +27,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { matchOffers, type MatchRequest } from './matching.js';
 import { PodMetrics } from './metrics.js';
 import { creationMs, isDeleting, isTerminalPhase, podDemand, podRef, type Demand, type PodRefFull } from './pod-model.js';
-import { decidePod, isActiveState, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
+import { decidePod, isActiveState, LAUNCH_STATES, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
 import type { PodObject, PodSource } from './pod-source.js';
 import type { PodWriter } from './pod-writes.js';
 import { parseTaskId, taskIdFor } from './task-id.js';
@@ -46,6 +46,8 @@ export interface PodTaskManagerOptions {
   launchTimeoutMs?: number;
   /** Housekeeping period: stuck launches, kill retries, gauges (default 5 s). */
   sweepIntervalMs?: number;
+  /** How long offers that come before the pod cache is synced wait for it before they are declined (default 5 s). */
+  syncWaitMs?: number;
   /** Full resync of every pod and record (default 60 s). */
   resyncIntervalMs?: number;
   /** Concurrent pod syncs (Kubernetes writes in flight; default 32). */
@@ -76,7 +78,6 @@ interface Launchable {
   name: string;
 }
 
-const LAUNCH_STATES = new Set(['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING']);
 /** Intent records per fenced txn (see the note where they are written). */
 const INTENT_CHUNK = 100;
 
@@ -180,6 +181,10 @@ export class PodTaskManager implements TaskManager {
   private async handleOffers(offers: Offer[], mesos: NonNullable<ReturnType<LeaderServices['mesos']>>): Promise<void> {
     this.lastOffersAt = new Date().toISOString();
     const refuse = { refuse_seconds: this.opts.refuseSeconds ?? 30 };
+    // Offers that come before the pod cache is synced (a replica that won the election while its informer was
+    // still listing) wait for it a little: declining them costs a REVIVE and a new round of offers.
+    if (!this.opts.source.synced) await this.untilSynced(this.opts.syncWaitMs ?? 5000);
+    if (this.stopped || !this.svc.isLeader()) return;
     if (!this.opts.source.synced) {
       // We do not know the pending pods yet; the sync triggers a REVIVE.
       this.metrics.declined.inc({ reason: 'not-ready' }, offers.length);
@@ -306,11 +311,20 @@ export class PodTaskManager implements TaskManager {
       }
     }
 
+    // A launch is released (its pods judged again: bound once RUNNING) as soon as its own ACCEPT is answered, not
+    // when the whole round is: a round can be 100 ACCEPTs, a few connections wide, and its first tasks are
+    // RUNNING long before its last ACCEPT is answered.
+    const release = (l: (typeof launches)[number]) => {
+      for (const t of l.tasks) this.inflight.delete(t.task_id.value);
+      for (const uid of l.uids) {
+        if (this.launching.delete(uid)) this.queue.add(uid);
+      }
+    };
     const calls: Array<Promise<unknown>> = [];
     if (this.svc.isLeader()) {
       for (const l of launches) {
         calls.push(
-          mesos.launch(l.offerIds, l.tasks, refuse).then(
+          mesos.launch(l.offerIds, l.tasks, refuse).finally(() => release(l)).then(
             () => {
               this.launched += l.tasks.length;
             },
@@ -329,13 +343,7 @@ export class PodTaskManager implements TaskManager {
     try {
       await Promise.all(calls);
     } finally {
-      for (const l of launches) {
-        for (const t of l.tasks) this.inflight.delete(t.task_id.value);
-        for (const uid of l.uids) {
-          this.launching.delete(uid);
-          this.queue.add(uid);
-        }
-      }
+      for (const l of launches) release(l);
     }
     if (!this.hasAnyLaunchable()) await this.suppress();
   }
@@ -478,6 +486,7 @@ export class PodTaskManager implements TaskManager {
     const d = this.decide(uid, pod);
     this.states.set(uid, d.state);
     if (d.note) this.log.debug({ uid, note: d.note }, 'pod note');
+    if (d.recheckAt !== undefined) this.queue.add(uid, Math.max(1, d.recheckAt - this.now()));
     if (d.launch && pod) {
       const dem = podDemand(pod);
       if (dem.error) {
@@ -556,6 +565,23 @@ export class PodTaskManager implements TaskManager {
   }
 
   // ---- offers: helpers -------------------------------------------------------------------------------------
+
+  /** Resolves once the pod source is synced, the term ends, or `ms` pass. */
+  private untilSynced(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        this.svc.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.svc.signal.addEventListener('abort', done, { once: true });
+      // After the resync the sync triggers (registered first, in the constructor) has judged the pods: those
+      // syncs run on microtasks, so they are done by the next macrotask.
+      const unsubscribe = this.opts.source.onSynced(() => setImmediate(done));
+    });
+  }
 
   private executorInfo(): TaskInfo['executor'] {
     const fid = this.svc.frameworkId();

@@ -45,6 +45,11 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, resetAfterMs: 600_000, maxLaunchFailures: 10 };
 
+/** A launch younger than this is not annotated yet: most reach RUNNING sooner, and then the Binding carries the
+ * annotations in the same write. Only a slow launch (an executor still fetching, a lost offer) costs a PATCH. The
+ * registry's write-ahead intent, not the annotation, is what makes launches exactly-once. */
+export const DEFAULT_ANNOTATE_AFTER_MS = 1000;
+
 export type PodAction =
   | { kind: 'kill'; taskId: string; agentId?: string; reason: string }
   | { kind: 'bind'; host: string; annotations: Record<string, string> }
@@ -69,6 +74,8 @@ export interface PodDecision {
   state: PodState;
   actions: PodAction[];
   launch?: LaunchNeed;
+  /** Judge the pod again at this time (ms since the epoch) even if nothing changes: a deferred annotation. */
+  recheckAt?: number;
   note?: string;
 }
 
@@ -77,10 +84,15 @@ export interface DecisionContext {
   /** Task ids whose ACCEPT is in flight. */
   inflight: ReadonlySet<string>;
   backoff?: BackoffPolicy;
+  /** Default DEFAULT_ANNOTATE_AFTER_MS. */
+  annotateAfterMs?: number;
 }
 
 /** TASK_UNKNOWN: the master knows neither the task nor (since we always name it) its agent. It stays "live" in
  * the registry so reconciliation keeps asking, but nothing runs that we could wait for. */
+/** A launch not yet RUNNING: its intent is written, Mesos may be staging or starting it. */
+export const LAUNCH_STATES: ReadonlySet<string> = new Set(['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING']);
+
 function isActive(r: PodTaskRecord): boolean {
   return isLive(r) && r.state !== 'TASK_UNKNOWN';
 }
@@ -219,9 +231,14 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
       if (miss) actions.push({ kind: 'annotate', annotations: miss });
       return { state: 'running', actions };
     }
+    const state = cur.state === 'TASK_UNREACHABLE' ? 'unreachable' : 'launching';
     const miss = missingAnnotations(pod, taskAnnotations(cur, bound));
-    if (miss) actions.push({ kind: 'annotate', annotations: miss });
-    return { state: cur.state === 'TASK_UNREACHABLE' ? 'unreachable' : 'launching', actions };
+    if (miss) {
+      const due = LAUNCH_STATES.has(cur.state) ? Date.parse(cur.createdAt) + (ctx.annotateAfterMs ?? DEFAULT_ANNOTATE_AFTER_MS) : -Infinity;
+      if (Number.isFinite(due) && due > ctx.now) return { state, actions, recheckAt: due };
+      actions.push({ kind: 'annotate', annotations: miss });
+    }
+    return { state, actions };
   }
   if (anyInflight) return { state: 'launching', actions };
 
