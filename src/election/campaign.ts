@@ -65,6 +65,9 @@ export function isTransient(err: unknown): boolean {
   return err instanceof EtcdEndpointUnavailableError || (err instanceof Error && isRecoverableError(err));
 }
 
+/** Resign: the lease is revoked once the guarded delete is answered, or after this long if it is not. */
+const REVOKE_AFTER_MS = 250;
+
 function rangeKvs(r: IRangeResponse | undefined): IKeyValue[] {
   return r?.kvs ?? [];
 }
@@ -398,27 +401,31 @@ export class Leadership extends EventEmitter {
    */
   resign(reason: 'resigned' | 'aborted' = 'resigned'): Promise<boolean> {
     if (this.resigning) return this.resigning;
-    this.end(reason, { closeSession: false });
+    this.end(reason, { closeSession: false, keepWatch: true });
+    // The hand-off is the delete: it goes out first, ahead of the watch cancel and the lease revoke, which etcd
+    // would otherwise apply before it (each one more commit for the successor to wait behind).
+    const deleted = this.election.deleteGuarded(this.term.key, this.term.createRevision).then(
+      (ok) => ok,
+      (err: unknown) => {
+        this.log.warn({ err: errorMessage(err) }, 'resign: guarded delete of the leader key failed');
+        return false;
+      },
+    );
+    this.stopWatch();
     this.resigning = (async () => {
-      // The guarded delete hands over; the revoke (which also removes the key) runs alongside so an etcd
-      // outage costs one call timeout, not two.
-      const [del, revoked] = await Promise.all([
-        this.election.deleteGuarded(this.term.key, this.term.createRevision).then(
-          (ok) => ok,
-          (err: unknown) => {
-            this.log.warn({ err: errorMessage(err) }, 'resign: guarded delete of the leader key failed');
-            return false;
-          },
-        ),
-        this.session.closeAndRevoke(),
-      ]);
+      // Then the revoke (which also removes the key, should the delete have failed) — or sooner, if the delete
+      // hangs: an etcd outage then costs one call timeout, not two.
+      const answered = new AbortController();
+      void deleted.finally(() => answered.abort());
+      await sleep(REVOKE_AFTER_MS, answered.signal);
+      const [del, revoked] = await Promise.all([deleted, this.session.closeAndRevoke()]);
       return del || revoked;
     })();
     return this.resigning;
   }
 
   /** Ends the term locally (idempotent). Used by the session, the key watch, the fenced store and resign. */
-  end(reason: TermLossReason, opts: { at?: number; error?: Error; closeSession?: boolean } = {}): boolean {
+  end(reason: TermLossReason, opts: { at?: number; error?: Error; closeSession?: boolean; keepWatch?: boolean } = {}): boolean {
     if (this.loss) return false;
     if (reason !== 'renew-deadline' && reason !== 'lease-revoked' && reason !== 'session-closed') {
       // Whatever noticed first, a passed renew deadline is what ended the term (and when): the session's
@@ -429,7 +436,7 @@ export class Leadership extends EventEmitter {
     this.loss = { reason, at: opts.at ?? monotonicMs(), ...(opts.error ? { error: opts.error } : {}) };
     this.session.off('lost', this.onSessionLost);
     clearTimeout(this.recheckTimer);
-    this.stopWatch();
+    if (!opts.keepWatch) this.stopWatch();
     const level = reason === 'resigned' || reason === 'aborted' ? 'info' : 'warn';
     this.log[level]({ reason, heldMs: Math.round(this.loss.at - this.electedAt), err: opts.error ? errorMessage(opts.error) : undefined }, 'leadership lost');
     this.resolveLost(this.loss);

@@ -164,3 +164,35 @@ test('after an event-loop stall past the TTL the leader refuses writes locally; 
     throw err;
   }
 });
+
+test('resign: the guarded delete goes out first and the lease is revoked only once it is answered (reference: "then revoke")', async (t) => {
+  const etcd = await EtcdServer.start();
+  t.after(() => etcd.stop());
+  const client = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => client.close());
+  const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
+  const l = await elect(client, layout.electionPrefix, 'me');
+  // Record, in order, when each call is issued and answered (the etcd3 client's own methods, wrapped).
+  const order: string[] = [];
+  const kv = client.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
+  const lease = client.leaseClient as unknown as { leaseRevoke: (...a: unknown[]) => Promise<unknown> };
+  const txn = kv.txn.bind(kv);
+  const revoke = lease.leaseRevoke.bind(lease);
+  kv.txn = async (...a) => {
+    order.push('delete sent');
+    try {
+      return await txn(...a);
+    } finally {
+      order.push('delete answered');
+    }
+  };
+  lease.leaseRevoke = async (...a) => {
+    order.push('revoke sent');
+    return await revoke(...a);
+  };
+  const losses = recordLosses(l);
+  assert.equal(await l.resign(), true);
+  assert.deepEqual(losses, ['resigned']);
+  assert.deepEqual(order, ['delete sent', 'delete answered', 'revoke sent']);
+  assert.equal((await client.getAll().prefix(layout.electionPrefix).keys()).length, 0, 'the key is gone');
+});
