@@ -1,7 +1,7 @@
 // What the leader does about one pod (src/scheduler/pods/pod-decision.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decidePod, DEFAULT_BACKOFF, outcomeOf, taskAnnotations } from '../../src/scheduler/pods/pod-decision.js';
+import { decidePod, DEFAULT_ANNOTATE_AFTER_MS, DEFAULT_BACKOFF, outcomeOf, taskAnnotations } from '../../src/scheduler/pods/pod-decision.js';
 import type { PodLike } from '../../src/scheduler/pods/pod-model.js';
 import type { PodTaskRecord } from '../../src/scheduler/pods/task-info.js';
 import { taskIdFor } from '../../src/scheduler/pods/task-id.js';
@@ -51,7 +51,7 @@ test('a new unbound pod needs its first launch (attempt 0), or the one after its
 
 test('a live launch blocks any other launch; missing annotations are added', () => {
   for (const s of ['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING', 'TASK_KILLING'] as const) {
-    const d = decidePod(pod(), [rec(0, s)], ctx());
+    const d = decidePod(pod(), [rec(0, s)], ctx({ now: T0 + DEFAULT_ANNOTATE_AFTER_MS }));
     assert.equal(d.state, 'launching', s);
     assert.equal(d.launch, undefined, s);
     assert.deepEqual(d.actions, [{ kind: 'annotate', annotations: taskAnnotations(rec(0, s)) }]);
@@ -63,10 +63,10 @@ test('a live launch blocks any other launch; missing annotations are added', () 
 
 test('a young launch is not annotated yet (the Binding will carry the annotations); it is judged again when due', () => {
   for (const s of ['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING'] as const) {
-    const young = decidePod(pod(), [rec(0, s)], ctx({ now: T0 + 999 }));
+    const young = decidePod(pod(), [rec(0, s)], ctx({ now: T0 + DEFAULT_ANNOTATE_AFTER_MS - 1 }));
     assert.equal(young.state, 'launching', s);
     assert.deepEqual(young.actions, [], s);
-    assert.equal(young.recheckAt, T0 + 1000, s);
+    assert.equal(young.recheckAt, T0 + DEFAULT_ANNOTATE_AFTER_MS, s);
     const due = decidePod(pod(), [rec(0, s)], { ...ctx({ now: T0 + 400 }), annotateAfterMs: 400 });
     assert.deepEqual(kinds(due), ['annotate'], `${s}: annotateAfterMs`);
     assert.equal(due.recheckAt, undefined);

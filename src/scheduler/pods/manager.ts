@@ -58,6 +58,9 @@ export interface PodTaskManagerOptions {
   /** A KILL is re-sent if the task is still live after this long (default 15 s). */
   killRetryMs?: number;
   backoff?: BackoffPolicy;
+  /** A launch not RUNNING after this long gets the k8sm annotations before its Binding (default 5 s; see
+   * DEFAULT_ANNOTATE_AFTER_MS). */
+  annotateAfterMs?: number;
   /** Include the pod as TaskInfo.data (default true). */
   taskData?: boolean;
   now?: () => number;
@@ -465,7 +468,12 @@ export class PodTaskManager implements TaskManager {
   }
 
   private decide(uid: string, pod: PodObject | undefined, now = this.now()): PodDecision {
-    return decidePod(pod, this.records(uid), { now, inflight: this.inflight, ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}) });
+    return decidePod(pod, this.records(uid), {
+      now,
+      inflight: this.inflight,
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      ...(this.opts.annotateAfterMs !== undefined ? { annotateAfterMs: this.opts.annotateAfterMs } : {}),
+    });
   }
 
   private resyncAll(): void {

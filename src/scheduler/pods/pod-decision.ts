@@ -48,7 +48,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, 
 /** A launch younger than this is not annotated yet: most reach RUNNING sooner, and then the Binding carries the
  * annotations in the same write. Only a slow launch (an executor still fetching, a lost offer) costs a PATCH. The
  * registry's write-ahead intent, not the annotation, is what makes launches exactly-once. */
-export const DEFAULT_ANNOTATE_AFTER_MS = 1000;
+export const DEFAULT_ANNOTATE_AFTER_MS = 5000;
 
 export type PodAction =
   | { kind: 'kill'; taskId: string; agentId?: string; reason: string }
