@@ -99,6 +99,9 @@ export class LeaderTerm {
   private idPersisted: Promise<void> | undefined;
   /** The acknowledgements of the last batch of UPDATEs (see handleUpdates). */
   private acking: Promise<void> = Promise.resolve();
+  /** Live at the last SUBSCRIBED, not heard from since; emptied when that reconciliation ends (see
+   * LeaderServices.unconfirmed). */
+  private unconfirmed = new Set<string>();
   private statusDirty = true;
   private lastStatusWrite = 0;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -254,6 +257,7 @@ export class LeaderTerm {
       frameworkId: () => this.frameworkId,
       roles: config.mesosRoles,
       signal: this.abort.signal,
+      unconfirmed: (id) => this.unconfirmed.has(id),
       requestReconcile: (ids) => {
         const targets = ids.map((id) => registry.get(id)).filter((r): r is TaskRecord => !!r).map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
         if (targets.length && !this.reconciler?.running) void this.reconciler?.start(targets);
@@ -382,6 +386,7 @@ export class LeaderTerm {
     // launch, and the pod would be launched a second time. What becomes of those launches is known without asking:
     // the ACCEPT's answer (a failed ACCEPT reconciles its tasks itself), then the task's own updates.
     const targets = this.registry!.live().map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
+    this.unconfirmed = new Set(targets.map((t) => t.taskId));
     const isNew = !this.frameworkId;
     let persisted: () => void = () => {};
     if (isNew) this.idPersisted = new Promise<void>((resolve) => (persisted = resolve));
@@ -507,6 +512,7 @@ export class LeaderTerm {
     for (const s of statuses) {
       metrics.updates.inc({ state: s.state, source: s.source ?? 'SOURCE_UNKNOWN' });
       this.reconciler?.heard(s.task_id.value);
+      this.unconfirmed.delete(s.task_id.value);
       const current = writes.get(s.task_id.value)?.next ?? registry.get(s.task_id.value);
       const r = applyStatus(current, s, now, this.ctx.term);
       if (r.unknown) unknown.push(s);
@@ -583,6 +589,7 @@ export class LeaderTerm {
   private onReconcileProgress(p: ReconcileProgress): void {
     const m = this.deps.metrics;
     m.reconcileRemaining.set(p.remaining);
+    if (p.phase === 'complete' || p.phase === 'timed-out') this.unconfirmed.clear();
     if (p.phase === 'complete' || p.phase === 'timed-out' || p.phase === 'cancelled') {
       m.reconcileRuns.inc({ outcome: p.phase });
       if (p.durationSeconds !== undefined && p.phase !== 'cancelled') m.reconcileDuration.observe({ outcome: p.phase }, p.durationSeconds);

@@ -26,6 +26,9 @@ export interface LeaderServices {
   signal: AbortSignal;
   /** Asks the leader to run explicit reconciliation for these tasks (e.g. a launch stuck before RUNNING). */
   requestReconcile(taskIds: string[]): void;
+  /** True for a task the registry held live at the last SUBSCRIBED and Mesos has not mentioned since, while that
+   * SUBSCRIBED's reconciliation runs: it may have ended while no leader was acting, its update still on the way. */
+  unconfirmed(taskId: string): boolean;
 }
 
 export interface TaskManager {

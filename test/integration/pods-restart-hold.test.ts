@@ -41,3 +41,29 @@ test('a bound pod whose task failed gets its place on its full node back; pods c
   await waitFor('a waiting pod launched into the freed place', () => s.launches.some((l) => l.uid && lateUids.has(l.uid)), { timeoutMs: 60_000, intervalMs: 100 });
   s.checkInvariants(fwid);
 });
+
+test('a bound pod whose task failed while no leader ran keeps its place: the new leader holds it until Mesos confirms its task, although the offers come first', { timeout: 180_000 }, async (t) => {
+  const s = await PodsStack.start({ agents: [{ resources: FULL_AFTER_FOUR }], leaseTtl: '2s' });
+  t.after(() => s.stop());
+  const r0 = s.spawn('r0');
+  await s.stack.waitForReconciledLeader();
+  const fwid = await s.frameworkId();
+  const pods = await s.createPods('full', 4, { cpu: '250m', memory: '128Mi' });
+  await s.waitAllRunningAndBound(fwid, pods.map((p) => p.metadata.name));
+  const late = await s.createPods('late', 2, { cpu: '250m', memory: '128Mi' });
+  const lateUids = new Set(late.map((p) => p.metadata.uid));
+
+  // No scheduler runs; meanwhile a task fails. The master frees its resources at once; the update waits at the
+  // agent (retried) until a scheduler acknowledges it.
+  r0.proc.signal('SIGKILL');
+  await waitFor('the framework disconnected', () => s.mesos.framework(fwid)?.connected === false || undefined, { timeoutMs: 10_000, intervalMs: 20 });
+  const victim = pods[2]!;
+  s.mesos.sendTaskUpdate(fwid, taskIdFor(victim.metadata.uid, 0), 'TASK_FAILED', { reason: 'REASON_COMMAND_EXECUTOR_FAILED', message: 'exit status 1' });
+
+  // The next leader gets offers with the freed place right after SUBSCRIBED, before it hears of the failure.
+  s.spawn('r1');
+  await waitFor('the failed pod running again on its node as attempt 1', () => s.mesos.task(fwid, taskIdFor(victim.metadata.uid, 1))?.state === 'TASK_RUNNING', { timeoutMs: 60_000, intervalMs: 100 });
+  assert.deepEqual(s.launches.filter((l) => l.uid && lateUids.has(l.uid)).map((l) => l.taskId), [], 'no waiting pod was launched into the place');
+  assert.equal((await s.pod(victim.metadata.name))?.spec.nodeName, s.hostnameOf(s.mesos.agents[0]!.id));
+  s.checkInvariants(fwid);
+});

@@ -352,8 +352,8 @@ export class PodTaskManager implements TaskManager {
   }
 
   /**
-   * Bound pods that will restart on their node but are not launched in this round — in back-off, or not judged
-   * yet in this term — with what they need there. A bound pod keeps its node's resources while it restarts, as on
+   * Bound pods that will restart on their node but are not launched in this round — in back-off, not judged yet
+   * in this term, or with a task Mesos has not confirmed since SUBSCRIBED — with what they need there. A bound pod keeps its node's resources while it restarts, as on
    * a kubelet; without the hold, pods created meanwhile take the place its failed task freed and it can never
    * come back (the node is full, and a bound pod cannot move).
    */
@@ -364,12 +364,19 @@ export class PodTaskManager implements TaskManager {
       const pod = this.opts.source.byUidGet(uid);
       if (!pod?.spec?.nodeName || isDeleting(pod) || isTerminalPhase(pod)) continue;
       const records = this.records(uid);
-      // A live task holds its resources at the master already.
-      if (records.some((r) => isActiveState(r.state) || this.inflight.has(r.id))) continue;
-      const d = this.decide(uid, pod, now);
-      if (!d.launch?.hostname) continue;
+      const live = records.filter((r) => isActiveState(r.state) || this.inflight.has(r.id));
+      let hostname: string | undefined;
+      if (live.length) {
+        // A live task holds its resources at the master already — if it still runs. One Mesos has not mentioned
+        // since SUBSCRIBED may have ended while no leader was acting: the resources it freed can be in these very
+        // offers, ahead of its update, and they are its pod's to restart into (found by the chaos soak: a pod whose
+        // task failed while the leader was frozen lost its place to a pending pod).
+        if (live.some((r) => this.inflight.has(r.id) || !this.svc.unconfirmed(r.id))) continue;
+        hostname = pod.spec.nodeName;
+      } else hostname = this.decide(uid, pod, now).launch?.hostname;
+      if (!hostname) continue;
       const dem = podDemand(pod);
-      if (dem.demand) holds.push({ key: uid, demand: dem.demand, hostname: d.launch.hostname });
+      if (dem.demand) holds.push({ key: uid, demand: dem.demand, hostname });
     }
     return holds;
   }

@@ -88,11 +88,11 @@ export interface DecisionContext {
   annotateAfterMs?: number;
 }
 
-/** TASK_UNKNOWN: the master knows neither the task nor (since we always name it) its agent. It stays "live" in
- * the registry so reconciliation keeps asking, but nothing runs that we could wait for. */
 /** A launch not yet RUNNING: its intent is written, Mesos may be staging or starting it. */
 export const LAUNCH_STATES: ReadonlySet<string> = new Set(['TASK_INTENT', 'TASK_STAGING', 'TASK_STARTING']);
 
+/** TASK_UNKNOWN: the master knows neither the task nor (since we always name it) its agent. It stays "live" in
+ * the registry so reconciliation keeps asking, but nothing runs that we could wait for. */
 function isActive(r: PodTaskRecord): boolean {
   return isLive(r) && r.state !== 'TASK_UNKNOWN';
 }
