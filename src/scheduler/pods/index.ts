@@ -1,6 +1,7 @@
 // The pod scheduler: runs Kubernetes pods whose spec.schedulerName names this framework as Mesos tasks. Registers
 // itself with `schedulerha scheduler` as the "pods" task manager whenever Kubernetes access is configured
-// (--kubeconfig, $KUBECONFIG, or an in-cluster service account). See README.md in this folder.
+// (--kubeconfig, $KUBECONFIG, or an in-cluster service account). The flow is described in manager.ts, the rules
+// for one pod in pod-decision.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { SchedulerConfig } from '../../api/flags.js';
 import { inClusterAvailable, loadKubeConfig } from '../../kube/config.js';
