@@ -11,13 +11,11 @@ import { KubeApiServer } from '../../src/devstack/kube/server.js';
 import type { AgentSpec, MesosClusterOptions, TaskScript } from '../../src/devstack/mesos/index.js';
 import { bagFrom, addBags, bagContains, emptyBag, type ResourceBag } from '../../src/devstack/mesos/resources.js';
 import { isTerminalState, type TaskInfo, type TaskState } from '../../src/mesos/types.js';
-import { parseAndValidate } from '../../src/scheduler/command.js';
-import { Replica } from '../../src/scheduler/replica.js';
+import type { Replica } from '../../src/scheduler/replica.js';
 import { PodScheduler, type PodSchedulerOptions } from '../../src/scheduler/pods/index.js';
 import { schedulerNameOf } from '../../src/scheduler/framework.js';
 import { parseTaskId } from '../../src/scheduler/pods/task-id.js';
 import { kubeRequestOk } from '../../src/kube/request.js';
-import { createLogger } from '../../src/util/log.js';
 import { SchedulerStack, type ReplicaProc } from './scheduler-stack.js';
 import { waitFor } from './wait.js';
 
@@ -116,13 +114,15 @@ export class PodsStack {
 
   /** A replica in this process (its PodScheduler and task manager are inspectable). */
   async inProcess(name: string, o: { manager?: PodSchedulerOptions['manager']; extra?: string[] } = {}): Promise<{ replica: Replica; ps: PodScheduler }> {
-    const parsed = parseAndValidate(this.stack.flags(name, o.extra ?? []).slice(1));
-    assert.deepEqual(parsed.errors, []);
-    const config = parsed.config!;
-    const logger = createLogger({ name, level: process.env.SCHEDULERHA_TEST_LOG_LEVEL ?? 'warn', pretty: false });
-    const ps = new PodScheduler({ config, kc: this.kc, logger, ...(o.manager ? { manager: o.manager } : {}) }).start();
-    const replica = new Replica({ config, logger, taskManager: ps.factory, statusIntervalMs: 200, mesosClient: { backoff: { initialMs: 50, maxMs: 500 } } });
-    await replica.start();
+    let ps!: PodScheduler;
+    const replica = await this.stack.inProcess(
+      name,
+      (config, logger) => {
+        ps = new PodScheduler({ config, kc: this.kc, logger, ...(o.manager ? { manager: o.manager } : {}) }).start();
+        return ps.factory;
+      },
+      o.extra ? { extra: o.extra } : {},
+    );
     const r = { replica, ps };
     this.inProc.push(r);
     return r;

@@ -1,12 +1,18 @@
 // A scheduler stack for integration tests: real etcd, the Mesos master emulator (real clock, so replica processes
 // and the emulator share time), and scheduler replicas as separate processes. Each replica's JSON log is parsed
 // into a timeline (elected / lost / subscribed with stream id) that the invariant checks use.
+import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import { MesosCluster, type MesosClusterOptions } from '../../src/devstack/mesos/index.js';
 import { keyLayout, type KeyLayout } from '../../src/api/keys.js';
 import { parseLeaderStatus, type LeaderStatusRecord } from '../../src/api/leader-status.js';
 import { encodeRecord, type TaskRecord } from '../../src/scheduler/task-record.js';
+import { parseAndValidate } from '../../src/scheduler/command.js';
+import { Replica } from '../../src/scheduler/replica.js';
+import type { TaskManagerFactory } from '../../src/scheduler/task-manager.js';
+import { createLogger, type Logger } from '../../src/util/log.js';
+import type { SchedulerConfig } from '../../src/api/flags.js';
 import { ProcGroup, type Proc } from './procs.js';
 import { uniqueName, waitFor } from './wait.js';
 
@@ -92,6 +98,7 @@ export class SchedulerStack {
   readonly keys: KeyLayout;
   etcdClient!: Etcd3;
   private incarnations = 0;
+  private readonly inProc: Replica[] = [];
 
   private constructor(
     readonly etcd: EtcdServer,
@@ -141,6 +148,26 @@ export class SchedulerStack {
     const r = new ReplicaProc(name, p, ++this.incarnations);
     this.replicas.push(r);
     return r;
+  }
+
+  /** A replica in this process (this stack's flags plus `extra`) whose task manager `taskManager` makes from its
+   * config and logger — for tests that script or inspect the task manager. stop() stops it. */
+  async inProcess(name: string, taskManager: (config: SchedulerConfig, logger: Logger) => TaskManagerFactory, o: { extra?: string[]; rejoinDelayMs?: number } = {}): Promise<Replica> {
+    const parsed = parseAndValidate(this.flags(name, o.extra ?? []).slice(1));
+    assert.deepEqual(parsed.errors, []);
+    const config = parsed.config!;
+    const logger = createLogger({ name, level: process.env.SCHEDULERHA_TEST_LOG_LEVEL ?? 'warn', pretty: false });
+    const replica = new Replica({
+      config,
+      logger,
+      taskManager: taskManager(config, logger),
+      statusIntervalMs: 200,
+      ...(o.rejoinDelayMs !== undefined ? { rejoinDelayMs: o.rejoinDelayMs } : {}),
+      mesosClient: { backoff: { initialMs: 50, maxMs: 500 } },
+    });
+    this.inProc.push(replica);
+    await replica.start();
+    return replica;
   }
 
   live(): ReplicaProc[] {
@@ -193,6 +220,7 @@ export class SchedulerStack {
   }
 
   async stop(): Promise<void> {
+    for (const r of this.inProc.splice(0)) await r.stop();
     await this.procs.killAll();
     this.etcdClient?.close();
     await this.mesos.stop();

@@ -17,6 +17,7 @@ import { keyLayout } from '../../src/api/keys.js';
 import { ProcGroup } from '../helpers/procs.js';
 import { uniqueName, waitFor } from '../helpers/wait.js';
 import { CandidateProc, describe } from '../helpers/election-harness.js';
+import { etcdForTest } from '../helpers/etcd.js';
 
 const TTL = 2;
 
@@ -32,10 +33,7 @@ function recordLosses(l: Leadership): TermLossReason[] {
 }
 
 test('fenced put/delete/txn commit while the term holds; caller compares pick the branch', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
+  const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('fence')}`, 'Kubernetes');
   const l = await elect(client, layout.electionPrefix, 'me');
   t.after(() => l.resign());
@@ -109,10 +107,7 @@ test('a stale term (lease revoked by someone else) cannot write, and the failure
 });
 
 test('the fence in etcd: a write sent after the leader key vanished fails the compare and ends the term once', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
+  const { etcd, client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('compare')}`, 'Kubernetes');
   const l = await elect(client, layout.electionPrefix, 'old');
   const reasons = recordLosses(l);
@@ -166,10 +161,7 @@ test('after an event-loop stall past the TTL the leader refuses writes locally; 
 });
 
 test('resign: the guarded delete goes out first and the lease is revoked only once it is answered (reference: "then revoke")', async (t) => {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
+  const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
   const l = await elect(client, layout.electionPrefix, 'me');
   // Record, in order, when each call is issued and answered (the etcd3 client's own methods, wrapped).

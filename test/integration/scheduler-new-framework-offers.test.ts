@@ -8,58 +8,44 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulerStack } from '../helpers/scheduler-stack.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseAndValidate } from '../../src/scheduler/command.js';
-import { Replica } from '../../src/scheduler/replica.js';
-import type { TaskManager, TaskManagerFactory } from '../../src/scheduler/task-manager.js';
+import { IdleTaskManager, type LeaderServices } from '../../src/scheduler/task-manager.js';
+import type { Offer } from '../../src/mesos/types.js';
 import { TcpProxy } from '../../src/devstack/tcp-proxy.js';
-import { createLogger } from '../../src/util/log.js';
 
 test('a new framework’s first offers reach the task manager only once its framework id is in etcd', { timeout: 60_000 }, async (t) => {
   const s = await SchedulerStack.start({ mesos: { masters: 1, agents: 2 } });
   const proxy = await TcpProxy.start({ targetPort: Number(new URL(s.etcd.endpoint).port) });
-  let replica: Replica | undefined;
   let heal: NodeJS.Timeout | undefined;
   t.after(async () => {
     clearTimeout(heal);
     proxy.heal();
-    await replica?.stop();
-    await proxy.stop();
     await s.stop();
+    await proxy.stop();
   });
-  // The lease outlives the black hole by far (TTL 6 s, keepalive deadline TTL − margin).
-  const parsed = parseAndValidate(s.flags('r0', [`--etcd-servers=${proxy.endpoint}`, '--lease-ttl=6s']).slice(1));
-  assert.deepEqual(parsed.errors, []);
   const HOLE_MS = 800;
   let holed = false;
   const seen: Array<{ frameworkId: string | undefined; stored: string | undefined; offers: number }> = [];
-  const factory: TaskManagerFactory = (svc) => {
-    const m: TaskManager = {
-      // Called as the term makes its Mesos client, just before SUBSCRIBE: from here the id's write hangs.
-      initiallySuppressed: () => {
-        if (!holed) {
-          holed = true;
-          proxy.blackhole();
-          heal = setTimeout(() => proxy.heal(), HOLE_MS);
-        }
-        return false;
-      },
-      onSubscribed: async () => undefined,
-      onOffers: async (offers) => {
-        seen.push({ frameworkId: svc.frameworkId(), stored: await s.frameworkId(), offers: offers.length });
-        await svc.mesos()?.decline(offers.map((o) => o.id.value), { refuse_seconds: 3600 });
-      },
-      onRescind: () => undefined,
-      onTaskUpdate: async () => undefined,
-      onReconciled: async () => undefined,
-      status: () => ({}),
-      stop: async () => undefined,
-    };
-    return m;
-  };
-  const logger = createLogger({ name: 'r0', level: process.env.SCHEDULERHA_TEST_LOG_LEVEL ?? 'warn', pretty: false });
+  class Recording extends IdleTaskManager {
+    constructor(private readonly leader: LeaderServices) {
+      super(leader);
+    }
+    // Called as the term makes its Mesos client, just before SUBSCRIBE: from here the id's write hangs.
+    override initiallySuppressed(): boolean {
+      if (!holed) {
+        holed = true;
+        proxy.blackhole();
+        heal = setTimeout(() => proxy.heal(), HOLE_MS);
+      }
+      return false;
+    }
+    override async onOffers(offers: Offer[]): Promise<void> {
+      seen.push({ frameworkId: this.leader.frameworkId(), stored: await s.frameworkId(), offers: offers.length });
+      await super.onOffers(offers);
+    }
+  }
   const t0 = Date.now();
-  replica = new Replica({ config: parsed.config!, logger, taskManager: factory, statusIntervalMs: 200, mesosClient: { backoff: { initialMs: 50, maxMs: 500 } } });
-  await replica.start();
+  // The lease outlives the black hole by far (TTL 6 s, keepalive deadline TTL − margin).
+  await s.inProcess('r0', () => (svc) => new Recording(svc), { extra: [`--etcd-servers=${proxy.endpoint}`, '--lease-ttl=6s'] });
   await waitFor('offers handled', () => (seen.length ? true : undefined), { timeoutMs: 30_000 });
   assert.ok(holed, 'the black hole was opened before SUBSCRIBE');
   const first = seen[0]!;

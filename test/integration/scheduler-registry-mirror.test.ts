@@ -6,11 +6,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Etcd3, IRangeResponse } from 'etcd3';
 import { EtcdServer } from '../../src/devstack/etcd.js';
-import { createEtcdClient } from '../../src/election/index.js';
 import { keyLayout } from '../../src/api/keys.js';
 import { TaskRegistry } from '../../src/scheduler/registry.js';
 import { CATCH_UP_LIMIT, RegistryMirror, applyCatchUp, catchUpOps, type MirrorSnapshot, type RegistryMirrorOptions } from '../../src/scheduler/registry-mirror.js';
 import { encodeRecord, type TaskRecord } from '../../src/scheduler/task-record.js';
+import { etcdForTest } from '../helpers/etcd.js';
 import { uniqueName, waitFor } from '../helpers/wait.js';
 
 function record(id: string, state: TaskRecord['state'] = 'TASK_RUNNING'): TaskRecord {
@@ -27,11 +27,7 @@ async function putAll(client: Etcd3, prefix: string, records: TaskRecord[]): Pro
 
 /** A real etcd, a client and a registry prefix of its own, all stopped after the test. */
 async function setUp(t: TestContext): Promise<{ etcd: EtcdServer; client: Etcd3; prefix: string }> {
-  const etcd = await EtcdServer.start();
-  t.after(() => etcd.stop());
-  const client = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => client.close());
-  return { etcd, client, prefix: keyLayout('/k8sm', uniqueName('fw')).tasksPrefix };
+  return { ...(await etcdForTest(t)), prefix: keyLayout('/k8sm', uniqueName('fw')).tasksPrefix };
 }
 
 /** A started mirror, once it is synced and holds `size` keys; stopped after the test. */

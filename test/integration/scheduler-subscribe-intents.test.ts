@@ -8,22 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulerStack } from '../helpers/scheduler-stack.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseAndValidate } from '../../src/scheduler/command.js';
-import { Replica } from '../../src/scheduler/replica.js';
 import type { TaskManager, TaskManagerFactory } from '../../src/scheduler/task-manager.js';
 import type { TaskRecord } from '../../src/scheduler/task-record.js';
 import type { TaskInfo } from '../../src/mesos/types.js';
-import { createLogger } from '../../src/util/log.js';
 
 test('an intent written while SUBSCRIBED is handled is not reconciled before its ACCEPT: the task is never reported lost', { timeout: 60_000 }, async (t) => {
   const s = await SchedulerStack.start({ mesos: { masters: 1, agents: 1 } });
-  let replica: Replica | undefined;
-  t.after(async () => {
-    await replica?.stop();
-    await s.stop();
-  });
-  const parsed = parseAndValidate(s.flags('r0').slice(1));
-  assert.deepEqual(parsed.errors, []);
+  t.after(() => s.stop());
   const taskId = 'intent-race-0';
   const states: string[] = [];
   let written!: () => void;
@@ -73,9 +64,7 @@ test('an intent written while SUBSCRIBED is handled is not reconciled before its
     };
     return m;
   };
-  const logger = createLogger({ name: 'r0', level: process.env.SCHEDULERHA_TEST_LOG_LEVEL ?? 'warn', pretty: false });
-  replica = new Replica({ config: parsed.config!, logger, taskManager: factory, statusIntervalMs: 200, mesosClient: { backoff: { initialMs: 50, maxMs: 500 } } });
-  await replica.start();
+  await s.inProcess('r0', () => factory);
   await waitFor('the task RUNNING in the registry', () => states.includes('TASK_RUNNING') || undefined, { timeoutMs: 30_000 });
   assert.deepEqual(states.filter((x) => x !== 'TASK_STAGING' && x !== 'TASK_STARTING' && x !== 'TASK_RUNNING'), [], `the task went through ${states.join(' → ')}`);
   const done = await s.waitForReconciledLeader(undefined, 30_000);
