@@ -38,6 +38,8 @@ interface GoCandidate {
   value: string;
   /** Wall time the bench received the line with its value (elected), if yet. */
   electedRt?: number;
+  /** Resolves with electedRt when that line arrives. */
+  elected: Promise<number>;
 }
 
 async function main(): Promise<void> {
@@ -59,9 +61,13 @@ async function main(): Promise<void> {
     const spawnGo = (): GoCandidate => {
       const value = `go-${goSeq++}`;
       const proc = group.spawn('etcdctl', ['--endpoints', etcd.endpoint, 'elect', goPrefix, value], { env: { ...process.env, ETCDCTL_API: '3' } });
-      const g: GoCandidate = { proc, value };
+      let resolveElected!: (rt: number) => void;
+      const g: GoCandidate = { proc, value, elected: new Promise((r) => (resolveElected = r)) };
       proc.child.stdout?.on('data', () => {
-        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) g.electedRt = wallNow();
+        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) {
+          g.electedRt = wallNow();
+          resolveElected(g.electedRt);
+        }
       });
       return g;
     };
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
       await sleep(SETTLE_MS);
       const t0 = wallNow();
       leader.send('resign');
-      const e = await standby.waitCount('elected', n + 1, 20_000);
+      const e = await standby.whenCount('elected', n + 1, 20_000);
       oursMs.push(e.rt - t0);
       await leader.waitCount('queued', leader.count('elected') + 1, 20_000);
 
@@ -90,8 +96,7 @@ async function main(): Promise<void> {
       const t1 = wallNow();
       goLeader.proc.signal('SIGINT');
       const next = goStandby;
-      await waitFor('etcdctl standby elected', () => next.electedRt, { timeoutMs: 20_000, intervalMs: 1 });
-      goMs.push(next.electedRt! - t1);
+      goMs.push((await withTimeout(next.elected, 20_000, 'etcdctl standby elected')) - t1);
       await goLeader.proc.exited;
       goLeader = next;
       goStandby = spawnGo();
@@ -183,6 +188,16 @@ async function main(): Promise<void> {
     await group.killAll();
     client.close();
     await etcd.stop();
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

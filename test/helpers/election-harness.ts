@@ -55,6 +55,7 @@ export class CandidateProc {
   /** Wall-clock time the test killed this process (ends any open term for the replay). */
   killedAt: number | undefined;
   private buf = '';
+  private readonly onLine = new Set<() => void>();
 
   constructor(
     group: ProcGroup,
@@ -75,6 +76,7 @@ export class CandidateProc {
           // not ours
         }
       }
+      for (const f of this.onLine) f();
     });
   }
 
@@ -112,6 +114,28 @@ export class CandidateProc {
   /** Waits for the n-th (1-based) occurrence of `ev`. */
   async waitCount(ev: string, n: number, timeoutMs = 20_000): Promise<CandidateEvent> {
     return await waitFor(`${this.id}: ${n}× ${ev}`, () => this.events.filter((e) => e.ev === ev)[n - 1], { timeoutMs, intervalMs: 5 });
+  }
+
+  /** Like waitCount, but woken by the line's arrival instead of polling: the benchmark waits this way, so that
+   * nothing in the measuring process runs (and shares the 2 cores) while a hand-off is timed. */
+  async whenCount(ev: string, n: number, timeoutMs = 20_000): Promise<CandidateEvent> {
+    const find = (): CandidateEvent | undefined => this.events.filter((e) => e.ev === ev)[n - 1];
+    const found = find();
+    if (found) return found;
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.onLine.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${this.id}: ${n}× ${ev}`));
+      }, timeoutMs);
+      const check = (): void => {
+        const e = find();
+        if (!e) return;
+        clearTimeout(timer);
+        this.onLine.delete(check);
+        resolve(e);
+      };
+      this.onLine.add(check);
+    });
   }
 
   output(): string {

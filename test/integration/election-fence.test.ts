@@ -1,9 +1,10 @@
 // The fenced store: leader-only writes commit only while the leader key's create revision equals our term.
 // A stale term's write fails with FenceLostError and ends the term; after a stall past the renew deadline the
 // write is refused locally, without reaching etcd.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { Watcher, type Etcd3 } from 'etcd3';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import {
   Election,
@@ -160,7 +161,19 @@ test('after an event-loop stall past the TTL the leader refuses writes locally; 
   }
 });
 
-test('resign: the guarded delete goes out first and the lease is revoked only once it is answered (reference: "then revoke")', async (t) => {
+/** Records `label` whenever a watcher of `client` is cancelled (etcd3's Watcher.cancel, wrapped for this test). */
+function spyWatchCancels(t: TestContext, client: Etcd3, order: string[], label: string): void {
+  const proto = Watcher.prototype as unknown as { cancel: (this: Watcher) => Promise<void> };
+  const original = proto.cancel;
+  const manager = (client as unknown as { watchManager: unknown }).watchManager;
+  proto.cancel = function (this: Watcher) {
+    if ((this as unknown as { manager: unknown }).manager === manager) order.push(label);
+    return original.call(this);
+  };
+  t.after(() => (proto.cancel = original));
+}
+
+test('resign: the guarded delete goes out first; the watch cancel and the lease revoke only once it is answered (reference: "then revoke")', async (t) => {
   const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
   const l = await elect(client, layout.electionPrefix, 'me');
@@ -182,9 +195,43 @@ test('resign: the guarded delete goes out first and the lease is revoked only on
     order.push('revoke sent');
     return await revoke(...a);
   };
+  spyWatchCancels(t, client, order, 'watch cancelled');
   const losses = recordLosses(l);
   assert.equal(await l.resign(), true);
   assert.deepEqual(losses, ['resigned']);
-  assert.deepEqual(order, ['delete sent', 'delete answered', 'revoke sent']);
+  assert.deepEqual(order, ['delete sent', 'delete answered', 'watch cancelled', 'revoke sent']);
   assert.equal((await client.getAll().prefix(layout.electionPrefix).keys()).length, 0, 'the key is gone');
+});
+
+test('a waiting candidate cancels its watch on the predecessor only after the re-check read is answered', async (t) => {
+  const { etcd, client } = await etcdForTest(t);
+  const standbyClient = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => standbyClient.close());
+  const layout = keyLayout(`/${uniqueName('standby-watch')}`, 'Kubernetes');
+  const leader = await elect(client, layout.electionPrefix, 'leader');
+  // Every txn of the standby, in order: its key's create, its first snapshot, then (after the resign) the re-check.
+  const order: string[] = [];
+  let answered = 0;
+  const kv = standbyClient.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
+  const txn = kv.txn.bind(kv);
+  kv.txn = async (...a) => {
+    order.push('txn sent');
+    try {
+      return await txn(...a);
+    } finally {
+      order.push('txn answered');
+      answered++;
+    }
+  };
+  spyWatchCancels(t, standbyClient, order, 'watch cancelled');
+  const session = await LeaseSession.grant(standbyClient, { ttlSeconds: TTL });
+  const campaign = new Election(standbyClient, layout.electionPrefix).campaign(session, 'standby');
+  // After its first snapshot the standby watches the leader's key (the watcher is made in the same turn).
+  await waitFor('standby created its key and read the queue', () => answered >= 2);
+  order.push('leader resigns');
+  await leader.resign();
+  const won = await campaign;
+  t.after(() => won.resign());
+  assert.equal(won.isLeader, true);
+  assert.deepEqual(order.slice(order.indexOf('leader resigns') + 1), ['txn sent', 'txn answered', 'watch cancelled']);
 });
