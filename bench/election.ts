@@ -9,7 +9,7 @@ import { EtcdServer } from '../src/devstack/etcd.js';
 import { createEtcdClient, resolveSessionTiming } from '../src/election/index.js';
 import { keyLayout } from '../src/api/keys.js';
 import { ProcGroup, type Proc } from '../test/helpers/procs.js';
-import { waitFor } from '../test/helpers/wait.js';
+import { waitFor, withTimeout } from '../test/helpers/wait.js';
 import { CandidateProc, assertNoGhosts, assertSingleLeader, wallNow } from '../test/helpers/election-harness.js';
 import { printResult, round, summarize, writeResult, writeSvg } from './lib/stats.js';
 import { barChart, cdfChart } from './lib/svg.js';
@@ -188,16 +188,6 @@ async function main(): Promise<void> {
     await group.killAll();
     client.close();
     await etcd.stop();
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

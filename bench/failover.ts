@@ -24,6 +24,7 @@ import { parseLeaderStatus, type LeaderStatusRecord } from '../src/api/leader-st
 import { executorIdentity } from '../src/scheduler/framework.js';
 import { parseSchedulerArgv } from '../src/api/flags.js';
 import { ProcGroup, type Proc } from '../test/helpers/procs.js';
+import { withTimeout } from '../test/helpers/wait.js';
 import { BenchReplica, EmulatorProc, countKeys, poll, registerFramework, replicaArgs, spawnReplica, taskRecords, wallNow, writeRegistry, type ReplicaSetup } from './lib/scheduler-bench.js';
 import { printResult, round, summarize, writeResult, writeSvg } from './lib/stats.js';
 import { cdfChart } from './lib/svg.js';
@@ -63,6 +64,8 @@ interface GoCandidate {
   proc: Proc;
   value: string;
   electedRt?: number;
+  /** Resolves with electedRt when that line arrives. */
+  elected: Promise<number>;
 }
 
 async function main(): Promise<void> {
@@ -129,9 +132,13 @@ async function main(): Promise<void> {
     const spawnGo = (): GoCandidate => {
       const value = `go-${goSeq++}`;
       const proc = group.spawn('etcdctl', ['--endpoints', etcd!.endpoint, 'elect', goPrefix, value], { env: { ...process.env, ETCDCTL_API: '3' } });
-      const g: GoCandidate = { proc, value };
+      let resolveElected!: (rt: number) => void;
+      const g: GoCandidate = { proc, value, elected: new Promise((r) => (resolveElected = r)) };
       proc.child.stdout?.on('data', () => {
-        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) g.electedRt = wallNow();
+        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) {
+          g.electedRt = wallNow();
+          resolveElected(g.electedRt);
+        }
       });
       return g;
     };
@@ -185,11 +192,12 @@ async function main(): Promise<void> {
     };
 
     const etcdctlHandoff = async (): Promise<number> => {
+      // The same quiet as before our failovers, and woken by the line itself (nothing polls while timed).
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
       const t1 = wallNow();
       goLeader.proc.signal('SIGINT');
       const next = goStandby;
-      await poll('etcdctl standby elected', () => next.electedRt, 20_000, 1);
-      const ms = next.electedRt! - t1;
+      const ms = (await withTimeout(next.elected, 20_000, 'etcdctl standby elected')) - t1;
       await goLeader.proc.exited;
       goLeader = next;
       goStandby = spawnGo();
@@ -257,7 +265,7 @@ async function main(): Promise<void> {
     const file = writeResult('failover', {
       params: { rounds: ROUNDS, leaseTtlSeconds: TTL, keepaliveIntervalMs: timing.keepaliveIntervalMs, renewMarginMs: timing.marginMs, tasks: TASKS, agents: AGENTS, replicas: 2, etcd: '3.4 (Debian etcd-server)', frameworkId: fid },
       method:
-        "Clean: SIGUSR1 to the leader replica; crash: SIGKILL of the leader replica (a fresh replica process started right after). Both timed from Date.now() just before kill() to the time the emulator (own process, same clock) decided the standby's SUBSCRIBE 200; verified per sample: the first accepted SUBSCRIBE after the signal opened the stream the standby logged, with the one framework id. etcdctl: SIGINT to the leading `etcdctl elect` → this process reads the waiting one's value line. Per round: clean (first takeover of a fresh standby), etcdctl, clean (back to a replica that led before), etcdctl, crash. Before each failover the leader has reconciled all tasks, both replicas' keys are in the election, then a random 150–400 ms pause. Breakdown times come from the replicas' JSON logs (ms resolution).",
+        "Clean: SIGUSR1 to the leader replica; crash: SIGKILL of the leader replica (a fresh replica process started right after). Both timed from Date.now() just before kill() to the time the emulator (own process, same clock) decided the standby's SUBSCRIBE 200; verified per sample: the first accepted SUBSCRIBE after the signal opened the stream the standby logged, with the one framework id. etcdctl: after the same random 150–400 ms pause, SIGINT to the leading `etcdctl elect` → this process receives the waiting one's value line (woken by its arrival; nothing polls while either kind is timed). Per round: clean (first takeover of a fresh standby), etcdctl, clean (back to a replica that led before), etcdctl, crash. Before each failover the leader has reconciled all tasks, both replicas' keys are in the election, then a random 150–400 ms pause. Breakdown times come from the replicas' JSON logs (ms resolution).",
       clean: {
         ms: { ...mapRound(sc), samples: ms(clean).map((x) => round(x, 1)) },
         first: { ms: { ...mapRound(sc1), samples: ms(cleanFirst).map((x) => round(x, 1)) }, breakdownMsAfterSignal: breakdown(cleanFirst) },

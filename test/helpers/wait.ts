@@ -23,6 +23,17 @@ export async function waitFor<T>(
   }
 }
 
+/** `p`, or an error naming `what` if it has not settled within `ms`: for waits woken by the event itself. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A unique string for etcd prefixes, framework names and namespaces, so tests never share state. */
 export function uniqueName(base: string): string {
   return `${base}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
