@@ -156,12 +156,16 @@ export class Election {
       for (;;) {
         live();
         const rev: string = myRev;
-        let snap: Snapshot;
-        try {
-          snap = await this.retrying(live, signal, () => this.snapshot(key, rev));
-        } finally {
+        const release = (): void => {
           releaseWatch?.();
           releaseWatch = undefined;
+        };
+        let snap: Snapshot;
+        try {
+          // A re-check that has to be retried (etcd unreachable) gains nothing from the old watch: drop it then.
+          snap = await this.retrying(live, signal, () => this.snapshot(key, rev), release);
+        } finally {
+          release();
         }
         live();
         if (!snap.mine || snap.mine.createRevision !== myRev) {
@@ -195,14 +199,16 @@ export class Election {
     }
   }
 
-  /** Runs `op`, retrying connection-level failures (keeping our place in the queue) while `live()` holds. */
-  private async retrying<T>(live: () => void, signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
+  /** Runs `op`, retrying connection-level failures (keeping our place in the queue) while `live()` holds;
+   * `onRetry` runs before each wait. */
+  private async retrying<T>(live: () => void, signal: AbortSignal | undefined, op: () => Promise<T>, onRetry?: () => void): Promise<T> {
     let delay = 100;
     for (;;) {
       try {
         return await op();
       } catch (err) {
         if (!isTransient(err)) throw err;
+        onRetry?.();
         live();
         this.log.debug({ err: errorMessage(err), retryInMs: delay }, 'etcd call failed; retrying while the session holds');
         await sleep(delay, signal);
