@@ -165,7 +165,10 @@ export class Election {
           // A re-check that has to be retried (etcd unreachable) gains nothing from the old watch: drop it then.
           snap = await this.retrying(live, signal, () => this.snapshot(key, rev), release);
         } finally {
-          release();
+          // Otherwise once this turn is over: the cancel is not on the way to `elected` either.
+          const r = releaseWatch;
+          releaseWatch = undefined;
+          if (r) setImmediate(r);
         }
         live();
         if (!snap.mine || snap.mine.createRevision !== myRev) {
@@ -390,7 +393,9 @@ export class Leadership extends EventEmitter {
     this.store = new FencedStore(this);
     this.onSessionLost = (reason, loss) => this.end(sessionToTerm[reason], { at: loss.at, ...(loss.error ? { error: loss.error } : {}) });
     session.once('lost', this.onSessionLost);
-    this.watchOwnKey(revisionPlus(electedRevision, 1));
+    // Started after this turn (so after `elected` is delivered): the watch begins at the verified revision, so
+    // nothing that happens in between is missed.
+    setImmediate(() => this.watchOwnKey(revisionPlus(electedRevision, 1)));
     this.armRecheck();
   }
 

@@ -177,6 +177,7 @@ test('resign: the guarded delete goes out first; the watch cancel and the lease 
   const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
   const l = await elect(client, layout.electionPrefix, 'me');
+  await new Promise((r) => setImmediate(r)); // the term's key watch starts on the turn after `elected`
   // Record, in order, when each call is issued and answered (the etcd3 client's own methods, wrapped).
   const order: string[] = [];
   const kv = client.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
@@ -201,6 +202,16 @@ test('resign: the guarded delete goes out first; the watch cancel and the lease 
   assert.deepEqual(losses, ['resigned']);
   assert.deepEqual(order, ['delete sent', 'delete answered', 'watch cancelled', 'revoke sent']);
   assert.equal((await client.getAll().prefix(layout.electionPrefix).keys()).length, 0, 'the key is gone');
+});
+
+test('a term that ends in the turn it was won never opens its key watch', async (t) => {
+  const { client } = await etcdForTest(t);
+  const layout = keyLayout(`/${uniqueName('short-term')}`, 'Kubernetes');
+  const manager = (client as unknown as { watchManager: { watchers: unknown[] } }).watchManager;
+  const l = await elect(client, layout.electionPrefix, 'me');
+  assert.equal(await l.resign(), true);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(manager.watchers.length, 0, 'no watcher left behind');
 });
 
 test('a waiting candidate cancels its watch on the predecessor only after the re-check read is answered', async (t) => {
