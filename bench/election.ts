@@ -8,7 +8,8 @@
 import { EtcdServer } from '../src/devstack/etcd.js';
 import { createEtcdClient, resolveSessionTiming } from '../src/election/index.js';
 import { keyLayout } from '../src/api/keys.js';
-import { ProcGroup, type Proc } from '../test/helpers/procs.js';
+import { ProcGroup } from '../test/helpers/procs.js';
+import { etcdctlCandidates } from './lib/etcdctl-elect.js';
 import { waitFor, withTimeout } from '../test/helpers/wait.js';
 import { CandidateProc, assertNoGhosts, assertSingleLeader, wallNow } from '../test/helpers/election-harness.js';
 import { printResult, round, summarize, writeResult, writeSvg } from './lib/stats.js';
@@ -33,14 +34,6 @@ const HANDOFF_TTL = 5;
 // + up to 500 ms: at most ≈ (TTL + 0.5 s)/TTL. 5 s keeps that near the goal; production TTLs are 10–15 s.
 const CRASH_TTL = arg('ttl', 5);
 
-interface GoCandidate {
-  proc: Proc;
-  value: string;
-  /** Wall time the bench received the line with its value (elected), if yet. */
-  electedRt?: number;
-  /** Resolves with electedRt when that line arrives. */
-  elected: Promise<number>;
-}
 
 async function main(): Promise<void> {
   const etcd = await EtcdServer.start();
@@ -57,20 +50,7 @@ async function main(): Promise<void> {
     await waitFor('our first leader', () => procs.find((p) => p.believesLeader()), { timeoutMs: 20_000 });
     for (const p of procs) await p.waitCount('queued', 1);
 
-    let goSeq = 0;
-    const spawnGo = (): GoCandidate => {
-      const value = `go-${goSeq++}`;
-      const proc = group.spawn('etcdctl', ['--endpoints', etcd.endpoint, 'elect', goPrefix, value], { env: { ...process.env, ETCDCTL_API: '3' } });
-      let resolveElected!: (rt: number) => void;
-      const g: GoCandidate = { proc, value, elected: new Promise((r) => (resolveElected = r)) };
-      proc.child.stdout?.on('data', () => {
-        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) {
-          g.electedRt = wallNow();
-          resolveElected(g.electedRt);
-        }
-      });
-      return g;
-    };
+    const spawnGo = etcdctlCandidates(group, etcd.endpoint, goPrefix);
     const goCount = async (): Promise<number> => (await client.getAll().prefix(`${goPrefix}/`).keys()).length;
     let goLeader = spawnGo();
     await waitFor('etcdctl leader', () => goLeader.electedRt, { timeoutMs: 20_000 });

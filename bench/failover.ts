@@ -23,7 +23,8 @@ import { keyLayout } from '../src/api/keys.js';
 import { parseLeaderStatus, type LeaderStatusRecord } from '../src/api/leader-status.js';
 import { executorIdentity } from '../src/scheduler/framework.js';
 import { parseSchedulerArgv } from '../src/api/flags.js';
-import { ProcGroup, type Proc } from '../test/helpers/procs.js';
+import { ProcGroup } from '../test/helpers/procs.js';
+import { etcdctlCandidates } from './lib/etcdctl-elect.js';
 import { withTimeout } from '../test/helpers/wait.js';
 import { BenchReplica, EmulatorProc, countKeys, poll, registerFramework, replicaArgs, spawnReplica, taskRecords, wallNow, writeRegistry, type ReplicaSetup } from './lib/scheduler-bench.js';
 import { printResult, round, summarize, writeResult, writeSvg } from './lib/stats.js';
@@ -60,13 +61,6 @@ interface Sample {
   reconciledMs: number;
 }
 
-interface GoCandidate {
-  proc: Proc;
-  value: string;
-  electedRt?: number;
-  /** Resolves with electedRt when that line arrives. */
-  elected: Promise<number>;
-}
 
 async function main(): Promise<void> {
   const timing = resolveSessionTiming({ ttlSeconds: TTL });
@@ -128,20 +122,7 @@ async function main(): Promise<void> {
 
     // ---- etcdctl elect, on the same etcd ----
     const goPrefix = `/bench-failover-${process.pid}/etcdctl-election`;
-    let goSeq = 0;
-    const spawnGo = (): GoCandidate => {
-      const value = `go-${goSeq++}`;
-      const proc = group.spawn('etcdctl', ['--endpoints', etcd!.endpoint, 'elect', goPrefix, value], { env: { ...process.env, ETCDCTL_API: '3' } });
-      let resolveElected!: (rt: number) => void;
-      const g: GoCandidate = { proc, value, elected: new Promise((r) => (resolveElected = r)) };
-      proc.child.stdout?.on('data', () => {
-        if (g.electedRt === undefined && proc.output().includes(`\n${value}\n`)) {
-          g.electedRt = wallNow();
-          resolveElected(g.electedRt);
-        }
-      });
-      return g;
-    };
+    const spawnGo = etcdctlCandidates(group, etcd!.endpoint, goPrefix);
     const goQueued = () => poll('etcdctl standby queued', async () => (await countKeys(etcdClient, `${goPrefix}/`)) === 2 || undefined, 20_000, 5);
     let goLeader = spawnGo();
     await poll('etcdctl leader', () => goLeader.electedRt, 20_000, 5);
