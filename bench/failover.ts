@@ -39,6 +39,9 @@ const ROUNDS = arg('rounds', 30);
 // etcd 3.4 revokes expired leases on a 500 ms tick: with a 5 s TTL that tick is ≤ 10 % of a crash failover.
 const TTL = arg('ttl', 5);
 const TASKS = arg('tasks', 200);
+
+/** The random 150–400 ms of quiet before every timed hand-off, ours and etcdctl's alike. */
+const quiet = (): Promise<void> => new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
 const AGENTS = 10;
 const CLEAN_GOAL = 2;
 const CRASH_GOAL = 1.1;
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
       ).then(async (s) => {
         // Let the standby set up its watch on the leader's key, and randomize the phase of the next signal
         // against the leader's keepalive so crash samples cover the whole renewal cycle.
-        await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+        await quiet();
         return s;
       });
     let status = await settled(0n);
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
 
     const etcdctlHandoff = async (): Promise<number> => {
       // The same quiet as before our failovers, and woken by the line itself (nothing polls while timed).
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+      await quiet();
       const t1 = wallNow();
       goLeader.proc.signal('SIGINT');
       const next = goStandby;

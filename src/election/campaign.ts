@@ -166,9 +166,8 @@ export class Election {
           snap = await this.retrying(live, signal, () => this.snapshot(key, rev), release);
         } finally {
           // Otherwise once this turn is over: the cancel is not on the way to `elected` either.
-          const r = releaseWatch;
+          if (releaseWatch) setImmediate(releaseWatch);
           releaseWatch = undefined;
-          if (r) setImmediate(r);
         }
         live();
         if (!snap.mine || snap.mine.createRevision !== myRev) {

@@ -173,6 +173,21 @@ function spyWatchCancels(t: TestContext, client: Etcd3, order: string[], label: 
   t.after(() => (proto.cancel = original));
 }
 
+/** Records `<what> sent` and `<what> answered` around every txn of `client` (etcd3's own method, wrapped). */
+function spyTxns(client: Etcd3, order: string[], what: string, onAnswered?: () => void): void {
+  const kv = client.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
+  const txn = kv.txn.bind(kv);
+  kv.txn = async (...a) => {
+    order.push(`${what} sent`);
+    try {
+      return await txn(...a);
+    } finally {
+      order.push(`${what} answered`);
+      onAnswered?.();
+    }
+  };
+}
+
 test('resign: the guarded delete goes out first; the watch cancel and the lease revoke only once it is answered (reference: "then revoke")', async (t) => {
   const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
@@ -180,18 +195,9 @@ test('resign: the guarded delete goes out first; the watch cancel and the lease 
   await new Promise((r) => setImmediate(r)); // the term's key watch starts on the turn after `elected`
   // Record, in order, when each call is issued and answered (the etcd3 client's own methods, wrapped).
   const order: string[] = [];
-  const kv = client.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
   const lease = client.leaseClient as unknown as { leaseRevoke: (...a: unknown[]) => Promise<unknown> };
-  const txn = kv.txn.bind(kv);
   const revoke = lease.leaseRevoke.bind(lease);
-  kv.txn = async (...a) => {
-    order.push('delete sent');
-    try {
-      return await txn(...a);
-    } finally {
-      order.push('delete answered');
-    }
-  };
+  spyTxns(client, order, 'delete');
   lease.leaseRevoke = async (...a) => {
     order.push('revoke sent');
     return await revoke(...a);
@@ -223,17 +229,7 @@ test('a waiting candidate cancels its watch on the predecessor only after the re
   // Every txn of the standby, in order: its key's create, its first snapshot, then (after the resign) the re-check.
   const order: string[] = [];
   let answered = 0;
-  const kv = standbyClient.kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
-  const txn = kv.txn.bind(kv);
-  kv.txn = async (...a) => {
-    order.push('txn sent');
-    try {
-      return await txn(...a);
-    } finally {
-      order.push('txn answered');
-      answered++;
-    }
-  };
+  spyTxns(standbyClient, order, 'txn', () => answered++);
   spyWatchCancels(t, standbyClient, order, 'watch cancelled');
   const session = await LeaseSession.grant(standbyClient, { ttlSeconds: TTL });
   const campaign = new Election(standbyClient, layout.electionPrefix).campaign(session, 'standby');

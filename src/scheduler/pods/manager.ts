@@ -353,9 +353,10 @@ export class PodTaskManager implements TaskManager {
 
   /**
    * Bound pods that will restart on their node but are not launched in this round — in back-off, not judged yet
-   * in this term, or with a task Mesos has not confirmed since SUBSCRIBED — with what they need there. A bound pod keeps its node's resources while it restarts, as on
-   * a kubelet; without the hold, pods created meanwhile take the place its failed task freed and it can never
-   * come back (the node is full, and a bound pod cannot move).
+   * in this term, or with a task Mesos has not confirmed since SUBSCRIBED — with what they need there. A bound
+   * pod keeps its node's resources while it restarts, as on a kubelet; without the hold, pods created meanwhile
+   * take the place its failed task freed and it can never come back (the node is full, and a bound pod cannot
+   * move).
    */
   private restartHolds(now: number, chosen: ReadonlyMap<string, unknown>): MatchRequest[] {
     const holds: MatchRequest[] = [];
