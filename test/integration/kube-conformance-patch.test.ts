@@ -126,6 +126,23 @@ test('server-side apply creates, records managedFields, requires fieldManager, a
   assert.deepEqual(again.data, { owned: 'by-other' }, '"shared" was dropped; "owned" now belongs to "other"');
 });
 
+test('an apply configuration is read alike as JSON, block YAML, and a YAML flow mapping that is not JSON', async () => {
+  const ns = await c.namespace();
+  const bodies: Record<string, string> = {
+    json: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'json' }, data: { n: '1', s: 'a "quoted" \u00e9' } }),
+    block: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: block\ndata:\n  n: "1"\n  s: a "quoted" é\n',
+    // Starts like JSON but is not (unquoted keys): must not be refused as bad JSON.
+    flow: '{apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, data: {n: "1", s: "a \\"quoted\\" é"}}',
+  };
+  for (const [name, body] of Object.entries(bodies)) {
+    const r = await c.raw('PATCH', `/api/v1/namespaces/${ns}/configmaps/${name}`, { body, contentType: 'application/apply-patch+yaml', query: { fieldManager: 'op' } });
+    assert.equal(r.status, 201, `${name}: ${JSON.stringify(r.json)}`);
+    assert.deepEqual(r.json.data, { n: '1', s: 'a "quoted" é' }, name);
+  }
+  const bad = await c.raw('PATCH', `/api/v1/namespaces/${ns}/configmaps/bad`, { body: '{"apiVersion": "v1", "kind": ', contentType: 'application/apply-patch+yaml', query: { fieldManager: 'op' } });
+  assert.equal(bad.status, 400, 'neither JSON nor YAML');
+});
+
 test('force on a non-apply patch is 422', async () => {
   const ns = await c.namespace();
   await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } });

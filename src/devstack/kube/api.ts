@@ -135,7 +135,19 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (raw.trim() === '') throw badRequest('the request body is empty');
   try {
-    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') return YAML.parse(raw);
+    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
+      // Apply configurations are mostly sent as JSON (client-node, controller-runtime), which is YAML too: the same
+      // value, parsed ~20× faster (measured: YAML parsing was a third of this emulator's CPU in bench/operator).
+      // A body that only starts like JSON (a flow mapping such as `{a: 1}`) fails here and is parsed as YAML.
+      if (raw.trimStart().startsWith('{')) {
+        try {
+          return JSON.parse(raw);
+        } catch {
+          /* not JSON: YAML below */
+        }
+      }
+      return YAML.parse(raw);
+    }
     return JSON.parse(raw);
   } catch (err) {
     throw badRequest(`error decoding ${ct === 'application/yaml' ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
