@@ -137,7 +137,8 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   try {
     if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
       // Apply configurations are mostly sent as JSON (client-node, controller-runtime), which is YAML too: the same
-      // value, parsed ~20× faster (measured: YAML parsing was a third of this emulator's CPU in bench/operator).
+      // value, parsed 60–80× faster (the operator's StatefulSet: 550 vs 7 µs; YAML parsing was a third of this
+      // emulator's CPU in bench/operator).
       // A body that only starts like JSON (a flow mapping such as `{a: 1}`) fails here and is parsed as YAML.
       if (raw.trimStart().startsWith('{')) {
         try {
