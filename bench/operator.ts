@@ -342,19 +342,22 @@ async function main(): Promise<void> {
       return { run, op: o };
     };
 
-    // ---- floor: bare status patches -----------------------------------------------------------------------------
-    const floorRun = async (r: number, keys: string[]): Promise<FloorRun> => {
-      const marker = `2001-01-01T00:${String(r % 60).padStart(2, '0')}:00Z`;
+    // ---- floors: status patches, alone or after the writes a cold start has to make ---------------------------------
+    /** Sends, 4 resources in flight, `before(i)` (if any) and then a status merge patch like the operator's whose
+     * conditions all carry `marker`; first send → the last marked status seen on the watch. Bodies are built before
+     * the clock starts. */
+    const statusRound = async (keys: string[], marker: string, what: string, before?: (i: number) => Promise<unknown>): Promise<FloorRun> => {
       const bodies = keys.map((kk) => {
         const o = objs.get(kk)!;
         const st = o.status ?? {};
-        return { kk, ns: o.metadata.namespace, name: o.metadata.name, body: { status: { ...st, conditions: (st.conditions ?? [{ type: 'Ready', status: 'False', reason: 'Bench', message: 'bench' }]).map((c) => ({ ...c, lastTransitionTime: marker })) } } };
+        return { ns: o.metadata.namespace, name: o.metadata.name, body: { status: { ...st, conditions: (st.conditions ?? [{ type: 'Ready', status: 'False', reason: 'Bench', message: 'bench' }]).map((c) => ({ ...c, lastTransitionTime: marker })) } } };
       });
       const isMarked = (o: Sha | undefined) => !!o && (o.status?.conditions ?? []).length > 0 && o.status!.conditions!.every((c) => c.lastTransitionTime === marker);
       const c0 = cpuMs(k.pid)!;
       const t0 = wallNow();
-      const done = waitAll(keys, isMarked, 'floor: status patches seen', 300_000);
+      const done = waitAll(keys, isMarked, `${what}: status patches seen`, 300_000);
       await KubeEmulatorProc.pool(bodies.length, CONCURRENCY, async (i) => {
+        await before?.(i);
         const b = bodies[i]!;
         await k.ok('PATCH', `${BASE}/namespaces/${b.ns}/${PLURAL}/${b.name}/status`, b.body, 'application/merge-patch+json');
       });
@@ -362,36 +365,28 @@ async function main(): Promise<void> {
       return { ms: t1 - t0, kubeCpuMs: cpuMs(k.pid)! - c0 };
     };
 
-    // ---- protocol floor: the writes a cold start has to make, sent directly ------------------------------------------
-    // What the operator must write per resource, in its order, with its bodies (planChildren) and parallelism: the
-    // ConfigMap and the Service applied together, then the StatefulSet, then the status patch. Not sent: Events,
-    // etcd, reads. The children get a suffix so they are new objects, as at a cold start; owned by their resource,
-    // they go with its namespace.
-    const protocolFloorRun = async (r: number, keys: string[]): Promise<FloorRun> => {
-      const marker = `2001-01-01T01:${String(r % 60).padStart(2, '0')}:00Z`;
-      const work = keys.map((kk) => {
+    // The floor: bare status patches.
+    const floorRun = (r: number, keys: string[]): Promise<FloorRun> => statusRound(keys, `2001-01-01T00:${String(r % 60).padStart(2, '0')}:00Z`, 'floor');
+
+    // The protocol floor: what the operator must write per resource, in its order, with its bodies (planChildren) and
+    // parallelism: the ConfigMap and the Service applied together, then the StatefulSet, then the status patch. Not
+    // sent: Events, etcd, reads. The children get a suffix so they are new objects, as at a cold start; owned by their
+    // resource, they go with its namespace.
+    const protocolFloorRun = (r: number, keys: string[]): Promise<FloorRun> => {
+      const children = keys.map((kk) => {
         const o = objs.get(kk)!;
         const sha = { apiVersion: `${GROUP}/${VERSION}`, kind: 'SchedulerHA', metadata: o.metadata, spec: o.spec } as unknown as SchedulerHA;
         const plan = planChildren(sha, applyDefaults(o.spec as unknown as SchedulerHASpec), { schedulerImage: DEFAULT_SCHEDULER_IMAGE });
         const renamed = (c: Record<string, unknown> & { metadata: { name: string } }) => ({ ...c, metadata: { ...c.metadata, name: `${c.metadata.name}-pf${r}` } });
-        const st = o.status ?? {};
-        const status = { status: { ...st, conditions: (st.conditions ?? [{ type: 'Ready', status: 'False', reason: 'Bench', message: 'bench' }]).map((c) => ({ ...c, lastTransitionTime: marker })) } };
-        return { ns: o.metadata.namespace, name: o.metadata.name, cm: renamed(plan.configMap), svc: renamed(plan.service), sts: renamed(plan.statefulSet), status };
+        return { ns: o.metadata.namespace, cm: renamed(plan.configMap), svc: renamed(plan.service), sts: renamed(plan.statefulSet) };
       });
       const apply = (ns: string, plural: string, group: string, body: { metadata: { name: string } }) =>
         k.ok('PATCH', `${group}/namespaces/${ns}/${plural}/${body.metadata.name}?fieldManager=bench-protocol-floor&force=true`, body, 'application/apply-patch+yaml');
-      const isMarked = (o: Sha | undefined) => !!o && (o.status?.conditions ?? []).length > 0 && o.status!.conditions!.every((c) => c.lastTransitionTime === marker);
-      const c0 = cpuMs(k.pid)!;
-      const t0 = wallNow();
-      const done = waitAll(keys, isMarked, 'protocol floor: status patches seen', 300_000);
-      await KubeEmulatorProc.pool(work.length, CONCURRENCY, async (i) => {
-        const w = work[i]!;
+      return statusRound(keys, `2001-01-01T01:${String(r % 60).padStart(2, '0')}:00Z`, 'protocol floor', async (i) => {
+        const w = children[i]!;
         await Promise.all([apply(w.ns, 'configmaps', '/api/v1', w.cm), apply(w.ns, 'services', '/api/v1', w.svc)]);
         await apply(w.ns, 'statefulsets', '/apis/apps/v1', w.sts);
-        await k.ok('PATCH', `${BASE}/namespaces/${w.ns}/${PLURAL}/${w.name}/status`, w.status, 'application/merge-patch+json');
       });
-      const t1 = await done;
-      return { ms: t1 - t0, kubeCpuMs: cpuMs(k.pid)! - c0 };
     };
 
     // ---- idle CPU ------------------------------------------------------------------------------------------------------
