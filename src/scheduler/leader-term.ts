@@ -74,6 +74,8 @@ export interface LeaderTermDeps {
 }
 
 const STATUS_INTERVAL_MS = 1000;
+/** Longest pause between attempts to persist what SUBSCRIBED calls for (framework id, executor hash). */
+const PERSIST_RETRY_MAX_MS = 5000;
 /** UPDATEs recorded per batch: a few full registry txns, then one round of acks (see handleUpdates). */
 const UPDATE_BATCH = 4 * MAX_TXN_OPS;
 
@@ -391,33 +393,21 @@ export class LeaderTerm {
     let persisted: () => void = () => {};
     if (isNew) this.idPersisted = new Promise<void>((resolve) => (persisted = resolve));
     try {
-      if (isNew) {
-        // Persist the new id (fenced, create-if-absent: never overwrite another id).
-        const r = await this.ctx.writer.txn({
-          compare: [{ key: keys.frameworkId, target: 'version', op: '==', value: 0 }],
-          success: [{ put: { key: keys.frameworkId, value: info.frameworkId } }],
-          failure: [{ get: { key: keys.frameworkId } }],
-        });
-        if (!r.succeeded) {
-          const other = r.results[0] && 'get' in r.results[0] ? r.results[0].get.kvs[0]?.value : undefined;
-          const msg = `Mesos registered framework ${info.frameworkId}, but ${keys.frameworkId} already holds ${other}; refusing to overwrite it`;
-          this.log.error(msg);
-          this.problem = { reason: 'FrameworkIdConflict', message: msg };
-          this.finish({ kind: 'failed-over', message: msg });
-          this.ctx.stepDown('FrameworkIdConflict');
-          return;
+      // A failed etcd write must not leave a subscribed leader that neither reconciles nor launches (nothing else
+      // would retry: the stream is healthy, so no new SUBSCRIBED comes). Retry while the term holds; a fenced
+      // write refused ends the term.
+      for (let delay = 200; ; delay = Math.min(delay * 2, PERSIST_RETRY_MAX_MS)) {
+        try {
+          if (!(await this.persistSubscription(info, isNew))) return;
+          break;
+        } catch (err) {
+          this.onWriteError(err, 'persisting the framework id and executor hash');
+          if (isFenceLostError(err) || !this.guard()) return;
+          this.problem = { reason: 'EtcdWriteFailed', message: `cannot persist the framework id / executor hash after SUBSCRIBED: ${errorMessage(err)}; retrying in ${delay} ms` };
+          this.markStatusDirty(true);
+          if (!(await sleep(delay, this.abort.signal)) || !this.guard()) return;
         }
-        this.log.info({ frameworkId: info.frameworkId }, 'registered a new framework; id persisted');
       }
-      this.frameworkId = info.frameworkId;
-      if (!this.storedHash || this.storedHash.hash !== this.deps.executor.hash) {
-        const rec: ExecutorHashRecord = { hash: this.deps.executor.hash, inputs: this.deps.executor.inputs, term: this.ctx.term, by: this.deps.identity.id, at: new Date().toISOString() };
-        await this.ctx.writer.put(keys.executorHash, JSON.stringify(rec));
-        this.storedHash = rec;
-      }
-    } catch (err) {
-      this.onWriteError(err, 'persisting the framework id');
-      return;
     } finally {
       this.idPersisted = undefined;
       persisted();
@@ -443,6 +433,37 @@ export class LeaderTerm {
     }
     // Reconcile after every SUBSCRIBED: every task live at SUBSCRIBED (see above), with its agent id.
     void this.reconciler!.start(targets).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'reconciliation failed'));
+  }
+
+  /** The writes SUBSCRIBED calls for: a new framework's id (fenced, create-if-absent: never overwrite another
+   * id), then our executor hash if it changed. Resolves false when the term must end (another id is stored). */
+  private async persistSubscription(info: SubscribedInfo, isNew: boolean): Promise<boolean> {
+    const { keys } = this.deps;
+    if (isNew && this.frameworkId !== info.frameworkId) {
+      const r = await this.ctx.writer.txn({
+        compare: [{ key: keys.frameworkId, target: 'version', op: '==', value: 0 }],
+        success: [{ put: { key: keys.frameworkId, value: info.frameworkId } }],
+        failure: [{ get: { key: keys.frameworkId } }],
+      });
+      const other = !r.succeeded && r.results[0] && 'get' in r.results[0] ? r.results[0].get.kvs[0]?.value : undefined;
+      // The same id already stored: an earlier attempt whose answer was lost had committed.
+      if (!r.succeeded && other !== info.frameworkId) {
+        const msg = `Mesos registered framework ${info.frameworkId}, but ${keys.frameworkId} already holds ${other}; refusing to overwrite it`;
+        this.log.error(msg);
+        this.problem = { reason: 'FrameworkIdConflict', message: msg };
+        this.finish({ kind: 'failed-over', message: msg });
+        this.ctx.stepDown('FrameworkIdConflict');
+        return false;
+      }
+      this.log.info({ frameworkId: info.frameworkId }, 'registered a new framework; id persisted');
+    }
+    this.frameworkId = info.frameworkId;
+    if (!this.storedHash || this.storedHash.hash !== this.deps.executor.hash) {
+      const rec: ExecutorHashRecord = { hash: this.deps.executor.hash, inputs: this.deps.executor.inputs, term: this.ctx.term, by: this.deps.identity.id, at: new Date().toISOString() };
+      await this.ctx.writer.put(keys.executorHash, JSON.stringify(rec));
+      this.storedHash = rec;
+    }
+    return true;
   }
 
   private async processEvents(): Promise<void> {
@@ -511,22 +532,34 @@ export class LeaderTerm {
     const unknown: TaskStatus[] = [];
     for (const s of statuses) {
       metrics.updates.inc({ state: s.state, source: s.source ?? 'SOURCE_UNKNOWN' });
-      this.reconciler?.heard(s.task_id.value);
-      this.unconfirmed.delete(s.task_id.value);
       const current = writes.get(s.task_id.value)?.next ?? registry.get(s.task_id.value);
       const r = applyStatus(current, s, now, this.ctx.term);
       if (r.unknown) unknown.push(s);
       else if (r.changed && r.next) writes.set(s.task_id.value, { next: r.next, prev: writes.get(s.task_id.value)?.prev ?? current!, status: s });
     }
     if (!this.guard()) return;
+    // An update counts as heard (for reconciliation, and for the pods' restart holds) once the registry reflects
+    // it: a master's reconciliation answer carries no uuid and is never re-sent, so one lost to a failed write
+    // must be asked for again.
+    const heard = (ok: (s: TaskStatus) => boolean): void => {
+      for (const s of statuses) {
+        if (!ok(s)) continue;
+        this.reconciler?.heard(s.task_id.value);
+        this.unconfirmed.delete(s.task_id.value);
+      }
+    };
     if (writes.size) {
       try {
         await registry.putMany(this.ctx.writer, [...writes.values()].map((w) => w.next));
       } catch (err) {
         // Not written → not acknowledged: the agent re-sends, and reconciliation asks again.
         this.onWriteError(err, `recording ${writes.size} task update(s)`);
+        heard((s) => !writes.has(s.task_id.value));
         return;
       }
+    }
+    heard(() => true);
+    if (writes.size) {
       this.markStatusDirty(false);
       for (const w of writes.values()) {
         try {

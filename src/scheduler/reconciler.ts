@@ -4,7 +4,9 @@
 // time (a new run cancels the old one); then implicit reconciliation. Every run is bounded by a timeout so the
 // scheduler never stays "reconciling" forever (Mesos may stay silent for tasks on agents that have not
 // re-registered after a master failover, up to 10 minutes); stragglers are reported and asked again on the next
-// periodic tick.
+// periodic tick. A RECONCILE call that fails (timeout, connection, 5xx) is a silent round, not the end of the run:
+// its tasks are still pending and are re-sent after the back-off. Stragglers are kept until each is heard from —
+// a later run over other tasks does not forget them.
 //
 // The algorithm only decides *what to send when*. Sending is injected (`send`), updates are reported with
 // `heard(taskId)`, and time is injected, so tests drive it without a master.
@@ -45,7 +47,8 @@ export class Reconciler {
   private readonly log: Logger;
   private run_: Run | undefined;
   private runs = 0;
-  private stragglers: ReconcileTarget[] = [];
+  /** Tasks a timed-out run never heard from (task id → agent id), until an update for each arrives. */
+  private readonly stragglers = new Map<string, string | undefined>();
   private last: ReconcileProgress = { phase: 'idle', run: 0, total: 0, remaining: 0, requests: 0 };
   private stopped = false;
 
@@ -57,6 +60,7 @@ export class Reconciler {
 
   /** Every UPDATE for a task (agent update or reconciliation answer) counts as hearing from it. */
   heard(taskId: string): void {
+    this.stragglers.delete(taskId);
     const r = this.run_;
     if (r && r.pending.delete(taskId) && r.pending.size === 0) r.wake();
   }
@@ -100,8 +104,8 @@ export class Reconciler {
    * (the run ends with an implicit pass anyway). */
   async tick(): Promise<void> {
     if (this.stopped || this.run_) return;
-    if (this.stragglers.length) {
-      await this.start(this.stragglers);
+    if (this.stragglers.size) {
+      await this.start([...this.stragglers].map(([taskId, agentId]) => (agentId ? { taskId, agentId } : { taskId })));
       return;
     }
     const abort = new AbortController();
@@ -133,6 +137,8 @@ export class Reconciler {
     this.opts.onProgress?.(p);
   }
 
+  /** One round of explicit calls. A failed call ends the round (its tasks and the rest stay pending, so the next
+   * round re-sends them after the back-off); it does not end the run. */
   private async sendExplicit(run: Run, ids: string[]): Promise<number> {
     let calls = 0;
     for (let i = 0; i < ids.length; i += this.batchSize) {
@@ -141,8 +147,14 @@ export class Reconciler {
         const agentId = run.targets.get(id);
         return agentId ? { taskId: id, agentId } : { taskId: id };
       });
-      await this.opts.send(batch, run.abort.signal);
       calls++;
+      try {
+        await this.opts.send(batch, run.abort.signal);
+      } catch (err) {
+        if (run.abort.signal.aborted) break;
+        this.log.warn({ err, run: run.n, tasks: batch.length, remaining: run.pending.size }, 'explicit RECONCILE call failed; re-sending after the back-off');
+        break;
+      }
     }
     return calls;
   }
@@ -185,11 +197,17 @@ export class Reconciler {
       }
       if (run.abort.signal.aborted) return finish('cancelled');
       const timedOut = run.pending.size > 0;
-      this.stragglers = timedOut ? [...run.pending].map((id) => ({ taskId: id, ...(run.targets.get(id) ? { agentId: run.targets.get(id)! } : {}) })) : [];
+      for (const id of run.pending) this.stragglers.set(id, run.targets.get(id));
       if (timedOut) this.log.warn({ remaining: run.pending.size, total }, 'explicit reconciliation timed out; the silent tasks are asked again on the next periodic tick');
       this.emit({ ...base, phase: 'implicit', remaining: run.pending.size, requests });
-      await this.opts.send(undefined, run.abort.signal);
       requests++;
+      try {
+        await this.opts.send(undefined, run.abort.signal);
+      } catch (err) {
+        if (run.abort.signal.aborted) return finish('cancelled');
+        // The explicit phase is settled; the periodic tick sends the implicit call again.
+        this.log.warn({ err, run: run.n }, 'implicit RECONCILE call failed; the periodic tick sends it again');
+      }
       return finish(timedOut ? 'timed-out' : 'complete');
     } catch (err) {
       if (run.abort.signal.aborted) return finish('cancelled');

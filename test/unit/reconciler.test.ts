@@ -131,3 +131,53 @@ test('progress is published through the phases', async () => {
   assert.equal(phases.at(-1), 'complete');
   assert.ok(progress.at(-1)!.durationSeconds! >= 0);
 });
+
+test('a failed RECONCILE call is a silent round: its tasks are re-sent after the back-off and the run completes', async () => {
+  let failures = 1;
+  const { r, sent } = setup(() => 1, {
+    send: async (tasks) => {
+      sent.push({ tasks: tasks ? [...tasks] : undefined });
+      if (tasks && failures-- > 0) throw new Error('RECONCILE: no response within 10000 ms (CallTimeout)');
+      for (const t of tasks ?? []) setTimeout(() => r.heard(t.taskId), 1);
+    },
+  });
+  const p = await r.start(targets(4));
+  assert.equal(p.phase, 'complete');
+  assert.equal(p.remaining, 0);
+  const explicit = sent.filter((s) => s.tasks);
+  assert.equal(explicit.length, 2, 'the failed call is sent again');
+  assert.deepEqual(explicit[1]!.tasks!.map((t) => t.taskId), ['t0', 't1', 't2', 't3']);
+  assert.equal(sent.at(-1)!.tasks, undefined, 'then implicit');
+});
+
+test('a failed implicit call still ends the run (the periodic tick sends it again)', async () => {
+  const { r, sent } = setup(() => 1, {
+    send: async (tasks) => {
+      sent.push({ tasks: tasks ? [...tasks] : undefined });
+      if (!tasks) throw new Error('RECONCILE answered 503');
+      for (const t of tasks) setTimeout(() => r.heard(t.taskId), 1);
+    },
+  });
+  const p = await r.start(targets(2));
+  assert.equal(p.phase, 'complete');
+  await assert.doesNotReject(r.tick());
+  assert.equal(sent.at(-1)!.tasks, undefined, 'the tick sent the implicit call');
+});
+
+test('stragglers are kept until heard from: a later run over other tasks does not forget them', async () => {
+  const { r, sent } = setup((id) => (id === 't1' ? Infinity : 1), { timeoutMs: 100 });
+  const first = await r.start(targets(3));
+  assert.equal(first.phase, 'timed-out');
+  // A small run over another task (the pods manager asking about a stuck launch) completes.
+  const second = await r.start([{ taskId: 'x9', agentId: 'S0' }]);
+  assert.equal(second.phase, 'complete');
+  const before = sent.length;
+  await r.tick();
+  const asked = sent.slice(before).filter((s) => s.tasks).flatMap((s) => s.tasks!.map((t) => t.taskId));
+  assert.ok(asked.includes('t1'), `the straggler is asked again on the tick (asked: ${asked.join(', ')})`);
+  // Once it answers it is no straggler any more: the next tick is implicit.
+  r.heard('t1');
+  const mark = sent.length;
+  await r.tick();
+  assert.deepEqual(sent.slice(mark).map((s) => s.tasks), [undefined]);
+});
