@@ -191,6 +191,26 @@ export const printerColumns = [
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];
 
+/**
+ * The schema as a CRD may carry it. The API server refuses `additionalProperties` next to `properties` ("Forbidden:
+ * additionalProperties and properties are mutual exclusive", apiextensions validation): there, unknown fields are
+ * pruned, and refused under fieldValidation=Strict (kubectl's default). Our own validator keeps
+ * `additionalProperties: false`, which is how it reports unknown fields (with a suggestion) before anything is sent.
+ */
+export function crdSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(crdSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const o = node as Schema;
+  const hasProperties = typeof o.properties === 'object' && o.properties !== null && Object.keys(o.properties).length > 0;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'additionalProperties' && hasProperties) continue;
+    // Under `properties` the keys are field names, not schema keywords.
+    out[k] = k === 'properties' && v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([f, sub]) => [f, crdSchema(sub)])) : crdSchema(v);
+  }
+  return out;
+}
+
 export function buildCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -208,7 +228,7 @@ export function buildCrd(): Record<string, unknown> {
           name: VERSION,
           served: true,
           storage: true,
-          schema: { openAPIV3Schema: resourceSchema },
+          schema: { openAPIV3Schema: crdSchema(resourceSchema) },
           subresources: {
             status: {},
             scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },

@@ -167,6 +167,19 @@ test('CRD validation: the name must be <plural>.<group> (422)', async () => {
   assert.match(r.json.message, /metadata.name: Invalid value: "wrong.example.com": must be spec.names.plural\+"."\+spec.group/);
 });
 
+test('CRD validation: properties and additionalProperties on one node are refused like the API server does (422)', async () => {
+  const body = widgetCRDBody(uniqueGroup('ap'));
+  const spec = (body.spec.versions[0]!.schema.openAPIV3Schema as any).properties.spec;
+  spec.additionalProperties = false;
+  const r = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body });
+  assert.equal(r.status, 422);
+  assert.match(r.json.message, /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive/);
+  // A map (additionalProperties without properties) is fine.
+  const ok = widgetCRDBody(uniqueGroup('ap-map'));
+  (ok.spec.versions[0]!.schema.openAPIV3Schema as any).properties.labels = { type: 'object', additionalProperties: { type: 'string' } };
+  assert.equal((await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: ok })).status, 201);
+});
+
 test('deleting a CRD deletes its custom resources and then stops serving them', async () => {
   const group = uniqueGroup('del');
   const d = await createWidgetCRD(c, group);

@@ -43,6 +43,22 @@ test('the schema is structural: every property has a type or is int-or-string', 
   visit(buildCrd().spec ? (buildCrd() as any).spec.versions[0].schema.openAPIV3Schema : {}, 'root');
 });
 
+test('the CRD schema never has additionalProperties next to properties (the API server refuses it: "mutual exclusive")', () => {
+  const bad: string[] = [];
+  const visit = (s: Record<string, any>, path: string) => {
+    if (s.properties && Object.keys(s.properties).length && s.additionalProperties !== undefined && s.additionalProperties !== true) bad.push(path);
+    for (const [k, c] of Object.entries<Record<string, any>>(s.properties ?? {})) visit(c, `${path}.${k}`);
+    if (s.items) visit(s.items, `${path}[]`);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') visit(s.additionalProperties, `${path}.*`);
+  };
+  visit((buildCrd() as any).spec.versions[0].schema.openAPIV3Schema, 'root');
+  assert.deepEqual(bad, []);
+  // Maps keep their value schema (no properties there), e.g. spec.flags.kubelet.
+  const flags = (buildCrd() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.flags;
+  assert.equal(flags.properties.kubelet.additionalProperties['x-kubernetes-int-or-string'], true);
+  assert.ok(flags.properties.ha, 'field names under properties are kept as they are');
+});
+
 test('defaults are listed for the README', () => {
   const d = Object.fromEntries(listDefaults().map((x) => [x.path, x.default]));
   assert.equal(d['spec.replicas'], 2);

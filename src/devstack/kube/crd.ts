@@ -236,6 +236,23 @@ export function compileSchema(schema: Schema): CompiledVersion {
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** apiextensions' ValidateCustomResourceDefinitionOpenAPISchema rules the emulator enforces on every node: properties
+ * and additionalProperties (false, or a schema) are mutually exclusive. */
+function schemaNodeErrors(node: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const props = isObject(node.properties) ? (node.properties as Obj) : undefined;
+  const ap = node.additionalProperties;
+  if (props && Object.keys(props).length > 0 && ap !== undefined && ap !== true) {
+    errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+  }
+  for (const [k, sub] of Object.entries(props ?? {})) if (isObject(sub)) errs.push(...schemaNodeErrors(sub as Obj, `${path}.properties[${k}]`));
+  if (isObject(ap)) errs.push(...schemaNodeErrors(ap as Obj, `${path}.additionalProperties`));
+  if (isObject(node.items)) errs.push(...schemaNodeErrors(node.items as Obj, `${path}.items`));
+  for (const k of ['allOf', 'anyOf', 'oneOf'] as const) if (Array.isArray(node[k])) (node[k] as Obj[]).forEach((sub, i) => isObject(sub) && errs.push(...schemaNodeErrors(sub, `${path}.${k}[${i}]`)));
+  if (isObject(node.not)) errs.push(...schemaNodeErrors(node.not as Obj, `${path}.not`));
+  return errs;
+}
+
 function validateCRD(o: KObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = (o.spec ?? {}) as Obj;
@@ -258,6 +275,7 @@ function validateCRD(o: KObject): FieldError[] {
     const s = (v.schema as Obj | undefined)?.openAPIV3Schema as Obj | undefined;
     if (!s) errs.push(required(`${p}.schema.openAPIV3Schema`, 'schemas are required'));
     else if (s.type !== 'object') errs.push(s.type ? invalid(`${p}.schema.openAPIV3Schema.type`, s.type, 'must be object at the root') : required(`${p}.schema.openAPIV3Schema.type`, 'must not be empty at the root'));
+    if (s) errs.push(...schemaNodeErrors(s, `${p}.schema.openAPIV3Schema`));
     const scale = (v.subresources as Obj | undefined)?.scale as Obj | undefined;
     if (scale) {
       if (!scale.specReplicasPath) errs.push(required(`${p}.subresources.scale.specReplicasPath`, ''));
