@@ -125,6 +125,24 @@ test('status subresource: /status writes (merge patch via setHeaderOptions, PUT)
   assert.equal(stale.code, 409, 'a status PUT with a stale resourceVersion conflicts');
 });
 
+test('status subresource: a /status write is validated against the schema (merge patch, PUT, apply: 422)', async () => {
+  const ns = await c.namespace();
+  await create(ns, widget('v', { size: 'small' }));
+  const path = `/apis/${w.group}/v1/namespaces/${ns}/widgets/v/status`;
+  const bad = await c.raw('PATCH', path, { body: { status: { replicas: 'x', conditions: [{ type: 'Ready' }] } }, contentType: 'application/merge-patch+json' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.json.message, /status\.replicas/);
+  assert.match(bad.json.message, /status\.conditions\[0\]\.status: Required value/);
+  const cur = await get(ns, 'v');
+  const put = await c.raw('PUT', path, { body: { ...cur, status: { observedGeneration: 'one' } } });
+  assert.equal(put.status, 422);
+  const apply = await c.raw('PATCH', `${path}?fieldManager=t`, { body: { apiVersion: `${w.group}/v1`, kind: 'Widget', metadata: { name: 'v' }, status: { replicas: -1.5 } }, contentType: 'application/apply-patch+yaml' });
+  assert.equal(apply.status, 422);
+  assert.equal((await get(ns, 'v')).status, undefined, 'nothing was written');
+  const ok = await c.raw('PATCH', path, { body: { status: { replicas: 2, conditions: [{ type: 'Ready', status: 'True' }] } }, contentType: 'application/merge-patch+json' });
+  assert.equal(ok.status, 200);
+});
+
 test('scale subresource reads and writes specReplicasPath / statusReplicasPath / labelSelectorPath', async () => {
   const ns = await c.namespace();
   await create(ns, widget('sc', { size: 'small', replicas: 2 }));

@@ -588,7 +588,7 @@ export class ApiCore {
     }
     next.metadata.managedFields = managed;
     if (def.generation && sub !== 'status' && specChanged(def, old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    const errs: FieldError[] = [...this.validateMeta(def, next), ...(sub === 'status' ? [] : def.validateUpdate ? def.validateUpdate(next, old) : (def.validate?.(next) ?? []))];
+    const errs: FieldError[] = [...this.validateMeta(def, next), ...(sub === 'status' ? (def.validateStatusUpdate?.(next, old) ?? []) : def.validateUpdate ? def.validateUpdate(next, old) : (def.validate?.(next) ?? []))];
     if (errs.length) throw invalidError(this.gk(def), name, errs);
     const cmp = (x: KObject) => {
       const cc = clone(x);

@@ -416,6 +416,11 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
         }
         return errs;
       },
+      // customresource statusStrategy.ValidateUpdate checks the object against the schema too; spec and metadata
+      // come from the stored object there, so what can fail is the status.
+      validateStatusUpdate(o) {
+        return this.validate!(o).filter((e) => e.field === 'status' || e.field.startsWith('status.') || e.field.startsWith('status['));
+      },
       prepareForCreate(o) {
         if (hasStatus) delete o.status;
       },
