@@ -149,6 +149,27 @@ test('heartbeat loss (a partitioned stream) → heartbeatMissed, then close and 
   assert.equal(mc.history.findCalls({ callType: 'RECONCILE' }).at(-1)!.streamId, s2.streamId);
 });
 
+test('a partitioned client is not told when the master fails its stream over: it finds out from its heartbeat watchdog', async (t) => {
+  const mc = await cluster(t, { heartbeatSeconds: 0.25 });
+  const d = detectorFor(t, mc.masterAddress);
+  const a = newClient(t, d);
+  const recA = record(a);
+  a.start();
+  const sa = await a.waitForSubscribed(undefined, 30_000);
+  mc.partitionFrameworkStream(sa.frameworkId);
+  const b = newClient(t, d, { frameworkId: sa.frameworkId });
+  b.start();
+  await b.waitForSubscribed(undefined, 30_000);
+  const failedOverAt = Date.now();
+  await waitFor('A notices the loss', () => recA.disconnected[0] ?? recA.fatal[0], { timeoutMs: 10_000 });
+  await a.stop(); // before its re-subscription fails B over in turn
+  assert.equal(recA.fatal.length, 0, 'no ERROR reached the partitioned client');
+  assert.equal(recA.disconnected[0]!.reason, 'HeartbeatTimeout', 'not a clean end it could not have seen');
+  assert.ok(Date.now() - failedOverAt >= 500, 'only after missed heartbeats');
+  const err = mc.history.events.find((e) => e.type === 'ERROR' && e.frameworkId === sa.frameworkId);
+  assert.equal(err?.dropped, 'partitioned', 'the failover ERROR was sent into the partition');
+});
+
 test('"Framework failed over": the displaced client stops at once and never sends again', async (t) => {
   const mc = await cluster(t);
   const d = detectorFor(t, mc.masterAddress);

@@ -158,6 +158,23 @@ test('ACKNOWLEDGE: uuid not 16 bytes → 400; unknown agent → dropped with 202
   assert.equal(c.framework(s.frameworkId)!.completedTasks.at(-1)!.info.task_id.value, 't1');
 });
 
+test('ACKNOWLEDGE naming another agent than the task\'s removes nothing: the master looks the task up on the named agent', async (t) => {
+  const c = await startCluster(t, { agents: 2 });
+  const s = await sub(t, c);
+  const agentId = await runTask(s, 't1');
+  const other = c.agents.find((a) => a.id !== agentId)!.id;
+  c.sendTaskUpdate(s.frameworkId, 't1', 'TASK_FINISHED');
+  const fin = await waitUpdate(s, 't1', 'TASK_FINISHED');
+  const wrong = await s.call('ACKNOWLEDGE', { acknowledge: { agent_id: { value: other }, task_id: fin.task_id, uuid: fin.uuid } });
+  assert.equal(wrong.status, 202);
+  await settle(c);
+  assert.ok(c.task(s.frameworkId, 't1'), 'still known to the master');
+  assert.ok(c.agent(agentId)!.framework(s.frameworkId)?.tasks.get('t1'), 'its agent still holds the unacknowledged update');
+  assert.equal(await ack(s, fin), 202);
+  await settle(c);
+  assert.equal(c.task(s.frameworkId, 't1'), undefined, 'the right ack removes it');
+});
+
 test('implicit reconciliation: one UPDATE per task in framework.tasks (not unreachable/completed), master source, REASON_RECONCILIATION, no uuid, status_update_state', async (t) => {
   const c = await startCluster(t, { agents: 2 });
   const s = await sub(t, c);

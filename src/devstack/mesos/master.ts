@@ -718,10 +718,12 @@ export class Master implements AgentSink {
   private acknowledge(fw: FrameworkRec, agentId: string, taskId: string, uuidB64: string): void {
     const a = this.st!.agents.get(agentId);
     if (!a || a.standing !== 'registered' || !a.connected) return; // dropped; still 202
+    // Master::acknowledge looks the task up on the agent the ACKNOWLEDGE names: an ack naming another agent
+    // removes nothing here (that agent ignores it, and the real one keeps re-sending the update).
     const t = fw.tasks.get(taskId);
     const u = decodeUuid(uuidB64);
     const norm = u.ok ? u.bytes.toString('base64') : uuidB64;
-    if (t && t.statusUpdateUuid !== undefined && t.statusUpdateUuid === norm && t.statusUpdateState && isTerminal(t.statusUpdateState)) {
+    if (t && t.agentId === agentId && t.statusUpdateUuid !== undefined && t.statusUpdateUuid === norm && t.statusUpdateState && isTerminal(t.statusUpdateState)) {
       this.removeTask(fw, t);
     }
     a.sim.acknowledge(fw.id, taskId, norm);

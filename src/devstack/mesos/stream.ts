@@ -163,9 +163,19 @@ export class EventStream {
     this.pump();
   }
 
+  /** A partitioned stream reaches nobody: when the master ends it (failover to a new subscriber, teardown, a
+   * master crash) it is closed on the master's side only, and the client learns it from its heartbeat watchdog
+   * (reference §1.9), not from a clean end it could never have received. */
+  private closedUnseen(): boolean {
+    if (!this.silenced) return false;
+    this.queue.length = 0;
+    this.markClosed();
+    return true;
+  }
+
   /** Ends the response cleanly (chunked terminator). */
   end(): void {
-    if (this.closed) return;
+    if (this.closed || this.closedUnseen()) return;
     // Deliver whatever is queued first: an ERROR written just before closing must reach the client.
     for (const q of this.queue.splice(0)) this.res.write(q.buf);
     this.flush();
@@ -175,7 +185,7 @@ export class EventStream {
 
   /** Drops the TCP connection without a clean end. */
   destroy(): void {
-    if (this.closed) return;
+    if (this.closed || this.closedUnseen()) return;
     this.flush();
     this.res.socket?.destroy();
     this.res.destroy();
