@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startCluster, expectStatus, type TestCluster } from '../helpers/kube-cluster.js';
 import { createWidgetCRD, uniqueGroup, widgetCRDBody, type WidgetCRD } from '../helpers/kube-crd.js';
 import { waitFor } from '../helpers/wait.js';
+import { buildCrd } from '../../src/api/schema.js';
 
 let c: TestCluster;
 let w: WidgetCRD;
@@ -198,6 +199,34 @@ test('CRD validation: properties and additionalProperties on one node are refuse
   assert.equal((await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: ok })).status, 201);
 });
 
+test('CEL x-kubernetes-validations: rules are checked on create and update, transition rules (oldSelf) on update only; a rule that does not compile refuses the CRD', async () => {
+  const group = uniqueGroup('cel');
+  const body = widgetCRDBody(group);
+  const spec = (body.spec.versions[0]!.schema.openAPIV3Schema as any).properties.spec;
+  spec['x-kubernetes-validations'] = [{ rule: "self.size != 'large' || self.replicas >= 2", message: 'a large widget needs two replicas' }];
+  spec.properties.name['x-kubernetes-validations'] = [{ rule: 'self == oldSelf', message: 'name is immutable' }];
+  const bad = widgetCRDBody(uniqueGroup('cel-bad'));
+  (bad.spec.versions[0]!.schema.openAPIV3Schema as any).properties.spec['x-kubernetes-validations'] = [{ rule: 'self.size ==', message: 'x' }];
+  const refused = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: bad });
+  assert.equal(refused.status, 422);
+  assert.match(refused.json.message, /x-kubernetes-validations\[0\]\.rule: Invalid value: "self\.size ==": compilation failed/);
+  assert.equal((await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body })).status, 201);
+  await waitFor('served', async () => (await c.raw('GET', `/apis/${group}/v1/namespaces/default/widgets`)).status === 200 || undefined);
+  const ns = await c.namespace();
+  const path = `/apis/${group}/v1/namespaces/${ns}/widgets`;
+  const w1 = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name }, spec });
+  const r1 = await c.raw('POST', path, { body: w1('a', { size: 'large', replicas: 1 }) });
+  assert.equal(r1.status, 422);
+  assert.match(r1.json.message, /spec: Invalid value: "object": a large widget needs two replicas/);
+  assert.equal((await c.raw('POST', path, { body: w1('b', { size: 'small', name: 'abc' }) })).status, 201, 'a transition rule is not checked on create');
+  const up = await c.raw('PATCH', `${path}/b`, { body: { spec: { name: 'xyz' } }, contentType: 'application/merge-patch+json' });
+  assert.equal(up.status, 422);
+  assert.match(up.json.message, /spec\.name: Invalid value: "string": name is immutable/);
+  const cross = await c.raw('PATCH', `${path}/b`, { body: { spec: { size: 'large' } }, contentType: 'application/merge-patch+json' });
+  assert.equal(cross.status, 422, 'the cross-field rule on update');
+  assert.equal((await c.raw('PATCH', `${path}/b`, { body: { spec: { size: 'large', replicas: 2 } }, contentType: 'application/merge-patch+json' })).status, 200);
+});
+
 test('deleting a CRD deletes its custom resources and then stops serving them', async () => {
   const group = uniqueGroup('del');
   const d = await createWidgetCRD(c, group);
@@ -230,4 +259,21 @@ test('a CRD with two served versions serves the same objects under both (convers
   assert.equal(v1.spec.a, 1);
   const crd = await c.ext.readCustomResourceDefinition({ name: `things.${group}` });
   assert.deepEqual(crd.status?.storedVersions, ['v1']);
+});
+
+test("the SchedulerHA CRD's own CEL rules are enforced: replicas > 1 needs flags.ha; frameworkName is immutable", async () => {
+  const crd = buildCrd() as { spec: { group: string; names: { plural: string } } };
+  const created = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
+  assert.ok(created.status === 201 || created.status === 409, `CRD: ${created.status} ${created.json?.message ?? ''}`);
+  const path = `/apis/${crd.spec.group}/v1alpha1/namespaces/default/${crd.spec.names.plural}`;
+  await waitFor('served', async () => (await c.raw('GET', path)).status === 200 || undefined);
+  const sha = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${crd.spec.group}/v1alpha1`, kind: 'SchedulerHA', metadata: { name }, spec: { mesos: { master: 'zk://zk:2181/mesos' }, etcd: { endpoints: ['http://etcd:2379'] }, ...spec } });
+  const noHa = await c.raw('POST', path, { body: sha(uniqueGroup('noha').split('.')[0]!, { replicas: 2, flags: { ha: false } }) });
+  assert.equal(noHa.status, 422);
+  assert.match(noHa.json.message, /replicas > 1 requires flags\.ha: true/);
+  const name = uniqueGroup('fw').split('.')[0]!;
+  assert.equal((await c.raw('POST', path, { body: sha(name, { replicas: 2, flags: { kmPath: 'hdfs:///km' } }) })).status, 201);
+  const rename = await c.raw('PATCH', `${path}/${name}`, { body: { spec: { flags: { frameworkName: 'Other' } } }, contentType: 'application/merge-patch+json' });
+  assert.equal(rename.status, 422);
+  assert.match(rename.json.message, /spec\.flags\.frameworkName: Invalid value: "string": frameworkName is immutable/);
 });

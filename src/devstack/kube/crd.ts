@@ -1,9 +1,12 @@
 // CustomResourceDefinitions: the CRD kind itself (validation, names, conditions) and, for an Established CRD,
 // one ResourceDef per served version whose strategy applies the structural schema: pruning of unknown fields
 // (x-kubernetes-preserve-unknown-fields, x-kubernetes-embedded-resource), nulls dropped where not nullable,
-// `default`s, and OpenAPI validation through ajv mapped to the apiserver's field errors.
-// Not implemented: CEL x-kubernetes-validations, format validation, conversion webhooks (conversion is None).
+// `default`s, OpenAPI validation through ajv mapped to the apiserver's field errors, and CEL
+// x-kubernetes-validations (rule + message; transition rules with oldSelf on update) through a CEL library.
+// Not implemented: messageExpression/fieldPath/reason of a rule, CEL cost limits, format validation,
+// conversion webhooks (conversion is None).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseCel } from '@marcbachmann/cel-js';
 import type { ResourceDef } from './registry.js';
 import { getPath } from './registry.js';
 import type { KObject } from './meta.js';
@@ -236,10 +239,72 @@ export function compileSchema(schema: Schema): CompiledVersion {
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+// ---- CEL x-kubernetes-validations --------------------------------------------------------------------------
+
+type CelProgram = (vars: Record<string, unknown>) => unknown;
+const celCache = new Map<string, CelProgram | Error>();
+
+function compileCel(rule: string): CelProgram | Error {
+  let p = celCache.get(rule);
+  if (!p) {
+    try {
+      p = parseCel(rule) as unknown as CelProgram;
+    } catch (err) {
+      p = err instanceof Error ? err : new Error(String(err));
+    }
+    celCache.set(rule, p);
+  }
+  return p;
+}
+
+const celTypeName = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v);
+
+/**
+ * Evaluates every rule on the value it is attached to (a node whose value is absent is skipped, like the API
+ * server). A transition rule (one that reads oldSelf) runs only on update, and only where the old object had a
+ * value there. A rule that is false or fails to evaluate is `<path>: Invalid value: "<type>": <message>`.
+ */
+export function celErrors(schema: Schema | undefined, value: unknown, old: unknown, path: string, errs: FieldError[] = []): FieldError[] {
+  if (!schema || value === undefined) return errs;
+  for (const v of (schema['x-kubernetes-validations'] ?? []) as Array<{ rule?: string; message?: string }>) {
+    if (!v.rule) continue;
+    const transition = /\boldSelf\b/.test(v.rule);
+    if (transition && old === undefined) continue;
+    const prog = compileCel(v.rule);
+    let ok: unknown;
+    let why = '';
+    if (prog instanceof Error) why = `compilation failed: ${prog.message}`;
+    else {
+      try {
+        ok = prog(transition ? { self: value, oldSelf: old } : { self: value });
+      } catch (err) {
+        why = `evaluation error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      }
+    }
+    if (ok !== true) errs.push({ ...invalid(path || '<root>', celTypeName(value), why || v.message || `failed rule: ${v.rule}`) });
+  }
+  const child = (p: string, k: string) => (p ? `${p}.${k}` : k);
+  if (isObject(value as Json)) {
+    const o = value as Obj;
+    const props = isObject(schema.properties) ? (schema.properties as Schema) : undefined;
+    for (const [k, sub] of Object.entries(props ?? {})) celErrors(sub as Schema, o[k], isObject(old as Json) ? (old as Obj)[k] : undefined, child(path, k), errs);
+    if (!props && isObject(schema.additionalProperties)) {
+      for (const k of Object.keys(o)) celErrors(schema.additionalProperties as Schema, o[k], isObject(old as Json) ? (old as Obj)[k] : undefined, `${path}[${k}]`, errs);
+    }
+  } else if (Array.isArray(value) && isObject(schema.items)) {
+    value.forEach((item, i) => celErrors(schema.items as Schema, item, undefined, `${path}[${i}]`, errs));
+  }
+  return errs;
+}
+
 /** apiextensions' ValidateCustomResourceDefinitionOpenAPISchema rules the emulator enforces on every node: properties
- * and additionalProperties (false, or a schema) are mutually exclusive. */
+ * and additionalProperties (false, or a schema) are mutually exclusive; every CEL rule compiles. */
 function schemaNodeErrors(node: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
+  ((node['x-kubernetes-validations'] ?? []) as Array<{ rule?: string }>).forEach((v, i) => {
+    const prog = v.rule ? compileCel(v.rule) : new Error('rule is required');
+    if (prog instanceof Error) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].rule`, v.rule ?? '', `compilation failed: ${prog.message.split('\n')[0]}`));
+  });
   const props = isObject(node.properties) ? (node.properties as Obj) : undefined;
   const ap = node.additionalProperties;
   if (props && Object.keys(props).length > 0 && ap !== undefined && ap !== true) {
@@ -410,11 +475,25 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
         delete body.kind;
         const errs: FieldError[] = [];
         if (!compiled.validate(body)) errs.push(...mapAjvErrors(compiled.validate.errors ?? [], body));
+        else celErrors(schema, body, undefined, '', errs);
         if (scale) {
           const r = getPath(o, scale.specReplicasPath);
           if (r !== undefined && (typeof r !== 'number' || !Number.isInteger(r) || r < 0)) errs.push(invalid(String(scale.specReplicasPath).slice(1), r, 'should be a non-negative integer'));
         }
         return errs;
+      },
+      validateUpdate(o, old) {
+        const errs = this.validate!(o);
+        if (errs.length) return errs;
+        // Transition rules (oldSelf), e.g. an immutable field.
+        const strip = (x: KObject) => {
+          const b = clone(x) as Obj;
+          delete b.metadata;
+          delete b.apiVersion;
+          delete b.kind;
+          return b;
+        };
+        return celErrors(schema, strip(o), strip(old), '');
       },
       // customresource statusStrategy.ValidateUpdate checks the object against the schema too; spec and metadata
       // come from the stored object there, so what can fail is the status.
