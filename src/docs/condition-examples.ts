@@ -120,6 +120,7 @@ export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'ConfigValid', reason: 'InvalidSpec', situation: 'spec.replicas 2 with spec.flags.ha false', input: healthyInput({ validation: validateSchedulerHA(applySpecExample({ 'spec.flags.ha': false })) }) },
 
   { type: 'ReplicasReady', reason: 'StatefulSetMissing', situation: 'no StatefulSet', input: healthyInput({ sts: undefined, pods: [] }) },
+  { type: 'ReplicasReady', reason: 'ChildConflict', situation: 'a ConfigMap k8sm-config made by someone else', input: healthyInput({ sts: undefined, pods: [], childConflict: 'ConfigMap k8sm-config exists but is not controlled by this SchedulerHA (uid 2f1c…): it does not carry the labels app.kubernetes.io/managed-by=schedulerha-operator and k8sm.io/schedulerha=k8sm; rename or delete it' }) },
   { type: 'ReplicasReady', reason: 'Progressing', situation: 'the StatefulSet controller is behind', input: healthyInput({ sts: sts({ generation: 4 }) }) },
   { type: 'ReplicasReady', reason: 'ScaledToZero', situation: 'spec.replicas 0, no pod left', input: healthyInput({ replicas: 0, sts: sts({ specReplicas: 0, replicas: 0, readyReplicas: 0, updatedReplicas: 0 }), pods: [] }) },
   { type: 'ReplicasReady', reason: 'ScalingDown', situation: 'spec.replicas 0, one pod terminating', input: healthyInput({ replicas: 0, sts: sts({ specReplicas: 0, replicas: 1, readyReplicas: 0, updatedReplicas: 0 }), pods: [pod('k8sm-0', { ready: false, deleting: true })] }) },

@@ -17,6 +17,7 @@ export interface EventDoc {
 export const OPERATOR_EVENTS: EventDoc[] = [
   { reason: 'Created', type: 'Normal', action: 'Reconcile', when: 'A child was created: the ConfigMap <name>-config, the Service, the StatefulSet or the PodDisruptionBudget.' },
   { reason: 'Updated', type: 'Normal', action: 'Reconcile', when: 'A child was updated because what the spec renders differs from the live object (a spec change, or someone edited the child).' },
+  { reason: 'Adopted', type: 'Normal', action: 'Reconcile', when: 'A child of the same name existed without a controller but labelled as this SchedulerHA\'s (left by `kubectl delete --cascade=orphan` of an earlier SchedulerHA of this name): the operator took it over. One labelled otherwise, or controlled by something else, is a ChildConflict instead.' },
   { reason: 'Deleted', type: 'Normal', action: 'Reconcile', when: 'The PodDisruptionBudget was deleted because spec.replicas dropped to 1 or 0.' },
   { reason: 'ExecutorHashSanctioned', type: 'Normal', action: 'Reconcile', when: 'The spec renders an executor-config hash other than the last leader\'s: the operator wrote it to `<root>/desired-executor-hash` before updating the StatefulSet, so updated replicas may take over.' },
   { reason: 'FailoverRequested', type: 'Normal', action: 'Failover', when: 'The k8sm.io/failover annotation got a new value: the operator wrote `<root>/failover-request` and the leader resigns.' },

@@ -38,22 +38,22 @@ export const OPERATOR_RULES: RuleSpec[] = [
   {
     apiGroups: ['apps'],
     resources: ['statefulsets'],
-    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
-    why: 'Informer; server-side apply of the scheduler StatefulSet (patch; an apply that creates the object is also authorized as create); delete before TEARDOWN (deletionPolicy Teardown).',
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    why: 'Informer; get before creating (the informer sees only labelled objects: never take over one someone else made); server-side apply of the scheduler StatefulSet (patch; an apply that creates the object is also authorized as create); delete before TEARDOWN (deletionPolicy Teardown).',
     usedBy: ['src/operator/controller.ts (informer)', 'src/operator/reconciler.ts (applyChild, finalize)'],
   },
   {
     apiGroups: [''],
     resources: ['configmaps', 'services'],
-    verbs: ['list', 'watch', 'create', 'patch'],
-    why: 'Informers; server-side apply of the rendered-argv ConfigMap and the headless Service (create when missing, patch after). Never deleted by the operator: garbage collection removes them with their owner.',
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    why: 'Informers; get before creating (see statefulsets); server-side apply of the rendered-argv ConfigMap and the headless Service (create when missing, patch after). delete is never sent: the API server asks for it to change an object\'s ownerReferences, which adopting an orphaned child (left by kubectl delete --cascade=orphan) does; garbage collection removes them with their owner.',
     usedBy: ['src/operator/controller.ts (informers)', 'src/operator/reconciler.ts (applyChild)'],
   },
   {
     apiGroups: ['policy'],
     resources: ['poddisruptionbudgets'],
-    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
-    why: 'Informer; server-side apply of the PodDisruptionBudget while replicas > 1; delete when scaled to 1 or 0.',
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    why: 'Informer; get before creating (see statefulsets); server-side apply of the PodDisruptionBudget while replicas > 1; delete when scaled to 1 or 0.',
     usedBy: ['src/operator/controller.ts (informer)', 'src/operator/reconciler.ts (applyChildren)'],
   },
   {

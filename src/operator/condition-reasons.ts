@@ -38,7 +38,8 @@ export const CONDITION_REASONS = {
     InvalidSpec: { status: 'False', meaning: "The spec has errors; the message lists the validator's messages, each naming its field. No child was changed.", action: 'Fix the named fields; `schedulerha validate -f <file>` shows the same messages offline.' },
   },
   ReplicasReady: {
-    StatefulSetMissing: { status: 'False', meaning: 'The scheduler StatefulSet does not exist (yet), or one with that name exists but is not controlled by this SchedulerHA.', action: 'Wait a reconcile. If it stays, read the operator log ("applying the children failed", ChildConflict) and the Events.' },
+    StatefulSetMissing: { status: 'False', meaning: 'The scheduler StatefulSet does not exist (yet).', action: 'Wait a reconcile. If it stays, read the operator log ("applying the children failed") and the Events.' },
+    ChildConflict: { status: 'False', meaning: 'A child name (the StatefulSet, the Service, the ConfigMap <name>-config or the PodDisruptionBudget) is taken by an object this SchedulerHA does not control and cannot adopt: another controller owns it, or it lacks the labels app.kubernetes.io/managed-by=schedulerha-operator and k8sm.io/schedulerha=<name>. The message names the object. Orphans of an earlier SchedulerHA of the same name are adopted instead.', action: 'Rename the SchedulerHA, or delete (or rename) the object named in the message.' },
     Progressing: { status: 'False', meaning: 'The StatefulSet controller has not observed the latest StatefulSet generation, or the StatefulSet is being scaled to spec.replicas.', action: 'Wait; if it stays, check the kube-controller-manager.' },
     ScaledToZero: { status: 'True', meaning: 'spec.replicas is 0 and no replica runs.' },
     ScalingDown: { status: 'False', meaning: 'spec.replicas is 0 and replicas are still running (terminating).' },

@@ -71,6 +71,8 @@ export interface ConditionInput {
   /** The executor-config hash the spec (or, if invalid, the deployed config) renders. */
   desiredExecutorHash?: string;
   sts?: StatefulSetView;
+  /** A child's name is taken by an object we may not adopt (the message names it). */
+  childConflict?: string;
   pods: PodView[];
   /** undefined: no usable etcd configuration. */
   etcd?: FrameworkSnapshot;
@@ -114,6 +116,7 @@ function configValid(i: ConditionInput): CondOf<'ConfigValid'> {
 function replicasReady(i: ConditionInput): CondOf<'ReplicasReady'> {
   const s = i.sts;
   const want = i.replicas;
+  if (i.childConflict) return { status: 'False', reason: 'ChildConflict', message: i.childConflict };
   if (!s) return { status: 'False', reason: 'StatefulSetMissing', message: 'the scheduler StatefulSet does not exist yet' };
   if (s.observedGeneration < s.generation) return { status: 'False', reason: 'Progressing', message: `the StatefulSet controller has not observed generation ${s.generation} yet` };
   if (s.specReplicas !== want) return { status: 'False', reason: 'Progressing', message: `the StatefulSet is being scaled to ${want}` };

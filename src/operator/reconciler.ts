@@ -30,7 +30,7 @@ import type { EtcdPool } from './etcd-pool.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
 import type { MesosObservation, MesosPool } from './mesos-pool.js';
 import type { OperatorMetrics } from './metrics.js';
-import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, comparableView, configFromConfigMap, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
+import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
 import type { ReconcileContext, ReconcileResult } from './queue.js';
 
 export const FINALIZER = 'k8sm.io/teardown';
@@ -242,11 +242,13 @@ export class Reconciler {
 
     // Apply (valid specs only). The desired executor hash is sanctioned before the StatefulSet can change.
     let appliedSts: KubeObject | undefined;
+    let childConflict: string | undefined;
     if (plan && rendered) {
       try {
         if (independentError) throw independentError;
         appliedSts = await this.applyChildren(obj, st, plan, snap, log, ctx.signal);
       } catch (err) {
+        if (err instanceof SchedulerHAError && err.reason === 'ChildConflict') childConflict = err.message;
         problems.push(`apply: ${describeApiError(err)}`);
         log.warn({ err: errorMessage(err) }, 'applying the children failed');
       }
@@ -287,6 +289,7 @@ export class Reconciler {
       validation,
       ...(rendered ? { desiredExecutorHash: rendered.executorHash } : {}),
       ...(sts ? { sts } : {}),
+      ...(childConflict ? { childConflict } : {}),
       pods,
       ...(snap ? { etcd: snap } : {}),
       ...(etcdError ? { etcdError } : {}),
@@ -376,10 +379,25 @@ export class Reconciler {
   private async applyChild(owner: SchedulerHA, st: ResourceState, desired: Record<string, unknown> & { kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> } }, live: KubeObject | undefined, log: Logger, signal: AbortSignal): Promise<KubeObject | undefined> {
     const kind = desired.kind;
     const name = desired.metadata.name;
-    if (live) {
-      if (!ownedBy(live, owner)) {
-        throw new SchedulerHAError('ChildConflict', `${kind} ${name} exists but is not controlled by this SchedulerHA (uid ${owner.metadata.uid}); rename or delete it`);
+    // The informers see only objects labelled as ours. Not in the cache is not "absent": an apply onto an object
+    // someone else made under this name would take it over silently, so look before creating.
+    live ??= await kubeRequestOk<KubeObject>(this.d.kc, { method: 'GET', path: resourcePath({ apiVersion: desired.apiVersion as string, kind, namespace: desired.metadata.namespace, name }), signal }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (live && !ownedBy(live, owner)) {
+      if (!adoptable(live, owner)) {
+        const controller = live.metadata?.ownerReferences?.find((r) => r.controller);
+        throw new SchedulerHAError(
+          'ChildConflict',
+          `${kind} ${name} exists but is not controlled by this SchedulerHA (uid ${owner.metadata.uid}): ${controller ? `its controller is ${controller.kind} ${controller.name} (uid ${controller.uid})` : `it does not carry the labels ${LABELS.managedBy}=${MANAGED_BY} and ${LABELS.owner}=${owner.metadata.name}`}; rename or delete it`,
+        );
       }
+      // An orphan of an earlier SchedulerHA of this name (`kubectl delete --cascade=orphan`): adopt it, as the
+      // workload controllers do — the apply below sets our controller reference.
+      log.info({ kind, name }, 'adopting an orphaned child');
+      this.d.recorder.normal(refOf_(owner), 'Adopted', 'Reconcile', `adopted the orphaned ${kind} ${name}`);
+    } else if (live) {
       const same = live.metadata?.annotations?.[ANNOTATIONS.appliedHash] === desired.metadata.annotations[ANNOTATIONS.appliedHash] && isSubset(comparableView(desired), live);
       if (same) return undefined;
     }
@@ -749,6 +767,12 @@ function newest(cached: KubeObject | undefined, written: KubeObject | undefined)
 
 function ownedBy(o: KubeObject, owner: SchedulerHA): boolean {
   return !!o.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid);
+}
+
+/** No controller, and labelled as this SchedulerHA's child by this operator: left behind by an orphaning delete. */
+function adoptable(o: KubeObject, owner: SchedulerHA): boolean {
+  const labels = o.metadata?.labels ?? {};
+  return !o.metadata?.ownerReferences?.some((r) => r.controller) && !owner.metadata.deletionTimestamp && labels[LABELS.managedBy] === MANAGED_BY && labels[LABELS.owner] === owner.metadata.name;
 }
 
 function refOf_(o: SchedulerHA): ObjectReference {

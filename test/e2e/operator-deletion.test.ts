@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorStack } from '../helpers/operator-stack.js';
 import { waitFor } from '../helpers/wait.js';
+import { kubeRequestOk } from '../../src/kube/index.js';
 import type { SchedulerHA } from '../../src/api/types.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -61,5 +62,34 @@ test('deletionPolicy: Orphan keeps the framework and resumes it; Teardown sends 
     assert.ok(ev.some((e) => e.reason === 'FrameworkTornDown'));
     // The Orphan framework from the first test is untouched.
     assert.ok(s.stack.mesos.frameworks().some((f) => f.connected && f.info.name !== (o as SchedulerHA).spec.flags!.frameworkName));
+  });
+
+  await t.test('kubectl delete --cascade=orphan, then re-create: the orphaned children are adopted; a foreign one is a ChildConflict', async () => {
+    const body = s.resource(ns, 'adopt', { replicas: 1 }, { ha: true });
+    await s.create(body);
+    await s.waitForCondition(ns, 'adopt', 'Ready', 'True', { timeoutMs: 120_000 });
+    const stsPath = `/apis/apps/v1/namespaces/${ns}/statefulsets/adopt`;
+    const before = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: stsPath });
+    await kubeRequestOk(s.kc, { method: 'DELETE', path: `/apis/k8sm.io/v1alpha1/namespaces/${ns}/schedulerhas/adopt`, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' } });
+    await waitFor('the resource gone, its StatefulSet orphaned', async () => {
+      if (await s.get(ns, 'adopt')) return undefined;
+      const sts = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: stsPath });
+      return (sts.metadata.ownerReferences ?? []).length === 0 || undefined;
+    }, { timeoutMs: 60_000 });
+    const again = await s.create(body);
+    await s.waitForCondition(ns, 'adopt', 'Ready', 'True', { timeoutMs: 120_000 });
+    const after = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: stsPath });
+    assert.equal(after.metadata.uid, before.metadata.uid, 'the same StatefulSet, not a new one');
+    assert.deepEqual(after.metadata.ownerReferences.map((r: Obj) => [r.uid, r.controller]), [[again.metadata.uid, true]]);
+    await waitFor('Adopted events', async () => (await s.events(ns, 'adopt')).filter((e) => e.reason === 'Adopted').length >= 3 || undefined);
+
+    // A ConfigMap of the name the next resource needs, made by somebody else: never taken over.
+    await kubeRequestOk(s.kc, { method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign-config' }, data: { mine: 'yes' } } });
+    await s.create(s.resource(ns, 'foreign', { replicas: 1 }, { ha: true }));
+    const conflicted = await waitFor('a ChildConflict reported', async () => s.condition(await s.get(ns, 'foreign'), 'ReplicasReady')?.reason === 'ChildConflict' ? s.condition(await s.get(ns, 'foreign'), 'ReplicasReady') : undefined, { timeoutMs: 60_000 });
+    assert.match(conflicted.message, /ConfigMap foreign-config exists but is not controlled by this SchedulerHA.*does not carry the labels/);
+    const cm = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps/foreign-config` });
+    assert.deepEqual(cm.data, { mine: 'yes' }, 'left as it was');
+    assert.equal(cm.metadata.ownerReferences, undefined);
   });
 });

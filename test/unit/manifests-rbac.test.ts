@@ -109,7 +109,7 @@ test('what they must not do', () => {
     [operator, 'GET', '/api/v1/namespaces/mesos/secrets'],
     [operator, 'GET', '/api/v1/secrets', { watch: 'true' }],
     [operator, 'PATCH', '/api/v1/namespaces/mesos/secrets/etcd-tls'],
-    [operator, 'DELETE', '/api/v1/namespaces/mesos/configmaps/k8sm-config'],
+    [operator, 'DELETE', '/api/v1/namespaces/mesos/configmaps'],
     [operator, 'PUT', '/apis/apps/v1/namespaces/mesos/statefulsets/k8sm'],
     [operator, 'DELETE', '/apis/apps/v1/namespaces/mesos/statefulsets'],
     [operator, 'POST', '/apis/k8sm.io/v1alpha1/namespaces/mesos/schedulerhas'],
