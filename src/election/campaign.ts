@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
 import { monotonicMs, sleep } from '../util/time.js';
 import { EtcdEndpointUnavailableError, clientCallTimeoutMs, deadlineIn } from './client.js';
+import { HANDOFF_QUIET_MS } from './timing.js';
 import { CampaignAbortedError, CampaignFailedError, FenceLostError, SessionLostError } from './errors.js';
 import { FencedStore } from './fenced-store.js';
 import { candidateKey, candidatePrefix, compareRevisions, normalizeElectionPrefix, prefixRangeEnd, revisionPlus, termOf, toKeyValue } from './keys.js';
@@ -69,7 +70,7 @@ export function isTransient(err: unknown): boolean {
  * sent if it is not. The pause lets the successor's re-check read go first: a linearizable read waits behind a
  * revoke committed just before it (measured: ~1 ms of a ~7 ms hand-off). The key is already gone, so a lease
  * that lives a few ms longer holds nothing. */
-const REVOKE_AFTER_DELETE_MS = 25;
+const REVOKE_AFTER_DELETE_MS = HANDOFF_QUIET_MS;
 const REVOKE_AFTER_MS = 250;
 
 function rangeKvs(r: IRangeResponse | undefined): IKeyValue[] {
@@ -165,8 +166,9 @@ export class Election {
           // A re-check that has to be retried (etcd unreachable) gains nothing from the old watch: drop it then.
           snap = await this.retrying(live, signal, () => this.snapshot(key, rev), release);
         } finally {
-          // Otherwise once this turn is over: the cancel is not on the way to `elected` either.
-          if (releaseWatch) setImmediate(releaseWatch);
+          // Otherwise after the hand-off: the cancel is not on the way to `elected`, nor to what a new leader
+          // does first.
+          if (releaseWatch) setTimeout(releaseWatch, HANDOFF_QUIET_MS);
           releaseWatch = undefined;
         }
         live();
@@ -392,9 +394,9 @@ export class Leadership extends EventEmitter {
     this.store = new FencedStore(this);
     this.onSessionLost = (reason, loss) => this.end(sessionToTerm[reason], { at: loss.at, ...(loss.error ? { error: loss.error } : {}) });
     session.once('lost', this.onSessionLost);
-    // Started after this turn (so after `elected` is delivered): the watch begins at the verified revision, so
-    // nothing that happens in between is missed.
-    setImmediate(() => this.watchOwnKey(revisionPlus(electedRevision, 1)));
+    // Started after the hand-off (HANDOFF_QUIET_MS), not on the new leader's first etcd calls: the watch begins at
+    // the verified revision, so nothing that happens in between is missed, and fenced writes hold meanwhile.
+    setTimeout(() => this.watchOwnKey(revisionPlus(electedRevision, 1)), HANDOFF_QUIET_MS);
     this.armRecheck();
   }
 

@@ -12,6 +12,7 @@
 // synced or disturbed by a watch error or disconnect) falls back to the authoritative paged load.
 import type { Etcd3, IRangeResponse, IWatchResponse, Watcher } from 'etcd3';
 import { prefixRangeEnd } from '../election/keys.js';
+import { HANDOFF_QUIET_MS } from '../election/timing.js';
 import { TaskRegistry, rangeAtOneRevision } from './registry.js';
 import { decodeRecord, type TaskRecord } from './task-record.js';
 import { errorMessage } from '../util/errors.js';
@@ -98,27 +99,33 @@ export class RegistryMirror {
     this.build();
   }
 
-  /** Stops mirroring and hands over what it holds, or undefined when it was not synced. */
+  /** Stops mirroring and hands over what it holds, or undefined when it was not synced. The watch is cancelled
+   * after the take-over's first etcd calls (HANDOFF_QUIET_MS); its handlers are silent from now on. */
   snapshot(): MirrorSnapshot | undefined {
     const snap = this.revision !== undefined ? { revision: this.revision, entries: this.entries } : undefined;
-    this.stop();
+    this.stop(HANDOFF_QUIET_MS);
     return snap;
   }
 
-  stop(): void {
+  stop(cancelAfterMs = 0): void {
     this.running = false;
     this.generation++;
     clearTimeout(this.rebuildTimer);
     this.rebuildTimer = undefined;
-    this.dropWatcher();
+    this.dropWatcher(cancelAfterMs);
     this.entries = new Map();
     this.revision = undefined;
   }
 
-  private dropWatcher(): void {
+  private dropWatcher(cancelAfterMs = 0): void {
     const w = this.watcher;
     this.watcher = undefined;
-    if (w) void w.cancel().catch(() => undefined);
+    if (!w) return;
+    w.removeAllListeners();
+    w.on('error', () => undefined);
+    const cancel = () => void w.cancel().catch(() => undefined);
+    if (cancelAfterMs > 0) setTimeout(cancel, cancelAfterMs).unref();
+    else cancel();
   }
 
   private build(): void {

@@ -9,6 +9,7 @@ import { EtcdServer } from '../../src/devstack/etcd.js';
 import {
   Election,
   FenceLostError,
+  HANDOFF_QUIET_MS,
   LeaseSession,
   createEtcdClient,
   type Leadership,
@@ -191,8 +192,9 @@ function spyTxns(client: Etcd3, order: string[], what: string, onAnswered?: () =
 test('resign: the guarded delete goes out first; the watch cancel and the lease revoke only once it is answered (reference: "then revoke")', async (t) => {
   const { client } = await etcdForTest(t);
   const layout = keyLayout(`/${uniqueName('resign')}`, 'Kubernetes');
+  const manager = (client as unknown as { watchManager: { watchers: unknown[] } }).watchManager;
   const l = await elect(client, layout.electionPrefix, 'me');
-  await new Promise((r) => setImmediate(r)); // the term's key watch starts on the turn after `elected`
+  await waitFor("the term's key watch (it starts after the hand-off)", () => manager.watchers.length === 1);
   // Record, in order, when each call is issued and answered (the etcd3 client's own methods, wrapped).
   const order: string[] = [];
   const lease = client.leaseClient as unknown as { leaseRevoke: (...a: unknown[]) => Promise<unknown> };
@@ -240,5 +242,28 @@ test('a waiting candidate cancels its watch on the predecessor only after the re
   const won = await campaign;
   t.after(() => won.resign());
   assert.equal(won.isLeader, true);
+  await waitFor('the predecessor watch cancelled', () => order.includes('watch cancelled'));
   assert.deepEqual(order.slice(order.indexOf('leader resigns') + 1), ['txn sent', 'txn answered', 'watch cancelled']);
+});
+
+test('a new term sends no watch create or cancel during the hand-off: the predecessor watch and its own key watch wait HANDOFF_QUIET_MS', async (t) => {
+  const { etcd, client } = await etcdForTest(t);
+  const standbyClient = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => standbyClient.close());
+  const layout = keyLayout(`/${uniqueName('quiet')}`, 'Kubernetes');
+  const leader = await elect(client, layout.electionPrefix, 'leader');
+  const manager = (standbyClient as unknown as { watchManager: { watchers: unknown[] } }).watchManager;
+  const order: string[] = [];
+  spyWatchCancels(t, standbyClient, order, 'watch cancelled');
+  const session = await LeaseSession.grant(standbyClient, { ttlSeconds: TTL });
+  const campaign = new Election(standbyClient, layout.electionPrefix).campaign(session, 'standby');
+  await waitFor('the standby watches its predecessor', () => manager.watchers.length === 1);
+  const resigned = leader.resign(); // resolves later (it revokes the lease after the hand-off)
+  const won = await campaign;
+  t.after(() => won.resign());
+  await new Promise((r) => setImmediate(r)); // a turn: where the watch ops used to go
+  assert.deepEqual(order, [], 'no cancel in the turn after `elected`');
+  assert.equal(manager.watchers.length, 1, 'only the predecessor watch, not yet the own-key watch');
+  await waitFor('both watch ops, after the quiet window', () => order.length === 1 && manager.watchers.length === 1 && (manager.watchers[0] as { request?: { key?: Buffer } }).request?.key?.toString() === won.term.key);
+  assert.equal(await resigned, true);
 });
