@@ -95,15 +95,19 @@ test('label-selector watches see an object leave (DELETED) and enter (ADDED) the
   const ns = await c.namespace();
   await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 's', labels: { sel: 'yes' } } } });
   const l = await c.core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'sel=yes' });
+  let left: k8s.V1ConfigMap | undefined;
   const w = await collectWatch(c.kc, cmPath(ns), { resourceVersion: l.metadata!.resourceVersion!, labelSelector: 'sel=yes' }, {
     until: (ev) => ev.length >= 2,
     onOpen: async () => {
-      await c.core.patchNamespacedConfigMap({ namespace: ns, name: 's', body: { metadata: { labels: { sel: 'no' } } } }, merge);
+      left = await c.core.patchNamespacedConfigMap({ namespace: ns, name: 's', body: { metadata: { labels: { sel: 'no' } } } }, merge);
       await c.core.patchNamespacedConfigMap({ namespace: ns, name: 's', body: { metadata: { labels: { sel: 'yes' } } } }, merge);
     },
   });
   assert.deepEqual(w.events.map((e) => e.type), ['DELETED', 'ADDED']);
-  assert.equal(w.events[0]!.object.metadata.labels.sel, 'no', 'the DELETED event carries the new state');
+  // The cacher's convertToWatchEvent: "a delete event with the previous object content, but with the event's
+  // resource version".
+  assert.equal(w.events[0]!.object.metadata.labels.sel, 'yes', 'the DELETED event carries the object as it last matched');
+  assert.equal(w.events[0]!.object.metadata.resourceVersion, left!.metadata!.resourceVersion, "at the event's resourceVersion");
 });
 
 test('limit / continue pages through a list at one resourceVersion', async () => {

@@ -175,6 +175,19 @@ test('ACKNOWLEDGE naming another agent than the task\'s removes nothing: the mas
   assert.equal(c.task(s.frameworkId, 't1'), undefined, 'the right ack removes it');
 });
 
+test('KILL for a task on a disconnected agent is kept and re-sent when the agent comes back (Master::kill)', async (t) => {
+  const c = await startCluster(t, { agents: 1 });
+  const s = await sub(t, c);
+  const agentId = await runTask(s, 't1');
+  await ack(s, await waitUpdate(s, 't1', 'TASK_RUNNING'));
+  c.partitionAgent(agentId); // checkpointing framework: the task stays, the agent is disconnected
+  assert.equal((await s.call('KILL', { kill: { task_id: { value: 't1' }, agent_id: { value: agentId } } })).status, 202);
+  await settle(c);
+  assert.equal(c.task(s.frameworkId, 't1')?.state, 'TASK_RUNNING', 'nothing can reach the agent meanwhile');
+  c.healAgent(agentId);
+  await waitUpdate(s, 't1', 'TASK_KILLED');
+});
+
 test('implicit reconciliation: one UPDATE per task in framework.tasks (not unreachable/completed), master source, REASON_RECONCILIATION, no uuid, status_update_state', async (t) => {
   const c = await startCluster(t, { agents: 2 });
   const s = await sub(t, c);

@@ -446,7 +446,13 @@ export class HttpLayer {
     else if (now && before) type = 'MODIFIED';
     else if (now) type = 'ADDED';
     else if (before) type = 'DELETED';
-    if (type) send(type, this.api.external(def, ev.object));
+    if (!type) return;
+    if (ev.type === 'MODIFIED' && type === 'DELETED' && ev.prev) {
+      // Left the selector: the watcher gets the object as it last matched, at this event's resourceVersion
+      // (the cacher's convertToWatchEvent), not the new one it never selected.
+      const last = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: ev.object.metadata.resourceVersion } } as KObject;
+      send(type, this.api.external(def, last));
+    } else send(type, this.api.external(def, ev.object));
   }
 
   // ---- hooks -------------------------------------------------------------------------------------------

@@ -704,8 +704,25 @@ export class Master implements AgentSink {
     }
     if (agentId !== undefined && agentId !== t.agentId) return; // different agent: ignored
     const a = this.st!.agents.get(t.agentId);
-    if (!a || a.standing !== 'registered' || !a.connected) return;
+    if (!a || a.standing !== 'registered') return;
+    if (!a.connected) {
+      // Master::kill: "Kill will be retried if the agent re-registers".
+      a.killedTasks ??= new Map();
+      const set = a.killedTasks.get(fw.id) ?? new Set<string>();
+      set.add(taskId);
+      a.killedTasks.set(fw.id, set);
+      return;
+    }
     a.sim.kill(fw.id, taskId, hasCapability(fw.info, 'TASK_KILLING_STATE'));
+  }
+
+  /** Re-sends the KILLs an agent missed while disconnected, for the tasks it still runs. */
+  private resendKills(a: AgentRec, killed: Map<string, Set<string>> | undefined): void {
+    a.killedTasks = undefined;
+    for (const [fwId, ids] of killed ?? []) {
+      const fw = this.st!.frameworks.get(fwId);
+      for (const id of ids) if (fw && a.sim.framework(fwId)?.tasks.has(id)) a.sim.kill(fwId, id, hasCapability(fw.info, 'TASK_KILLING_STATE'));
+    }
   }
 
   private shutdownExecutor(fw: FrameworkRec, agentId: string, executorId: string): void {
@@ -906,6 +923,7 @@ export class Master implements AgentSink {
     let a = st.agents.get(sim.id);
     if (a?.standing === 'gone') return; // the registry refuses gone agents
     const wasUnreachable = a?.standing === 'unreachable';
+    const killed = a?.killedTasks;
     if (!a) {
       a = this.newAgentRec(sim, 'registered');
       st.agents.set(sim.id, a);
@@ -953,6 +971,7 @@ export class Master implements AgentSink {
     sim.sink = this;
     this.emitOperator({ type: 'AGENT_ADDED', agent_added: { agent: this.viewAgent(a) } });
     sim.resendPending();
+    this.resendKills(a, killed);
     this.scheduleAllocation();
   }
 
@@ -1008,6 +1027,7 @@ export class Master implements AgentSink {
       a.connected = true;
       sim.sink = this;
       sim.resendPending();
+      this.resendKills(a, a.killedTasks);
       this.scheduleAllocation();
     } else {
       this.reregisterAgent(sim);

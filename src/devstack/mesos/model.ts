@@ -77,6 +77,8 @@ export interface AgentRec {
   offered: ResourceBag;
   /** frameworkId → task ids on this agent (tasks in framework.tasks). */
   tasks: Map<string, Set<string>>;
+  /** KILLs for tasks on this agent while it was disconnected: re-sent when it re-registers (Slave::killedTasks). */
+  killedTasks?: Map<string, Set<string>>;
   pingTimer?: TimerHandle;
 }
 
