@@ -147,6 +147,10 @@ export class Election {
     };
     let myRev: string | undefined;
     let releaseWatch: (() => void) | undefined;
+    // The predecessor's key was deleted: this re-check is a hand-off, and its watch's cancel waits it out. After any
+    // other wake-up (a re-check timer, a reconnect, a watch error such as compaction) the watch goes on the next
+    // turn: there is no hand-off to protect, and a watch etcd itself cancelled must be let go before it is reused.
+    let handOff = false;
     try {
       live();
       // A timed-out create may have committed: retrying finds our key in the txn's else branch.
@@ -168,7 +172,7 @@ export class Election {
         } finally {
           // Otherwise after the hand-off: the cancel is not on the way to `elected`, nor to what a new leader
           // does first.
-          if (releaseWatch) setTimeout(releaseWatch, HANDOFF_QUIET_MS);
+          if (releaseWatch) (handOff ? (f: () => void) => setTimeout(f, HANDOFF_QUIET_MS) : setImmediate)(releaseWatch);
           releaseWatch = undefined;
         }
         live();
@@ -192,6 +196,7 @@ export class Election {
         }
         const wait = await this.waitForDelete(snap.predecessor.key, revisionPlus(snap.revision, 1), session, signal);
         releaseWatch = wait.release;
+        handOff = wait.why === 'deleted';
         log.debug({ predecessor: snap.predecessor.key, why: wait.why }, 'predecessor wait ended; re-checking');
       }
     } catch (err) {
