@@ -144,6 +144,19 @@ test('status subresource: a /status write is validated against the schema (merge
   assert.equal(ok.status, 200);
 });
 
+test('status subresource: an apply to the main endpoint owns no status field (it is reset there), so a /status apply by another manager does not conflict', async () => {
+  const ns = await c.namespace();
+  const base = `/apis/${w.group}/v1/namespaces/${ns}/widgets`;
+  const applied = await c.raw('PATCH', `${base}/m?fieldManager=me`, { body: { apiVersion: `${w.group}/v1`, kind: 'Widget', metadata: { name: 'm' }, spec: { size: 'small' }, status: { replicas: 3 } }, contentType: 'application/apply-patch+yaml' });
+  assert.equal(applied.status, 201);
+  assert.equal(applied.json.status, undefined, 'the status was dropped');
+  const mine = (applied.json.metadata.managedFields as Array<{ manager: string; fieldsV1: Record<string, unknown> }>).find((e) => e.manager === 'me')!;
+  assert.deepEqual(Object.keys(mine.fieldsV1).sort(), ['f:spec'], 'no f:status for a field the strategy reset');
+  const other = await c.raw('PATCH', `${base}/m/status?fieldManager=controller`, { body: { apiVersion: `${w.group}/v1`, kind: 'Widget', metadata: { name: 'm' }, status: { replicas: 1 } }, contentType: 'application/apply-patch+yaml' });
+  assert.equal(other.status, 200, `no conflict with "me": ${other.json?.message ?? ''}`);
+  assert.equal(other.json.status.replicas, 1);
+});
+
 test('scale subresource reads and writes specReplicasPath / statusReplicasPath / labelSelectorPath', async () => {
   const ns = await c.namespace();
   await create(ns, widget('sc', { size: 'small', replicas: 2 }));

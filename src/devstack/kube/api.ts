@@ -561,13 +561,13 @@ export class ApiCore {
     if (!oldStored) {
       if (sub) throw notFound(this.gr(def), name);
       ctx.authorizeCreate?.(def, ns, name);
-      const merged = ssaApply(undefined, c, ctx.fieldManager!, apiVersion, !!ctx.force, this.listKeys(def));
+      const merged = ssaApply(undefined, c, ctx.fieldManager!, apiVersion, !!ctx.force, this.listKeys(def), undefined, !!def.status);
       const managed = (merged.metadata as JsonObject).managedFields;
       return this.create(def, ns, merged, ctx, { managedFields: managed });
     }
     const old = this.external(def, oldStored);
     if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw staleConflict(this.gr(def), name);
-    const merged = ssaApply(old as unknown as JsonObject, c, ctx.fieldManager!, apiVersion, !!ctx.force, this.listKeys(def), sub);
+    const merged = ssaApply(old as unknown as JsonObject, c, ctx.fieldManager!, apiVersion, !!ctx.force, this.listKeys(def), sub, !!def.status);
     const m = merged as unknown as KObject;
     m.metadata.resourceVersion = old.metadata.resourceVersion;
     const managed = m.metadata.managedFields;

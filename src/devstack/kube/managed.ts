@@ -19,7 +19,7 @@ function itemKey(item: Json, keys: string[]): string {
 }
 
 /** The leaf field paths of a value (FieldsV1 semantics: maps recurse, keyed lists recurse by key, others are leaves). */
-export function fieldSet(obj: JsonObject, listKeys: ListKeys, subresource?: 'status'): Set<string> {
+export function fieldSet(obj: JsonObject, listKeys: ListKeys, subresource?: 'status', statusIsSubresource = false): Set<string> {
   const out = new Set<string>();
   const walk = (v: Json, path: string[], fieldName: string) => {
     if (isObject(v)) {
@@ -48,7 +48,9 @@ export function fieldSet(obj: JsonObject, listKeys: ListKeys, subresource?: 'sta
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'apiVersion' || k === 'kind') continue;
     if (subresource === 'status' && k !== 'status') continue;
-    if (subresource !== 'status' && k === 'status' && false) continue;
+    // A field the endpoint's strategy resets (status, written through the main endpoint of a resource with a
+    // status subresource) is not owned by the applier (the field manager's reset-fields filter).
+    if (subresource !== 'status' && k === 'status' && statusIsSubresource) continue;
     walk(v, [`f:${k}`], k);
   }
   return out;
@@ -209,9 +211,9 @@ function mergeApply(live: Json | undefined, cfg: Json, path: string[], fieldName
 
 /** Server-side apply of `config` onto `live` (undefined when creating). Returns the merged object with its
  * managedFields updated, or throws a 409 Conflict naming the conflicting fields and managers. */
-export function apply(live: JsonObject | undefined, config: JsonObject, manager: string, apiVersion: string, force: boolean, listKeys: ListKeys, subresource?: 'status'): JsonObject {
+export function apply(live: JsonObject | undefined, config: JsonObject, manager: string, apiVersion: string, force: boolean, listKeys: ListKeys, subresource?: 'status', statusIsSubresource = false): JsonObject {
   const base = live ? clone(live) : {};
-  const cfgSet = fieldSet(config, listKeys, subresource);
+  const cfgSet = fieldSet(config, listKeys, subresource, statusIsSubresource);
   let list = entries(base);
   const mine = list.find((e) => e.manager === manager && e.operation === 'Apply' && (e.subresource ?? '') === (subresource ?? ''));
   const prevApplied = mine ? fromFieldsV1(mine.fieldsV1) : new Set<string>();
