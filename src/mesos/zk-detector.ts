@@ -4,7 +4,8 @@
 //   - the leader node vanishing between the listing and the read → "no leader" (the child watch re-detects);
 //   - no members, or no group node at all (watched with `exists`) → no leader;
 //   - a ZooKeeper disconnection longer than the session timeout → no leader (our view may be stale), and an
-//     expired session → a fresh client (watches died with the session).
+//     expired session → a fresh client (watches died with the session);
+//   - a read that fails otherwise (connection loss, a timeout) set no watch → detect again after 500 ms.
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as ZkEvent } from 'node-zookeeper-client';
 import { closeZkClient, createZkClient } from './zk-client.js';
@@ -21,6 +22,7 @@ export class ZkMasterDetector extends DetectorBase {
   /** Bumped on every detection run and client change, so late callbacks of an older run are ignored. */
   private generation = 0;
   private staleTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly sessionTimeoutMs: number;
 
@@ -46,6 +48,7 @@ export class ZkMasterDetector extends DetectorBase {
 
   protected async close(): Promise<void> {
     if (this.staleTimer) clearTimeout(this.staleTimer);
+    clearTimeout(this.retryTimer);
     this.generation++;
     const c = this.client;
     this.client = undefined;
@@ -106,6 +109,16 @@ export class ZkMasterDetector extends DetectorBase {
     this.detect();
   };
 
+  /** A failed read (connection loss, a timeout) left no watch behind: without one no change would ever reach us,
+   * so detect again shortly — unless a reconnect ('connected') or a watch has started a newer run meanwhile. */
+  private retrySoon(gen: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (gen === this.generation && !this.stopped) this.detect();
+    }, DETECT_RETRY_MS);
+    this.retryTimer.unref?.();
+  }
+
   private detect(): void {
     const client = this.client;
     if (!client || this.stopped) return;
@@ -119,7 +132,8 @@ export class ZkMasterDetector extends DetectorBase {
           this.setLeader(undefined);
           client.exists(path, this.onWatch, (e2, stat) => {
             if (gen !== this.generation || this.stopped) return;
-            if (!e2 && stat) this.detect(); // created between the two calls
+            if (e2) this.retrySoon(gen);
+            else if (stat) this.detect(); // created between the two calls
           });
           return;
         }
@@ -128,8 +142,8 @@ export class ZkMasterDetector extends DetectorBase {
           this.setLeader(undefined);
           return;
         }
-        // Connection loss and the like: the 'connected' event re-runs detection.
         this.log.debug({ err: String(err) }, 'getChildren failed');
+        this.retrySoon(gen);
         return;
       }
       const member = pickLeaderMember(children);
@@ -148,6 +162,7 @@ export class ZkMasterDetector extends DetectorBase {
             this.setLeader(undefined);
           } else {
             this.log.debug({ err: String(e3) }, 'getData failed');
+            this.retrySoon(gen);
           }
           return;
         }
@@ -169,6 +184,8 @@ export class ZkMasterDetector extends DetectorBase {
     });
   }
 }
+
+const DETECT_RETRY_MS = 500;
 
 function isCode(err: unknown, code: number): boolean {
   return typeof err === 'object' && err !== null && (err as { getCode?: () => number }).getCode?.() === code;

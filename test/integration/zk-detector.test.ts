@@ -207,6 +207,40 @@ test('ZooKeeper restart: the detector reconnects and still knows the leader', as
   await waitFor('second leads after the first member is removed', () => d.leader?.info?.id === 'second', { timeoutMs: 30_000 });
 });
 
+test('a read that fails while connected (it set no watch) is retried: the detector does not go blind until the next reconnect', async (t) => {
+  const path = `/${uniqueName('retry')}`;
+  const admin = await connectZk(zk.connectionString);
+  t.after(() => closeZkClient(admin));
+  await mkdirp(admin, path);
+  await create(admin, `${path}/json.info_`, Buffer.from(JSON.stringify(masterInfo('m1', 5555))), CreateMode.PERSISTENT_SEQUENTIAL);
+  // The client library's own getChildren, failing its first call for this path as a lost connection would.
+  const proto = Object.getPrototypeOf(createZkClient(zk.connectionString, {})) as { getChildren: (...a: unknown[]) => void };
+  const original = proto.getChildren;
+  let failed = 0;
+  proto.getChildren = function (this: unknown, ...a: unknown[]) {
+    const cb = a.at(-1) as (err: unknown) => void;
+    if (a[0] === path && failed === 0) {
+      failed++;
+      setImmediate(() => cb((zookeeper.Exception as unknown as { create(code: number): Error }).create(zookeeper.Exception.CONNECTION_LOSS)));
+      return;
+    }
+    original.apply(this, a);
+  };
+  t.after(() => (proto.getChildren = original));
+  const p = parseMesosMaster(`zk://${zk.connectionString}${path}`);
+  assert.ok(p.ok);
+  const d = createMasterDetector(p.value);
+  t.after(() => d.stop());
+  d.start();
+  assert.equal((await d.waitForLeader(undefined, 10_000)).info?.id, 'm1');
+  assert.equal(failed, 1, 'the first listing failed');
+  // And the retried listing set the child watch again: a change is seen.
+  await create(admin, `${path}/json.info_`, Buffer.from(JSON.stringify(masterInfo('m2', 5556))), CreateMode.PERSISTENT_SEQUENTIAL);
+  const kids = await new Promise<string[]>((resolve, reject) => admin.getChildren(path, (err, c) => (err ? reject(err) : resolve(c))));
+  await new Promise<void>((resolve, reject) => admin.remove(`${path}/${kids.sort()[0]!}`, (err) => (err ? reject(err) : resolve())));
+  await waitFor('m2 leads', () => d.leader?.info?.id === 'm2', { timeoutMs: 10_000 });
+});
+
 test('stopping a detector at any moment of its connection handshake neither crashes nor leaves a client running', async () => {
   // node-zookeeper-client throws from a socket listener when closed mid-handshake; src/mesos/zk-client.ts contains it.
   for (const delay of [0, 1, 2, 3, 5, 8, 13, 30]) {
