@@ -222,12 +222,18 @@ test('a term that ends in the turn it was won never opens its key watch', async 
   assert.equal(manager.watchers.length, 0, 'no watcher left behind');
 });
 
-test('a waiting candidate cancels its watch on the predecessor only after the re-check read is answered', async (t) => {
+/** A leader on one client and a second client for a standby: the hand-off tests' common ground. */
+async function leaderAndStandbyClient(t: TestContext, name: string) {
   const { etcd, client } = await etcdForTest(t);
   const standbyClient = createEtcdClient({ endpoints: etcd.endpoint });
   t.after(() => standbyClient.close());
-  const layout = keyLayout(`/${uniqueName('standby-watch')}`, 'Kubernetes');
+  const layout = keyLayout(`/${uniqueName(name)}`, 'Kubernetes');
   const leader = await elect(client, layout.electionPrefix, 'leader');
+  return { standbyClient, layout, leader };
+}
+
+test('a waiting candidate cancels its watch on the predecessor only after the re-check read is answered', async (t) => {
+  const { standbyClient, layout, leader } = await leaderAndStandbyClient(t, 'standby-watch');
   // Every txn of the standby, in order: its key's create, its first snapshot, then (after the resign) the re-check.
   const order: string[] = [];
   let answered = 0;
@@ -247,11 +253,7 @@ test('a waiting candidate cancels its watch on the predecessor only after the re
 });
 
 test('a new term sends no watch create or cancel during the hand-off: the predecessor watch and its own key watch wait HANDOFF_QUIET_MS', async (t) => {
-  const { etcd, client } = await etcdForTest(t);
-  const standbyClient = createEtcdClient({ endpoints: etcd.endpoint });
-  t.after(() => standbyClient.close());
-  const layout = keyLayout(`/${uniqueName('quiet')}`, 'Kubernetes');
-  const leader = await elect(client, layout.electionPrefix, 'leader');
+  const { standbyClient, layout, leader } = await leaderAndStandbyClient(t, 'quiet');
   const manager = (standbyClient as unknown as { watchManager: { watchers: unknown[] } }).watchManager;
   const order: string[] = [];
   spyWatchCancels(t, standbyClient, order, 'watch cancelled');
