@@ -96,6 +96,15 @@ test('events.k8s.io/v1 Events need eventTime (MicroTime) and reporting fields; t
   assert.equal(ce.count, 1);
   const list = await c.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=r-2' });
   assert.deepEqual(list.items.map((i) => i.metadata?.name), ['e2']);
+  // ValidateEventCreate's limits, in bytes (Go's len), and the strict v1 rules.
+  const tooLong = await expectStatus(() => c.events.createNamespacedEvent({ namespace: ns, body: { ...base, metadata: { name: 'e3' }, eventTime: new k8s.V1MicroTime(), note: 'é'.repeat(600), reason: 'R'.repeat(129) } }));
+  assert.equal(tooLong.code, 422);
+  assert.match(tooLong.message ?? '', /note: Invalid value: "": can have at most 1024 characters/);
+  assert.match(tooLong.message ?? '', /reason: Invalid value: "": can have at most 128 characters/);
+  const strict = await expectStatus(() => c.events.createNamespacedEvent({ namespace: ns, body: { ...base, metadata: { name: 'e4' }, eventTime: new k8s.V1MicroTime(), reportingController: 'not a name!', deprecatedCount: 3 } }));
+  assert.equal(strict.code, 422);
+  assert.match(strict.message ?? '', /reportingController: Invalid value: "not a name!"/);
+  assert.match(strict.message ?? '', /deprecatedCount: Invalid value: "": needs to be unset/);
 });
 
 test('StatefulSets: defaults, selector must match the template, status and scale subresources, generation', async () => {

@@ -1,7 +1,7 @@
 // The built-in kinds we serve, each with the defaults, validation and strategy rules of its apiserver registry
 // (pkg/registry/<group>/<resource>/strategy.go and pkg/apis/<group>/validation), to the depth this project uses.
 import { type ResourceDef, Registry } from './registry.js';
-import { type KObject, normalizeMicroTime, normalizeTime, nowTime, validateDNS1123Label, validateDNS1123Subdomain } from './meta.js';
+import { type KObject, normalizeMicroTime, normalizeTime, nowTime, validateDNS1123Label, validateDNS1123Subdomain, isQualifiedName } from './meta.js';
 import { type FieldError, badRequest, forbidden, invalid, notSupported, required } from './status.js';
 import { clone, deepEqual, isObject, type JsonObject } from './patch.js';
 import { labelSelectorFromObject, matchLabels } from './selectors.js';
@@ -577,7 +577,19 @@ const eventsV1 = def({
     if (!o.action) errs.push(required('action', ''));
     if (!o.reason) errs.push(required('reason', ''));
     if (!['Normal', 'Warning'].includes(o.type as string)) errs.push(notSupported('type', o.type ?? '', ['Normal', 'Warning']));
-    if (typeof o.note === 'string' && o.note.length > 1024) errs.push({ type: 'FieldValueTooLong', field: 'note', detail: 'may not be more than 1024 bytes' });
+    // Go's len(): bytes, not characters.
+    const tooLong = (field: string, max: number) => typeof o[field] === 'string' && Buffer.byteLength(o[field] as string) > max && errs.push(invalid(field, '', `can have at most ${max} characters`));
+    tooLong('note', 1024);
+    tooLong('reason', 128);
+    tooLong('action', 128);
+    tooLong('reportingInstance', 128);
+    if (typeof o.reportingController === 'string' && o.reportingController && !isQualifiedName(o.reportingController)) {
+      errs.push(invalid('reportingController', o.reportingController, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+    }
+    // Strict validation of events.k8s.io/v1: the deprecated core fields must stay unset.
+    for (const f of ['deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'deprecatedSource'] as const) {
+      if (o[f] !== undefined && o[f] !== null && o[f] !== 0 && !(typeof o[f] === 'object' && Object.keys(o[f] as object).length === 0)) errs.push(invalid(f, '', 'needs to be unset'));
+    }
     const reg = (o.regarding ?? {}) as Obj;
     if (reg.namespace && reg.namespace !== o.metadata.namespace) errs.push(invalid('regarding.namespace', reg.namespace, 'does not match event.namespace'));
     return errs;

@@ -120,14 +120,19 @@ export function validatePathSegmentName(field: string, name: string): FieldError
 
 const qualifiedNameRe = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
+/** apimachinery's IsQualifiedName: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
+export function isQualifiedName(k: string): boolean {
+  const parts = k.split('/');
+  const name = parts.pop()!;
+  const prefix = parts.join('/');
+  return !(parts.length > 1 || (parts.length === 1 && !dns1123Subdomain.test(prefix)) || name.length > 63 || !qualifiedNameRe.test(name));
+}
+
 /** Label and annotation key / label value validation (metav1validation.ValidateLabels / ValidateAnnotations). */
 export function validateLabelsAndAnnotations(meta: ObjectMeta): FieldError[] {
   const errs: FieldError[] = [];
   const checkKey = (path: string, k: string) => {
-    const parts = k.split('/');
-    const name = parts.pop()!;
-    const prefix = parts.join('/');
-    if (parts.length > 1 || (prefix && !dns1123Subdomain.test(prefix)) || name.length > 63 || !qualifiedNameRe.test(name)) {
+    if (!isQualifiedName(k)) {
       errs.push(
         invalid(
           path,
