@@ -82,6 +82,8 @@ const POD_NS = 'soak-pods';
 const NAME = 'k8sm';
 const FRAMEWORK = 'Kubernetes';
 const MESOS_AGENT_PING_TIMEOUT_MS = 5000;
+/** How long convergence must hold before the soak ends (a fault just before the end shows only after a moment). */
+const CONVERGED_STABLE_MS = 5000;
 
 interface PodRecord {
   name: string;
@@ -639,7 +641,15 @@ class Soak {
   private async ready(): Promise<boolean> {
     const o = await this.resource();
     const c = o?.status?.conditions?.find((x) => x.type === 'Ready');
-    return !!o && c?.status === 'True' && o.status?.observedGeneration === o.metadata.generation;
+    if (!o || c?.status !== 'True' || o.status?.observedGeneration !== o.metadata.generation) return false;
+    // The condition summarizes the scheduler pods; they must agree (the status can lag a fault).
+    const pods = await kubeRequestOk<{ items: Array<{ metadata: { deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> }>(this.stack.kc, {
+      method: 'GET',
+      path: `/api/v1/namespaces/${o.metadata.namespace}/pods`,
+      query: { labelSelector: `k8sm.io/schedulerha=${o.metadata.name}` },
+    });
+    const ready = pods.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    return ready.length === (o.spec?.replicas ?? 2);
   }
 
   private async listPods(): Promise<Array<{ metadata: { name: string; uid: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status?: { phase?: string } }>> {
@@ -694,18 +704,33 @@ class Soak {
     await Promise.all(this.holds.map((h) => h.done));
     const t0 = Date.now();
     let why = '';
+    // Everything must hold for CONVERGED_STABLE_MS on end: right after a fault (a replica killed a moment before
+    // the phase ended) the status still shows what came before it.
+    let okSince: number | undefined;
     const ok = await this.until('convergence', this.opts.quietMs, async () => {
-      if (!(await this.reconciledLeader())) {
-        why = 'no subscribed, reconciled leader';
+      const holds = async (): Promise<boolean> => {
+        if (!(await this.reconciledLeader())) {
+          why = 'no subscribed, reconciled leader';
+          return false;
+        }
+        if (!(await this.ready())) {
+          why = 'the SchedulerHA is not Ready';
+          return false;
+        }
+        const s = await this.podsSettled();
+        why = s.why;
+        return s.ok;
+      };
+      if (!(await holds())) {
+        okSince = undefined;
         return undefined;
       }
-      if (!(await this.ready())) {
-        why = 'the SchedulerHA is not Ready';
+      okSince ??= Date.now();
+      if (Date.now() - okSince < CONVERGED_STABLE_MS) {
+        why = 'converging (not yet stable)';
         return undefined;
       }
-      const s = await this.podsSettled();
-      why = s.why;
-      return s.ok ? true : undefined;
+      return true;
     }).catch(() => false);
     this.say(ok ? `converged ${((Date.now() - t0) / 1000).toFixed(1)} s after the last fault ended` : `NOT converged within the quiet period: ${why}`);
     if (!ok) {
