@@ -32,6 +32,8 @@ export interface ReconcilerOptions {
   logger?: Logger;
 }
 
+const target = (taskId: string, agentId: string | undefined): ReconcileTarget => (agentId ? { taskId, agentId } : { taskId });
+
 interface Run {
   n: number;
   abort: AbortController;
@@ -105,7 +107,7 @@ export class Reconciler {
   async tick(): Promise<void> {
     if (this.stopped || this.run_) return;
     if (this.stragglers.size) {
-      await this.start([...this.stragglers].map(([taskId, agentId]) => (agentId ? { taskId, agentId } : { taskId })));
+      await this.start([...this.stragglers].map(([taskId, agentId]) => target(taskId, agentId)));
       return;
     }
     const abort = new AbortController();
@@ -143,16 +145,12 @@ export class Reconciler {
     let calls = 0;
     for (let i = 0; i < ids.length; i += this.batchSize) {
       if (run.abort.signal.aborted) break;
-      const batch = ids.slice(i, i + this.batchSize).map((id) => {
-        const agentId = run.targets.get(id);
-        return agentId ? { taskId: id, agentId } : { taskId: id };
-      });
+      const batch = ids.slice(i, i + this.batchSize).map((id) => target(id, run.targets.get(id)));
       calls++;
       try {
         await this.opts.send(batch, run.abort.signal);
       } catch (err) {
-        if (run.abort.signal.aborted) break;
-        this.log.warn({ err, run: run.n, tasks: batch.length, remaining: run.pending.size }, 'explicit RECONCILE call failed; re-sending after the back-off');
+        if (!run.abort.signal.aborted) this.log.warn({ err, run: run.n, tasks: batch.length, remaining: run.pending.size }, 'explicit RECONCILE call failed; re-sending after the back-off');
         break;
       }
     }

@@ -121,8 +121,7 @@ export class RegistryMirror {
     const w = this.watcher;
     this.watcher = undefined;
     if (!w) return;
-    w.removeAllListeners();
-    w.on('error', () => undefined);
+    // Its handlers check the generation, which stop() has moved on: until the cancel they do nothing.
     const cancel = () => void w.cancel().catch(() => undefined);
     if (cancelAfterMs > 0) setTimeout(cancel, cancelAfterMs).unref();
     else cancel();
@@ -177,6 +176,7 @@ export class RegistryMirror {
     // A compacted start revision cancels the watch; a reconnect resumes it, but we do not bet the registry on
     // the resume being gapless: either way, load again.
     w.on('error', (err: Error) => {
+      if (gen !== this.generation) return;
       this.log.warn({ err: err.message }, 'registry mirror watch failed; reloading');
       this.scheduleRebuild(gen);
     });

@@ -708,20 +708,9 @@ class Soak {
     // the phase ended) the status still shows what came before it.
     let okSince: number | undefined;
     const ok = await this.until('convergence', this.opts.quietMs, async () => {
-      const holds = async (): Promise<boolean> => {
-        if (!(await this.reconciledLeader())) {
-          why = 'no subscribed, reconciled leader';
-          return false;
-        }
-        if (!(await this.ready())) {
-          why = 'the SchedulerHA is not Ready';
-          return false;
-        }
-        const s = await this.podsSettled();
-        why = s.why;
-        return s.ok;
-      };
-      if (!(await holds())) {
+      const not = await this.notConverged();
+      if (not) {
+        why = not;
         okSince = undefined;
         return undefined;
       }
@@ -742,6 +731,14 @@ class Soak {
     }
     // Let in-flight status writes and acknowledgements land before the snapshot.
     await sleep(2000);
+  }
+
+  /** Why the stack has not converged (undefined: it has): a subscribed, reconciled leader, Ready, every pod settled. */
+  private async notConverged(): Promise<string | undefined> {
+    if (!(await this.reconciledLeader())) return 'no subscribed, reconciled leader';
+    if (!(await this.ready())) return 'the SchedulerHA is not Ready';
+    const s = await this.podsSettled();
+    return s.ok ? undefined : s.why;
   }
 
   /** For each pod that did not settle: the leader's view of it, and the leading master's view of the agent it

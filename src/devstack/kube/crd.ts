@@ -426,6 +426,25 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
     const scale = isObject(sub.scale) ? (sub.scale as Obj) : undefined;
     const selectable = ((v.selectableFields ?? []) as { jsonPath: string }[]).map((f) => f.jsonPath.replace(/^\./, ''));
     const kind = names.kind as string;
+    // The object as its schema describes it: without metadata, apiVersion and kind.
+    const bodyOf = (x: KObject): Obj => {
+      const b = clone(x) as Obj;
+      delete b.metadata;
+      delete b.apiVersion;
+      delete b.kind;
+      return b;
+    };
+    const validateObject = (o: KObject, old: KObject | undefined): FieldError[] => {
+      const body = bodyOf(o);
+      const errs: FieldError[] = [];
+      if (!compiled.validate(body)) errs.push(...mapAjvErrors(compiled.validate.errors ?? [], body));
+      else celErrors(schema, body, old ? bodyOf(old) : undefined, '', errs);
+      if (scale) {
+        const r = getPath(o, scale.specReplicasPath);
+        if (r !== undefined && (typeof r !== 'number' || !Number.isInteger(r) || r < 0)) errs.push(invalid(String(scale.specReplicasPath).slice(1), r, 'should be a non-negative integer'));
+      }
+      return errs;
+    };
     const d: ResourceDef = {
       group,
       version,
@@ -469,36 +488,16 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
         return unknown.filter((u) => u !== 'apiVersion' && u !== 'kind' && !u.startsWith('metadata'));
       },
       validate(o) {
-        const body = clone(o) as Obj;
-        delete body.metadata;
-        delete body.apiVersion;
-        delete body.kind;
-        const errs: FieldError[] = [];
-        if (!compiled.validate(body)) errs.push(...mapAjvErrors(compiled.validate.errors ?? [], body));
-        else celErrors(schema, body, undefined, '', errs);
-        if (scale) {
-          const r = getPath(o, scale.specReplicasPath);
-          if (r !== undefined && (typeof r !== 'number' || !Number.isInteger(r) || r < 0)) errs.push(invalid(String(scale.specReplicasPath).slice(1), r, 'should be a non-negative integer'));
-        }
-        return errs;
+        return validateObject(o, undefined);
       },
+      // On update the transition rules (oldSelf), e.g. an immutable field, see the old object too.
       validateUpdate(o, old) {
-        const errs = this.validate!(o);
-        if (errs.length) return errs;
-        // Transition rules (oldSelf), e.g. an immutable field.
-        const strip = (x: KObject) => {
-          const b = clone(x) as Obj;
-          delete b.metadata;
-          delete b.apiVersion;
-          delete b.kind;
-          return b;
-        };
-        return celErrors(schema, strip(o), strip(old), '');
+        return validateObject(o, old);
       },
       // customresource statusStrategy.ValidateUpdate checks the object against the schema too; spec and metadata
       // come from the stored object there, so what can fail is the status.
       validateStatusUpdate(o) {
-        return this.validate!(o).filter((e) => e.field === 'status' || e.field.startsWith('status.') || e.field.startsWith('status['));
+        return validateObject(o, undefined).filter((e) => e.field === 'status' || e.field.startsWith('status.') || e.field.startsWith('status['));
       },
       prepareForCreate(o) {
         if (hasStatus) delete o.status;

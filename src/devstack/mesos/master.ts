@@ -717,7 +717,8 @@ export class Master implements AgentSink {
   }
 
   /** Re-sends the KILLs an agent missed while disconnected, for the tasks it still runs. */
-  private resendKills(a: AgentRec, killed: Map<string, Set<string>> | undefined): void {
+  private resendKills(a: AgentRec): void {
+    const killed = a.killedTasks;
     a.killedTasks = undefined;
     for (const [fwId, ids] of killed ?? []) {
       const fw = this.st!.frameworks.get(fwId);
@@ -923,7 +924,6 @@ export class Master implements AgentSink {
     let a = st.agents.get(sim.id);
     if (a?.standing === 'gone') return; // the registry refuses gone agents
     const wasUnreachable = a?.standing === 'unreachable';
-    const killed = a?.killedTasks;
     if (!a) {
       a = this.newAgentRec(sim, 'registered');
       st.agents.set(sim.id, a);
@@ -971,7 +971,7 @@ export class Master implements AgentSink {
     sim.sink = this;
     this.emitOperator({ type: 'AGENT_ADDED', agent_added: { agent: this.viewAgent(a) } });
     sim.resendPending();
-    this.resendKills(a, killed);
+    this.resendKills(a);
     this.scheduleAllocation();
   }
 
@@ -1027,7 +1027,7 @@ export class Master implements AgentSink {
       a.connected = true;
       sim.sink = this;
       sim.resendPending();
-      this.resendKills(a, a.killedTasks);
+      this.resendKills(a);
       this.scheduleAllocation();
     } else {
       this.reregisterAgent(sim);
