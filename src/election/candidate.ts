@@ -55,6 +55,7 @@ export class Candidate extends EventEmitter {
   private campaignAbort: AbortController | undefined;
   private readonly stopAc = new AbortController();
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private stopReason: 'resigned' | 'aborted' = 'resigned';
   private running: Promise<void> | undefined;
   private session: LeaseSession | undefined;
@@ -116,16 +117,21 @@ export class Candidate extends EventEmitter {
 
   /** Stops: a running term is resigned (key deleted, lease revoked) unless `resign: false`, in which case it
    * ends locally and the lease is left to expire; a pending campaign is aborted and its key deleted. */
-  async stop(opts: { resign?: boolean } = {}): Promise<void> {
-    if (!this.stopping) {
-      this.stopping = true;
-      this.stopAc.abort();
-      this.campaignAbort?.abort();
-      const l = this.current;
-      if (l && !l.ended) {
-        if (opts.resign ?? true) await l.resign(this.stopReason);
-        else l.end('aborted', { closeSession: false });
-      }
+  stop(opts: { resign?: boolean } = {}): Promise<void> {
+    // Every caller waits for the same stop: a second stop() (the owner's, after its abort signal already started
+    // one) used to return before the first one's resign was done, and the owner then closed the etcd client under it.
+    this.stopped ??= this.doStop(opts);
+    return this.stopped;
+  }
+
+  private async doStop(opts: { resign?: boolean }): Promise<void> {
+    this.stopping = true;
+    this.stopAc.abort();
+    this.campaignAbort?.abort();
+    const l = this.current;
+    if (l && !l.ended) {
+      if (opts.resign ?? true) await l.resign(this.stopReason);
+      else l.end('aborted', { closeSession: false });
     }
     await this.running;
     if (opts.resign === false) await this.session?.close({ revoke: false });
