@@ -17,7 +17,6 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
 import { monotonicMs, sleep } from '../util/time.js';
 import { EtcdEndpointUnavailableError, clientCallTimeoutMs, deadlineIn } from './client.js';
-import { HANDOFF_QUIET_MS } from './timing.js';
 import { CampaignAbortedError, CampaignFailedError, FenceLostError, SessionLostError } from './errors.js';
 import { FencedStore } from './fenced-store.js';
 import { candidateKey, candidatePrefix, compareRevisions, normalizeElectionPrefix, prefixRangeEnd, revisionPlus, termOf, toKeyValue } from './keys.js';
@@ -70,7 +69,7 @@ export function isTransient(err: unknown): boolean {
  * sent if it is not. The pause lets the successor's re-check read go first: a linearizable read waits behind a
  * revoke committed just before it (measured: ~1 ms of a ~7 ms hand-off). The key is already gone, so a lease
  * that lives a few ms longer holds nothing. */
-const REVOKE_AFTER_DELETE_MS = HANDOFF_QUIET_MS;
+const REVOKE_AFTER_DELETE_MS = 25;
 const REVOKE_AFTER_MS = 250;
 
 function rangeKvs(r: IRangeResponse | undefined): IKeyValue[] {
@@ -147,10 +146,6 @@ export class Election {
     };
     let myRev: string | undefined;
     let releaseWatch: (() => void) | undefined;
-    // The predecessor's key was deleted: this re-check is a hand-off, and its watch's cancel waits it out. After any
-    // other wake-up (a re-check timer, a reconnect, a watch error such as compaction) the watch goes on the next
-    // turn: there is no hand-off to protect, and a watch etcd itself cancelled must be let go before it is reused.
-    let handOff = false;
     try {
       live();
       // A timed-out create may have committed: retrying finds our key in the txn's else branch.
@@ -170,9 +165,8 @@ export class Election {
           // A re-check that has to be retried (etcd unreachable) gains nothing from the old watch: drop it then.
           snap = await this.retrying(live, signal, () => this.snapshot(key, rev), release);
         } finally {
-          // Otherwise after the hand-off: the cancel is not on the way to `elected`, nor to what a new leader
-          // does first.
-          if (releaseWatch) (handOff ? (f: () => void) => setTimeout(f, HANDOFF_QUIET_MS) : setImmediate)(releaseWatch);
+          // Otherwise once this turn is over: the cancel is not on the way to `elected` either.
+          if (releaseWatch) setImmediate(releaseWatch);
           releaseWatch = undefined;
         }
         live();
@@ -196,7 +190,6 @@ export class Election {
         }
         const wait = await this.waitForDelete(snap.predecessor.key, revisionPlus(snap.revision, 1), session, signal);
         releaseWatch = wait.release;
-        handOff = wait.why === 'deleted';
         log.debug({ predecessor: snap.predecessor.key, why: wait.why }, 'predecessor wait ended; re-checking');
       }
     } catch (err) {
@@ -399,9 +392,9 @@ export class Leadership extends EventEmitter {
     this.store = new FencedStore(this);
     this.onSessionLost = (reason, loss) => this.end(sessionToTerm[reason], { at: loss.at, ...(loss.error ? { error: loss.error } : {}) });
     session.once('lost', this.onSessionLost);
-    // Started after the hand-off (HANDOFF_QUIET_MS), not on the new leader's first etcd calls: the watch begins at
-    // the verified revision, so nothing that happens in between is missed, and fenced writes hold meanwhile.
-    setTimeout(() => this.watchOwnKey(revisionPlus(electedRevision, 1)), HANDOFF_QUIET_MS);
+    // Started after this turn (so after `elected` is delivered): the watch begins at the verified revision, so
+    // nothing that happens in between is missed.
+    setImmediate(() => this.watchOwnKey(revisionPlus(electedRevision, 1)));
     this.armRecheck();
   }
 

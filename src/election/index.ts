@@ -10,7 +10,7 @@ export { LeaderObserver } from './observer.js';
 export type { LeaderObserverOptions } from './observer.js';
 export { Candidate } from './candidate.js';
 export type { CandidateOptions, CandidateState } from './candidate.js';
-export { resolveSessionTiming, renewDeadline, effectiveTtlMs, AckTracker, MIN_TTL_SECONDS, MIN_MARGIN_MS, MIN_RENEW_WINDOW_MS, HANDOFF_QUIET_MS } from './timing.js';
+export { resolveSessionTiming, renewDeadline, effectiveTtlMs, AckTracker, MIN_TTL_SECONDS, MIN_MARGIN_MS, MIN_RENEW_WINDOW_MS } from './timing.js';
 export type { SessionTiming, SessionTimingOptions } from './timing.js';
 export { candidateKey, candidatePrefix, leaseIdHex, normalizeElectionPrefix, compareRevisions, sameTerm } from './keys.js';
 export type { Compare, CompareOp, CompareTargetName, TxnOp, TxnOpResult, TxnRequest, TxnResult } from './txn-ops.js';

@@ -15,15 +15,6 @@ export const MIN_MARGIN_MS = 500;
 export const MIN_RENEW_WINDOW_MS = 1000;
 /** etcd's own upper bound on a lease TTL (lease.MaxLeaseTTL). */
 export const MAX_TTL_SECONDS = 9_000_000_000;
-/**
- * A hand-off is a few etcd calls on a path (the old leader's guarded delete, the successor's watch event and
- * re-check read, then its take-over reads): every other etcd call of either side — a watch cancelled or created,
- * a lease revoked, a status put — goes this long after its turn, so that neither etcd nor our client handles it
- * while the path waits (measured: each costs ~1 ms of a ~5 ms hand-off on 2 cores). Nothing is missed by it:
- * deferred watches start at the revision they would have started at, deferred cancels only silence handlers that
- * are no-ops already.
- */
-export const HANDOFF_QUIET_MS = 25;
 const MIN_KEEPALIVE_INTERVAL_MS = 50;
 const MAX_DEFAULT_KEEPALIVE_INTERVAL_MS = 3000;
 

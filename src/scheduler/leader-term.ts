@@ -105,9 +105,7 @@ export class LeaderTerm {
    * LeaderServices.unconfirmed). */
   private unconfirmed = new Set<string>();
   private statusDirty = true;
-  /** Starts at the term's start: the first status write is coalesced ≥ 100 ms in (publishStatus), so it does not go
-   * to etcd beside the take-over's read and SUBSCRIBE. */
-  private lastStatusWrite = monotonicMs();
+  private lastStatusWrite = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private done: Promise<TermOutcome> | undefined;

@@ -12,7 +12,6 @@
 // synced or disturbed by a watch error or disconnect) falls back to the authoritative paged load.
 import type { Etcd3, IRangeResponse, IWatchResponse, Watcher } from 'etcd3';
 import { prefixRangeEnd } from '../election/keys.js';
-import { HANDOFF_QUIET_MS } from '../election/timing.js';
 import { TaskRegistry, rangeAtOneRevision } from './registry.js';
 import { decodeRecord, type TaskRecord } from './task-record.js';
 import { errorMessage } from '../util/errors.js';
@@ -99,32 +98,27 @@ export class RegistryMirror {
     this.build();
   }
 
-  /** Stops mirroring and hands over what it holds, or undefined when it was not synced. The watch is cancelled
-   * after the take-over's first etcd calls (HANDOFF_QUIET_MS); its handlers are silent from now on. */
+  /** Stops mirroring and hands over what it holds, or undefined when it was not synced. */
   snapshot(): MirrorSnapshot | undefined {
     const snap = this.revision !== undefined ? { revision: this.revision, entries: this.entries } : undefined;
-    this.stop(HANDOFF_QUIET_MS);
+    this.stop();
     return snap;
   }
 
-  stop(cancelAfterMs = 0): void {
+  stop(): void {
     this.running = false;
     this.generation++;
     clearTimeout(this.rebuildTimer);
     this.rebuildTimer = undefined;
-    this.dropWatcher(cancelAfterMs);
+    this.dropWatcher();
     this.entries = new Map();
     this.revision = undefined;
   }
 
-  private dropWatcher(cancelAfterMs = 0): void {
+  private dropWatcher(): void {
     const w = this.watcher;
     this.watcher = undefined;
-    if (!w) return;
-    // Its handlers check the generation, which stop() has moved on: until the cancel they do nothing.
-    const cancel = () => void w.cancel().catch(() => undefined);
-    if (cancelAfterMs > 0) setTimeout(cancel, cancelAfterMs).unref();
-    else cancel();
+    if (w) void w.cancel().catch(() => undefined);
   }
 
   private build(): void {
@@ -176,7 +170,6 @@ export class RegistryMirror {
     // A compacted start revision cancels the watch; a reconnect resumes it, but we do not bet the registry on
     // the resume being gapless: either way, load again.
     w.on('error', (err: Error) => {
-      if (gen !== this.generation) return;
       this.log.warn({ err: err.message }, 'registry mirror watch failed; reloading');
       this.scheduleRebuild(gen);
     });

@@ -9,7 +9,7 @@ import { keyLayout, type KeyLayout } from '../api/keys.js';
 import type { SchedulerConfig } from '../api/flags.js';
 import { parseMesosMaster } from '../api/addresses.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, type CandidateIdentity } from '../api/leader-status.js';
-import { createEtcdClient, Candidate, HANDOFF_QUIET_MS, LeaderObserver, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
+import { createEtcdClient, Candidate, LeaderObserver, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
 import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
@@ -222,8 +222,7 @@ export class Replica {
     };
     const lt = new LeaderTerm(this.termDeps(), ctx);
     this.term = lt;
-    // After the take-over's own etcd calls (HANDOFF_QUIET_MS); from the elected revision on, so nothing is missed.
-    setTimeout(() => this.leadership === leadership && this.watchFailoverRequests(leadership), HANDOFF_QUIET_MS).unref();
+    this.watchFailoverRequests(leadership);
     void lt.start().then((outcome) => this.onTermOutcome(lt, leadership, outcome));
   }
 
@@ -249,9 +248,7 @@ export class Replica {
     const lt = this.term;
     this.term = undefined;
     this.leadership = undefined;
-    // Cancelled after the hand-off (its handler checks the term already).
-    const cancelFailoverWatch = this.failoverWatchCancel;
-    if (cancelFailoverWatch) setTimeout(cancelFailoverWatch, HANDOFF_QUIET_MS).unref();
+    this.failoverWatchCancel?.();
     this.failoverWatchCancel = undefined;
     if (lt) void lt.stop();
     this.metrics.leader.set(0);
