@@ -21,7 +21,7 @@ export const KEY_DOCS: Record<Exclude<keyof KeyLayout, 'root' | 'task'>, KeyDoc>
   desiredExecutorHash: { writer: 'the operator before it updates the StatefulSet; or a human (a bare 16-hex-digit hash is accepted)', what: 'The sanctioned executor-config hash: a replica with this hash may lead although the last leader ran another one.' },
   tasksPrefix: { show: 'tasks/<task id>', writer: 'the leader (fenced)', what: 'The task registry: one [task record](#task-record) per task, written (as TASK_INTENT) before the task is launched.' },
   leaderStatus: { writer: 'the leader (fenced, at most every second; attached to its lease, so it disappears with the leader)', what: 'The [leader-status record](#leader-status-record) the operator reads.' },
-  failoverRequest: { writer: 'the operator, for a new k8sm.io/failover annotation value ([failover-request record](#failover-request-record)); or a human, any value', what: 'Any write after a leader was elected makes that leader resign (manual failover).' },
+  failoverRequest: { writer: 'the operator, for a new k8sm.io/failover annotation value ([failover-request record](#failover-request-record)); or a human, any value', what: 'Any write after a leader was elected makes that leader resign (manual failover), except a record whose `from.term` names another term (meant for an earlier leader).' },
   resetFramework: { writer: 'a human', what: 'Permits registering a new framework: the removed framework id (after "Framework has been removed"), or `new` (after the framework id was lost with live tasks in the registry). The leader deletes it once acted upon. See operations: framework removed.' },
 };
 
@@ -96,7 +96,7 @@ export const FAILOVER_REQUEST_FIELDS: Record<keyof FailoverRequestRecord, string
   annotation: 'The k8sm.io/failover value that caused it (the operator writes one request per new value).',
   at: 'When.',
   by: '`schedulerha-operator/<operator identity>`.',
-  from: 'The leader asked to resign: `{term, pod, id}`.',
+  from: 'The leader asked to resign: `{term, pod, id}`. A leader of another term ignores the request.',
 };
 
 export const TASK_RECORD_FIELDS: Record<keyof TaskRecord, string> = {

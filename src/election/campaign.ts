@@ -19,6 +19,7 @@ import { monotonicMs, sleep } from '../util/time.js';
 import { EtcdEndpointUnavailableError, clientCallTimeoutMs, deadlineIn } from './client.js';
 import { CampaignAbortedError, CampaignFailedError, FenceLostError, SessionLostError } from './errors.js';
 import { FencedStore } from './fenced-store.js';
+import { cancelWatcher, silenceWatcher, trackWatcher } from './watch.js';
 import { candidateKey, candidatePrefix, compareRevisions, normalizeElectionPrefix, prefixRangeEnd, revisionPlus, termOf, toKeyValue } from './keys.js';
 import type { LeaseSession, SessionLoss } from './session.js';
 import type { KeyValue, SessionLossReason, Term, TermLossReason } from './types.js';
@@ -297,16 +298,15 @@ export class Election {
     return new Promise((resolve) => {
       let done = false;
       let disconnected = false;
-      const watcher = this.client.watch().key(key).startRevision(fromRev).watcher();
+      const watcher = trackWatcher(this.client.watch().key(key).startRevision(fromRev).watcher());
       const finish = (why: string): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         session.off('lost', onLost);
-        watcher.removeAllListeners();
-        watcher.on('error', () => undefined);
-        resolve({ why, release: () => void watcher.cancel().catch(() => undefined) });
+        silenceWatcher(watcher);
+        resolve({ why, release: () => void cancelWatcher(watcher) });
       };
       const onAbort = (): void => finish('aborted');
       const onLost = (): void => finish('session-lost');
@@ -476,7 +476,7 @@ export class Leadership extends EventEmitter {
   private watchOwnKey(fromRev: string): void {
     if (this.loss) return;
     let disconnected = false;
-    const w = this.election.client.watch().key(this.term.key).startRevision(fromRev).watcher();
+    const w = trackWatcher(this.election.client.watch().key(this.term.key).startRevision(fromRev).watcher());
     this.watcher = w;
     w.on('delete', () => this.end('key-deleted'));
     w.on('put', (kv: IKeyValue) => {
@@ -499,9 +499,8 @@ export class Leadership extends EventEmitter {
     const w = this.watcher;
     this.watcher = undefined;
     if (!w) return;
-    w.removeAllListeners();
-    w.on('error', () => undefined);
-    void w.cancel().catch(() => undefined);
+    silenceWatcher(w);
+    void cancelWatcher(w);
   }
 
   private armRecheck(): void {

@@ -94,6 +94,12 @@ export class Candidate extends EventEmitter {
   /** Starts campaigning (idempotent). Aborting `signal` stops the candidate like `stop()`, with reason 'aborted'. */
   start(signal?: AbortSignal): this {
     if (this.running || this.stopping) return this;
+    if (signal?.aborted) {
+      // Already aborted (the owner is stopping): never campaign.
+      this.stopReason = 'aborted';
+      this.stopping = true;
+      return this;
+    }
     signal?.addEventListener(
       'abort',
       () => {

@@ -13,6 +13,7 @@ import { errorMessage } from '../util/errors.js';
 import { Backoff } from '../util/backoff.js';
 import { sleep } from '../util/time.js';
 import { Election } from './campaign.js';
+import { cancelWatcher, silenceWatcher, trackWatcher } from './watch.js';
 import { compareRevisions, sameTerm, termOf, toKeyValue } from './keys.js';
 import type { KeyValue, LeaderView } from './types.js';
 
@@ -126,6 +127,8 @@ export class LeaderObserver extends EventEmitter {
     while (!this.stopped) {
       let watcher: Watcher | undefined;
       let probe: NodeJS.Timeout | undefined;
+      // This watch's probe chain: a probe answered after the watch is gone neither re-arms nor wakes the next one.
+      let probing = true;
       try {
         const trouble = new Promise<string>((resolve) => (this.wake = resolve));
         const snap = await this.election.candidates();
@@ -134,7 +137,7 @@ export class LeaderObserver extends EventEmitter {
         this.candidates = new Map(snap.candidates.map((kv) => [kv.key, kv]));
         this.publish(snap.revision);
         backoff.reset();
-        const w = this.election.client.watch().prefix(this.election.candidatePrefix).startRevision(String(BigInt(snap.revision) + 1n)).watcher();
+        const w = trackWatcher(this.election.client.watch().prefix(this.election.candidatePrefix).startRevision(String(BigInt(snap.revision) + 1n)).watcher());
         watcher = w;
         w.on('data', (res: IWatchResponse) => {
           for (const ev of res.events) {
@@ -157,8 +160,8 @@ export class LeaderObserver extends EventEmitter {
             this.election.client.kv
               .range({ key: Buffer.from(this.election.candidatePrefix), count_only: true }, { deadline: new Date(Date.now() + Math.max(this.probeIntervalMs, 500)) })
               .then(
-                () => probeOnce(),
-                (err: unknown) => this.wake?.(`probe failed: ${errorMessage(err)}`),
+                () => probing && probeOnce(),
+                (err: unknown) => probing && this.wake?.(`probe failed: ${errorMessage(err)}`),
               );
           }, this.probeIntervalMs);
         };
@@ -172,12 +175,12 @@ export class LeaderObserver extends EventEmitter {
         this.unknown(errorMessage(err));
         await sleep(backoff.next(), this.stopAc.signal);
       } finally {
+        probing = false;
         clearTimeout(probe);
         this.wake = undefined;
         if (watcher) {
-          watcher.removeAllListeners();
-          watcher.on('error', () => undefined);
-          void watcher.cancel().catch(() => undefined);
+          silenceWatcher(watcher);
+          void cancelWatcher(watcher);
         }
       }
     }

@@ -9,6 +9,7 @@
 // (compaction) or a disconnect re-reads and re-watches with back-off; while disconnected the view is 'unknown'.
 // Leader transitions are timestamped with our own clock when we see them (failover durations, flapping).
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import { cancelWatcher, silenceWatcher, trackWatcher } from '../election/watch.js';
 import type { KeyLayout } from '../api/keys.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, parseLeaderStatus, type CandidateIdentity, type ExecutorHashRecord, type LeaderStatusRecord } from '../api/leader-status.js';
 import { Backoff } from '../util/backoff.js';
@@ -210,12 +211,14 @@ export class FrameworkWatch {
         if (!first) this.opts.onRestart?.();
         first = false;
         backoff.reset();
-        const w = this.opts.client
-          .watch()
-          // The client keeps the request for the life of the watch: give it Buffers of its own.
-          .inRange({ start: ownBuffer(this.rangeStart), end: ownBuffer(this.rangeEnd) })
-          .startRevision(String(BigInt(rev) + 1n))
-          .watcher();
+        const w = trackWatcher(
+          this.opts.client
+            .watch()
+            // The client keeps the request for the life of the watch: give it Buffers of its own.
+            .inRange({ start: ownBuffer(this.rangeStart), end: ownBuffer(this.rangeEnd) })
+            .startRevision(String(BigInt(rev) + 1n))
+            .watcher(),
+        );
         watcher = w;
         w.on('data', (r: IWatchResponse) => {
           if (r.events.length === 0) return;
@@ -246,9 +249,8 @@ export class FrameworkWatch {
       } finally {
         this.wake = undefined;
         if (watcher) {
-          watcher.removeAllListeners();
-          watcher.on('error', () => undefined);
-          void watcher.cancel().catch(() => undefined);
+          silenceWatcher(watcher);
+          void cancelWatcher(watcher);
         }
       }
     }

@@ -12,6 +12,7 @@
 // synced or disturbed by a watch error or disconnect) falls back to the authoritative paged load.
 import type { Etcd3, IRangeResponse, IWatchResponse, Watcher } from 'etcd3';
 import { prefixRangeEnd } from '../election/keys.js';
+import { cancelWatcher, trackWatcher } from '../election/watch.js';
 import { TaskRegistry, rangeAtOneRevision } from './registry.js';
 import { decodeRecord, type TaskRecord } from './task-record.js';
 import { errorMessage } from '../util/errors.js';
@@ -118,7 +119,7 @@ export class RegistryMirror {
   private dropWatcher(): void {
     const w = this.watcher;
     this.watcher = undefined;
-    if (w) void w.cancel().catch(() => undefined);
+    void cancelWatcher(w);
   }
 
   private build(): void {
@@ -155,7 +156,7 @@ export class RegistryMirror {
     }
     if (gen !== this.generation) return;
     let applied = revision!;
-    const w = this.client.watch().prefix(this.prefix).startRevision(String(BigInt(applied) + 1n)).watcher();
+    const w = trackWatcher(this.client.watch().prefix(this.prefix).startRevision(String(BigInt(applied) + 1n)).watcher());
     this.watcher = w;
     w.on('data', (res: IWatchResponse) => {
       if (gen !== this.generation) return;

@@ -9,21 +9,21 @@ import { keyLayout, type KeyLayout } from '../api/keys.js';
 import type { SchedulerConfig } from '../api/flags.js';
 import { parseMesosMaster } from '../api/addresses.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, type CandidateIdentity } from '../api/leader-status.js';
-import { createEtcdClient, Candidate, LeaderObserver, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
+import { createEtcdClient, Candidate, LeaderObserver, cancelWatcher, trackWatcher, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
 import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
 import type { Credentials } from '../mesos/http.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { monotonicMs } from '../util/time.js';
+import { monotonicMs, sleep } from '../util/time.js';
 import { ProbeServer } from '../util/probe-server.js';
 import { executorIdentity, type ExecutorIdentity } from './framework.js';
 import { RegistryMirror } from './registry-mirror.js';
 import { LeaderTerm, type LeaderWriter, type TermContext, type TermOutcome } from './leader-term.js';
 import { SchedulerMetrics } from './metrics.js';
 import { IdleTaskManager, type TaskManagerFactory } from './task-manager.js';
-import { decideExecutorHash } from './takeover.js';
+import { decideExecutorHash, failoverRequestApplies } from './takeover.js';
 
 export type Role = 'starting' | 'standby' | 'leader' | 'refused' | 'stopping';
 
@@ -278,19 +278,22 @@ export class Replica {
 
   /** While refused: watch the executor-hash keys and campaign once the decision allows it. */
   private async waitForHashKeys(): Promise<void> {
-    const prefix = this.keys.root;
     while (!this.stopping) {
       const head = await this.client.get(this.keys.executorHash).exec().catch(() => undefined);
       const rev = head ? String(BigInt(head.header.revision) + 1n) : undefined;
       const check = await this.hashCheck().catch(() => undefined);
+      if (this.stopping) return;
       if (check?.ok) {
         this.log.info('executor-config hash now compatible; joining the election');
         this.refusal = undefined;
         this.startCandidate();
         return;
       }
-      // (Not etcd3's only()/ignore(): both set etcd's `filters`, which EXCLUDE the named event types.)
-      const watcher = await this.client.watch().prefix(`${prefix}/`).startRevision(rev ?? '0').create().catch(() => undefined);
+      // The two hash keys only (not the root prefix, which carries every registry write of a busy leader).
+      // A watch etcd cancels (compacted below `rev`) wakes the loop, which reads again and watches anew.
+      const watchers = await Promise.all(
+        [this.keys.executorHash, this.keys.desiredExecutorHash].map((k) => this.client.watch().key(k).startRevision(rev ?? '0').create().then(trackWatcher, () => undefined)),
+      );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 30_000);
         t.unref();
@@ -298,39 +301,67 @@ export class Replica {
           clearTimeout(t);
           resolve();
         };
-        watcher?.on('data', (res) => {
-          if (res.events.some((e) => [this.keys.executorHash, this.keys.desiredExecutorHash].includes(e.kv.key.toString()))) done();
-        });
+        for (const w of watchers) {
+          w?.on('put', done);
+          w?.on('delete', done);
+          w?.on('error', done);
+        }
+        if (this.stopAc.signal.aborted) done();
         this.stopAc.signal.addEventListener('abort', done, { once: true });
       });
-      await watcher?.cancel().catch(() => undefined);
+      await Promise.all(watchers.map((w) => cancelWatcher(w)));
     }
   }
 
-  /** A new value at <root>/failover-request after we were elected asks us to resign (manual failover). */
+  /** A new value at <root>/failover-request after we were elected asks us to resign (manual failover), unless it
+   * names another term as the leader to move (the operator saw an older leader). A watch etcd cancels (compacted
+   * below its start revision) is replaced: the key is read — a put since the last revision seen still counts — and
+   * watched again from the read's revision, so a request is never lost to a compaction. */
   private watchFailoverRequests(leadership: Leadership): void {
-    let cancelled = false;
-    let watcherRef: { cancel(): Promise<void> } | undefined;
-    this.failoverWatchCancel = () => {
-      cancelled = true;
-      void watcherRef?.cancel().catch(() => undefined);
+    const ac = new AbortController();
+    this.failoverWatchCancel = () => ac.abort();
+    const term = leadership.term.createRevision;
+    const key = this.keys.failoverRequest;
+    const onRequest = (value: string): void => {
+      if (!leadership.isLeader || ac.signal.aborted) return;
+      if (!failoverRequestApplies(value, term)) {
+        this.log.info({ request: value, term }, 'failover request names another leader term; ignored');
+        return;
+      }
+      this.log.warn({ request: value }, 'failover requested through etcd; resigning');
+      void this.failover('failover-request');
     };
-    const start = String(BigInt(leadership.electedRevision) + 1n);
-    void this.client
-      .watch()
-      .key(this.keys.failoverRequest)
-      .startRevision(start)
-      .create()
-      .then((w) => {
-        watcherRef = w;
-        if (cancelled) return void w.cancel().catch(() => undefined);
-        w.on('put', (kv) => {
-          if (!leadership.isLeader) return;
-          this.log.warn({ request: kv.value.toString() }, 'failover requested through etcd; resigning');
-          void this.failover('failover-request');
+    void (async () => {
+      let from = String(BigInt(leadership.electedRevision) + 1n);
+      while (!ac.signal.aborted && leadership.isLeader) {
+        const w = await this.client.watch().key(key).startRevision(from).create().then(trackWatcher, (err: unknown) => {
+          this.log.debug({ err: errorMessage(err) }, 'failover-request watch not created; reading the key instead');
+          return undefined;
         });
-      })
-      .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'cannot watch the failover-request key'));
+        if (w) {
+          await new Promise<void>((resolve) => {
+            if (ac.signal.aborted) return resolve(); // stopped while the watch was being created
+            w.on('put', (kv) => {
+              from = String(BigInt(String(kv.mod_revision)) + 1n);
+              onRequest(kv.value.toString());
+            });
+            w.on('error', () => resolve());
+            ac.signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          await cancelWatcher(w);
+          if (ac.signal.aborted) return;
+        }
+        try {
+          const r = await this.client.get(key).exec();
+          const kv = r.kvs[0];
+          if (kv && BigInt(String(kv.mod_revision)) >= BigInt(from)) onRequest(kv.value.toString());
+          from = String(BigInt(String(r.header.revision)) + 1n);
+        } catch (err) {
+          this.log.warn({ err: errorMessage(err) }, 'cannot read the failover-request key; retrying');
+          if (!(await sleep(1000, ac.signal))) return;
+        }
+      }
+    })();
   }
 
   // ---- non-HA ----------------------------------------------------------------------------------------------

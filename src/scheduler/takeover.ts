@@ -66,3 +66,18 @@ export function decideAfterRemoval(removedId: string, liveTasks: number, resetVa
       `Not registering a new framework silently. After checking, confirm with: etcdctl put ${keys.resetFramework} ${removedId}`,
   };
 }
+
+/**
+ * Does a failover request (the value put at <root>/failover-request) ask the leader of `term` to resign? Any put
+ * does (`etcdctl put <root>/failover-request now`), except the operator's record naming another term in
+ * `from.term`: it was meant for an earlier leader, and acting on it would be a second, unrequested failover.
+ */
+export function failoverRequestApplies(value: string, term: string): boolean {
+  let from: unknown;
+  try {
+    from = (JSON.parse(value) as { from?: { term?: unknown } } | null)?.from?.term;
+  } catch {
+    return true;
+  }
+  return from === undefined || from === null || String(from) === term;
+}

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompareResult, CompareTarget } from 'etcd3';
-import { ElectionConfigError, normalizeEtcdEndpoints, resolveEtcdClientOptions, leaseIdHex, candidateKey, candidatePrefix, compareRevisions, sameTerm } from '../../src/election/index.js';
+import { Candidate, ElectionConfigError, normalizeEtcdEndpoints, resolveEtcdClientOptions, leaseIdHex, candidateKey, candidatePrefix, compareRevisions, sameTerm } from '../../src/election/index.js';
 import { prefixRangeEnd, revisionPlus, termOf } from '../../src/election/keys.js';
 import { toEtcdCompare, toEtcdOp } from '../../src/election/txn-ops.js';
 import { keyLayout } from '../../src/api/keys.js';
@@ -75,4 +75,18 @@ test('fenced txn ops map to etcd requests exactly', () => {
   });
   assert.deepEqual(toEtcdOp({ get: { key: 'a' } }), { request_range: { key: Buffer.from('a') } });
   assert.throws(() => toEtcdOp({ put: { key: 'a', value: 'b', lease: 'session' } }), /leader session/);
+});
+
+test('a candidate started with an already-aborted signal never campaigns (the owner was stopping)', async () => {
+  const used: string[] = [];
+  // Any use of etcd is recorded: nothing may be called.
+  const client = new Proxy({}, { get: (_t, p) => (used.push(String(p)), () => Promise.reject(new Error('no etcd here'))) }) as never;
+  const ac = new AbortController();
+  ac.abort();
+  const c = new Candidate({ client, electionPrefix: '/x/election', value: 'v', ttlSeconds: 5, callTimeoutMs: 1000 });
+  c.start(ac.signal);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(c.isLeader(), false);
+  assert.deepEqual(used.filter((p) => p !== 'then'), [], 'no etcd call');
+  await c.stop();
 });

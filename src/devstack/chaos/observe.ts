@@ -4,7 +4,7 @@
 // - AgentTruth: every task the emulated agents received and every status they generated, with exact times, taken
 //   from the agents' own task objects (they outlive master failovers and acknowledgements).
 import type { Etcd3, Watcher } from 'etcd3';
-import { LeaderObserver } from '../../election/index.js';
+import { LeaderObserver, cancelWatcher, trackWatcher } from '../../election/index.js';
 import { parseCandidateIdentity } from '../../api/leader-status.js';
 import type { KeyLayout } from '../../api/keys.js';
 import { isTerminalState, type TaskState } from '../../mesos/types.js';
@@ -67,9 +67,9 @@ export class EtcdWatch {
   private async watchFrameworkId(): Promise<void> {
     const res = await this.client.get(this.keys.frameworkId).exec();
     this.noteFrameworkId(res.kvs[0]?.value.toString());
-    const w = await this.client.watch().key(this.keys.frameworkId).startRevision(String(BigInt(res.header.revision) + 1n)).create();
+    const w = trackWatcher(await this.client.watch().key(this.keys.frameworkId).startRevision(String(BigInt(res.header.revision) + 1n)).create());
     if (this.stopped) {
-      await w.cancel().catch(() => undefined);
+      await cancelWatcher(w);
       return;
     }
     this.fwWatcher = w;
@@ -87,7 +87,7 @@ export class EtcdWatch {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.observer.stop().catch(() => undefined);
-    await this.fwWatcher?.cancel().catch(() => undefined);
+    await cancelWatcher(this.fwWatcher);
   }
 }
 
