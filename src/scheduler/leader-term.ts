@@ -15,7 +15,7 @@ import { FrameworkFailedOverError, FrameworkRemovedError, FrameworkIdMismatchErr
 import { isTerminalState, type Event, type TaskStatus } from '../mesos/types.js';
 import type { Credentials } from '../mesos/http.js';
 import type { TxnOp } from '../election/index.js';
-import { isFenceLostError } from '../election/index.js';
+import { cancelWatcher, isFenceLostError, trackWatcher } from '../election/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { monotonicMs, sleep } from '../util/time.js';
@@ -78,6 +78,8 @@ const STATUS_INTERVAL_MS = 1000;
 const PERSIST_RETRY_MAX_MS = 5000;
 /** UPDATEs recorded per batch: a few full registry txns, then one round of acks (see handleUpdates). */
 const UPDATE_BATCH = 4 * MAX_TXN_OPS;
+/** A task the registry does not know is killed again at most this often while Mesos keeps reporting it live. */
+const UNKNOWN_KILL_INTERVAL_MS = 5000;
 
 export class LeaderTerm {
   readonly since = new Date();
@@ -104,6 +106,8 @@ export class LeaderTerm {
   /** Live at the last SUBSCRIBED, not heard from since; emptied when that reconciliation ends (see
    * LeaderServices.unconfirmed). */
   private unconfirmed = new Set<string>();
+  /** When each task the registry does not know was last killed (monotonic ms). */
+  private readonly unknownKilledAt = new Map<string, number>();
   private statusDirty = true;
   private lastStatusWrite = 0;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -262,7 +266,7 @@ export class LeaderTerm {
       unconfirmed: (id) => this.unconfirmed.has(id),
       requestReconcile: (ids) => {
         const targets = ids.map((id) => registry.get(id)).filter((r): r is TaskRecord => !!r).map((r) => ({ taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}) }));
-        if (targets.length && !this.reconciler?.running) void this.reconciler?.start(targets);
+        if (targets.length) this.reconciler?.include(targets);
       },
     };
     this.manager = this.deps.taskManager(svc);
@@ -569,9 +573,17 @@ export class LeaderTerm {
         }
       }
     }
-    // Tasks Mesos knows and we do not: kill them (a strict registry never adopts a task it did not launch).
+    // Tasks Mesos knows and we do not: kill them (a strict registry never adopts a task it did not launch). Not
+    // while Mesos cannot reach them (UNREACHABLE / UNKNOWN: the master answers a KILL of such a task with that
+    // same state, so killing on it would loop as fast as the round trip; the agent's return brings a live
+    // update), and at most once per UNKNOWN_KILL_INTERVAL_MS per task.
+    const mono = monotonicMs();
     for (const s of unknown) {
-      if (isTerminalState(s.state) || !this.guard()) continue;
+      if (isTerminalState(s.state) || s.state === 'TASK_UNREACHABLE' || s.state === 'TASK_UNKNOWN' || !this.guard()) continue;
+      const last = this.unknownKilledAt.get(s.task_id.value);
+      if (last !== undefined && mono - last < UNKNOWN_KILL_INTERVAL_MS) continue;
+      if (this.unknownKilledAt.size >= 10_000) for (const [id, at] of this.unknownKilledAt) if (mono - at >= UNKNOWN_KILL_INTERVAL_MS) this.unknownKilledAt.delete(id);
+      this.unknownKilledAt.set(s.task_id.value, mono);
       this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state }, 'killing a task the registry does not know');
       metrics.unknownTasksKilled.inc();
       void this.mesos?.kill(s.task_id.value, s.agent_id?.value).catch((err: unknown) => this.log.debug({ err: errorMessage(err) }, 'kill failed'));
@@ -639,18 +651,36 @@ export class LeaderTerm {
     return v ?? undefined;
   }
 
-  /** Resolves with the first put to any of `keys` after now (undefined when the term ends first). */
+  /** Resolves with the first put to any of `keys` after now (undefined when the term ends first). A watch etcd
+   * cancels (compacted below its start revision) is replaced: the keys are read — a put since the last revision
+   * watched still counts — and watched again from the read's revision. */
   private async waitForKeyChange(keys: string[]): Promise<{ key: string; value: string } | undefined> {
-    const initial = await this.deps.client.get(keys[0]!).exec();
-    const startRev = String(BigInt(initial.header.revision) + 1n);
-    const watchers = await Promise.all(keys.map((k) => this.deps.client.watch().key(k).startRevision(startRev).create()));
-    try {
-      return await new Promise<{ key: string; value: string } | undefined>((resolve) => {
-        for (const w of watchers) w.on('put', (kv) => resolve({ key: kv.key.toString(), value: kv.value.toString() }));
-        this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
-      });
-    } finally {
-      await Promise.all(watchers.map((w) => w.cancel().catch(() => undefined)));
+    const client = this.deps.client;
+    let from = String(BigInt((await client.get(keys[0]!).exec()).header.revision) + 1n);
+    for (;;) {
+      if (this.abort.signal.aborted) return undefined;
+      const watchers = await Promise.all(keys.map((k) => client.watch().key(k).startRevision(from).create().then(trackWatcher, () => undefined)));
+      try {
+        const got = await new Promise<{ key: string; value: string } | undefined | 'reread'>((resolve) => {
+          for (const w of watchers) {
+            w?.on('put', (kv) => resolve({ key: kv.key.toString(), value: kv.value.toString() }));
+            w?.on('error', () => resolve('reread'));
+          }
+          if (watchers.some((w) => !w)) resolve('reread');
+          if (this.abort.signal.aborted) resolve(undefined); // ended while the watches were being created
+          this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+        });
+        if (got !== 'reread') return got;
+      } finally {
+        await Promise.all(watchers.map((w) => cancelWatcher(w)));
+      }
+      const res = await client.kv.txn({ compare: [], success: keys.map((k) => ({ request_range: { key: Buffer.from(k) } })) });
+      for (const [i, key] of keys.entries()) {
+        const kv = res.responses[i]?.response_range?.kvs?.[0];
+        if (kv && BigInt(String(kv.mod_revision)) >= BigInt(from)) return { key, value: kv.value.toString() };
+      }
+      from = String(BigInt(String(res.header.revision)) + 1n);
+      if (!(await sleep(200, this.abort.signal))) return undefined;
     }
   }
 

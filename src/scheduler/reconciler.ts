@@ -39,6 +39,8 @@ interface Run {
   abort: AbortController;
   pending: Set<string>;
   targets: Map<string, string | undefined>;
+  /** The explicit phase is over (tasks included after this are asked once and left to the periodic tick). */
+  explicitDone: boolean;
   wake: () => void;
   done: Promise<ReconcileProgress>;
 }
@@ -89,6 +91,7 @@ export class Reconciler {
       abort,
       pending: new Set(targets.map((t) => t.taskId)),
       targets: new Map(targets.map((t) => [t.taskId, t.agentId])),
+      explicitDone: false,
       wake: () => wake(),
       done: Promise.resolve(undefined as unknown as ReconcileProgress),
     };
@@ -100,6 +103,33 @@ export class Reconciler {
       if (this.run_ === run) this.run_ = undefined;
     });
     return run.done;
+  }
+
+  /**
+   * Reconciles `targets` now without cancelling the run in progress (after a master failover that run can take
+   * minutes, and a launch stuck before RUNNING must not wait for it): they join the run — asked at once, then
+   * re-sent with its other pending tasks until heard. With no run going, a run over them starts.
+   */
+  include(targets: ReconcileTarget[]): void {
+    if (this.stopped) return;
+    const r = this.run_;
+    if (!r) {
+      void this.start(targets);
+      return;
+    }
+    const fresh = targets.filter((t) => !r.pending.has(t.taskId));
+    if (!fresh.length) return;
+    for (const t of fresh) {
+      this.stragglers.delete(t.taskId);
+      if (r.explicitDone) this.stragglers.set(t.taskId, t.agentId);
+      else {
+        r.pending.add(t.taskId);
+        r.targets.set(t.taskId, t.agentId);
+      }
+    }
+    this.opts.send(fresh, r.abort.signal).catch((err: unknown) => {
+      if (!r.abort.signal.aborted) this.log.warn({ err, run: r.n, tasks: fresh.length }, 'RECONCILE for tasks added to the run failed; re-sent with its next round');
+    });
   }
 
   /** The periodic tick: explicit for last run's stragglers if any, else implicit. Skipped while a run is going
@@ -160,23 +190,23 @@ export class Reconciler {
   private async execute(run: Run, setWake: (f: () => void) => void): Promise<ReconcileProgress> {
     const startedAt = new Date();
     const t0 = this.now();
-    const total = run.targets.size;
     let requests = 0;
-    const base = { run: run.n, startedAt: startedAt.toISOString(), total };
+    // `total` grows when tasks are included into the run.
+    const base = () => ({ run: run.n, startedAt: startedAt.toISOString(), total: run.targets.size });
     const finish = (phase: ReconcileProgress['phase']): ReconcileProgress => {
-      const p: ReconcileProgress = { ...base, phase, remaining: run.pending.size, requests, completedAt: new Date().toISOString(), durationSeconds: (this.now() - t0) / 1000 };
+      const p: ReconcileProgress = { ...base(), phase, remaining: run.pending.size, requests, completedAt: new Date().toISOString(), durationSeconds: (this.now() - t0) / 1000 };
       if (!run.abort.signal.aborted || phase === 'cancelled') this.emit(p);
       return p;
     };
     try {
-      this.emit({ ...base, phase: 'explicit', remaining: run.pending.size, requests });
+      this.emit({ ...base(), phase: 'explicit', remaining: run.pending.size, requests });
       let backoff = this.opts.initialBackoffMs;
       const deadline = t0 + this.opts.timeoutMs;
       while (run.pending.size > 0) {
         if (run.abort.signal.aborted) return finish('cancelled');
         // Re-send for every task not heard from since the run started (the first round sends all of them).
         requests += await this.sendExplicit(run, [...run.pending]);
-        this.emit({ ...base, phase: 'explicit', remaining: run.pending.size, requests });
+        this.emit({ ...base(), phase: 'explicit', remaining: run.pending.size, requests });
         const left = deadline - this.now();
         if (left <= 0) break;
         await new Promise<void>((resolve) => {
@@ -194,10 +224,11 @@ export class Reconciler {
         if (this.now() >= deadline && run.pending.size > 0) break;
       }
       if (run.abort.signal.aborted) return finish('cancelled');
+      run.explicitDone = true;
       const timedOut = run.pending.size > 0;
       for (const id of run.pending) this.stragglers.set(id, run.targets.get(id));
-      if (timedOut) this.log.warn({ remaining: run.pending.size, total }, 'explicit reconciliation timed out; the silent tasks are asked again on the next periodic tick');
-      this.emit({ ...base, phase: 'implicit', remaining: run.pending.size, requests });
+      if (timedOut) this.log.warn({ remaining: run.pending.size, total: run.targets.size }, 'explicit reconciliation timed out; the silent tasks are asked again on the next periodic tick');
+      this.emit({ ...base(), phase: 'implicit', remaining: run.pending.size, requests });
       requests++;
       try {
         await this.opts.send(undefined, run.abort.signal);

@@ -148,3 +148,18 @@ test('a reconciliation answer lost to a failed registry write is asked for again
   assert.ok(answered.length >= 2, `t1 was asked again after the lost answer (asked ${answered.length}×)`);
   assert.equal(x.registry.get('t1')?.state, 'TASK_LOST', 'the answer is in the registry');
 });
+
+test('a task the registry does not know is killed while Mesos reports it live, not while unreachable, and at most once per interval', async (t) => {
+  const writer: LeaderWriter = { txn: async () => ({ succeeded: true, revision: '2', results: [] }), put: async () => undefined };
+  const { lt, x } = makeTerm(writer, { frameworkId: 'F1', tasks: [] });
+  t.after(() => lt.stop());
+  const kills: string[] = [];
+  (x.mesos as { kill: (id: string) => Promise<void> }).kill = async (id: string) => void kills.push(id);
+  const update = (id: string, state: TaskStatus['state']) => ({ task_id: { value: id }, agent_id: { value: 'S1' }, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }) as TaskStatus;
+  // The master answers a KILL of a task on an unreachable agent with that state again: no kill, so no loop.
+  for (let i = 0; i < 5; i++) await x.handleUpdates([update('stray-u', 'TASK_UNREACHABLE'), update('stray-k', 'TASK_UNKNOWN')]);
+  assert.deepEqual(kills, []);
+  // A live one is killed, and repeated answers within the interval do not send more KILLs.
+  for (let i = 0; i < 5; i++) await x.handleUpdates([update('stray-r', 'TASK_RUNNING')]);
+  assert.deepEqual(kills, ['stray-r']);
+});

@@ -181,3 +181,27 @@ test('stragglers are kept until heard from: a later run over other tasks does no
   await r.tick();
   assert.deepEqual(sent.slice(mark).map((s) => s.tasks), [undefined]);
 });
+
+test('tasks included during a run are asked at once, join its re-sends, and count in its total; with no run they start one', async () => {
+  // t0 stays silent for a while (a long run, e.g. agents not yet back after a master failover); x1 answers on its
+  // second ask.
+  let t0Asks = 0;
+  const { r, sent } = setup((id) => (id === 't0' ? (++t0Asks, 4) : id === 'x1' ? 2 : 1), { initialBackoffMs: 200, maxBackoffMs: 400 });
+  const run = r.start(targets(1));
+  await new Promise((res) => setTimeout(res, 20));
+  const before = sent.length;
+  r.include([{ taskId: 'x1', agentId: 'S9' }, { taskId: 't0', agentId: 'S0' }]);
+  assert.deepEqual(sent[before]?.tasks, [{ taskId: 'x1', agentId: 'S9' }], 'only the new task, at once (not after the 200 ms back-off), and the run was not cancelled');
+  const p = await run;
+  assert.equal(p.phase, 'complete');
+  assert.equal(p.total, 2, 'the included task counts in the run');
+  assert.equal(p.remaining, 0);
+  const rounds = sent.filter((s) => s.tasks && s.tasks.length > 0 && s !== sent[before]);
+  assert.ok(rounds.some((s) => s.tasks!.some((t) => t.taskId === 'x1')), 'x1 was re-sent with the run until heard');
+  // No run going: include starts one.
+  const n = sent.length;
+  r.include([{ taskId: 'y', agentId: 'S1' }]);
+  await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(sent[n]?.tasks, [{ taskId: 'y', agentId: 'S1' }]);
+  assert.equal(sent.at(-1)?.tasks, undefined, 'that run ended with its implicit call');
+});
