@@ -64,13 +64,14 @@ function ms(flag: string, v: string): number {
   return Math.round(s * 1000);
 }
 
-/** ":8080" → 0.0.0.0:8080; "127.0.0.1:0"; "0" disables. */
-export function parseBindAddress(flag: string, v: string): { host: string; port: number } | undefined {
+/** ":8080" → every address of both families (as Go's net.Listen binds it: probes reach the pod IP, which is IPv6 on
+ * an IPv6 cluster); "127.0.0.1:0", "[::1]:8080"; "0" disables. */
+export function parseBindAddress(flag: string, v: string): { host: string | undefined; port: number } | undefined {
   if (v === '0' || v === '') return undefined;
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
   if (!m) throw new Error(`--${flag}: "${v}" is not host:port (e.g. :8080, 127.0.0.1:8081; 0 disables)`);
   const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(m[3]) };
+  return { host: host === '' ? undefined : host, port: Number(m[3]) };
 }
 
 /** The scheduler image: the flag, $SCHEDULERHA_SCHEDULER_IMAGE, the operator's own image (its pod, read through
@@ -82,7 +83,10 @@ async function resolveSchedulerImage(flags: OperatorFlags, kc: import('@kubernet
   const ns = process.env.POD_NAMESPACE;
   if (pod && ns) {
     try {
-      const p = await kubeRequestOk<{ spec?: { containers?: Array<{ name: string; image?: string }> } }>(kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` });
+      // A list narrowed to the one name: the operator may list pods (its informer) but has no `get` on them.
+      const l = await kubeRequestOk<{ items?: Array<{ spec?: { containers?: Array<{ name: string; image?: string }> } }> }>(kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods`, query: { fieldSelector: `metadata.name=${pod}` } });
+      const p = l.items?.[0];
+      if (!p) throw new Error(`pod ${ns}/${pod} (POD_NAMESPACE/POD_NAME) not found`);
       const c = p.spec?.containers?.find((x) => x.name === 'operator') ?? p.spec?.containers?.[0];
       if (c?.image) return c.image;
     } catch (err) {
@@ -102,7 +106,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       const outcome = await installCrd(loaded.kc, buildCrd());
       log.info({ outcome }, 'SchedulerHA CRD installed');
     }
-    const http = [parseBindAddress('metrics-bind-address', flags.metricsBindAddress), parseBindAddress('health-probe-bind-address', flags.healthProbeBindAddress)].filter((a): a is { host: string; port: number } => !!a);
+    const http = [parseBindAddress('metrics-bind-address', flags.metricsBindAddress), parseBindAddress('health-probe-bind-address', flags.healthProbeBindAddress)].filter((a): a is { host: string | undefined; port: number } => !!a);
     const unique = http.filter((a, i) => http.findIndex((b) => b.host === a.host && b.port === a.port && b.port !== 0) === i || a.port === 0);
     const concurrency = Number(flags.maxConcurrentReconciles);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--max-concurrent-reconciles must be a positive integer, not ${flags.maxConcurrentReconciles}`);

@@ -55,7 +55,7 @@ export interface OperatorOptions {
   flapThreshold?: number;
   flapWindowMs?: number;
   /** HTTP endpoints: `{host, port}`; a second address serves the same routes (metrics vs probes). */
-  http?: Array<{ host: string; port: number }>;
+  http?: Array<{ host?: string | undefined; port: number }>;
   informer?: { timeoutSeconds?: number; inactivityTimeoutMs?: number };
   etcdCallTimeoutMs?: number;
   /** Cache lifetime of Mesos operator answers (default 1000 ms). */

@@ -10,7 +10,7 @@ export interface Check {
 }
 
 export interface ProbeServerOptions {
-  host: string;
+  host?: string | undefined;
   port: number;
   live: () => Check;
   ready: () => Check;
@@ -73,7 +73,9 @@ export class ProbeServer {
       });
     });
     const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    // Bound to every address: advertise the loopback of that family (a URL to reach it from here, not a bind).
+    const address = addr.address === '::' ? '::1' : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+    const host = addr.family === 'IPv6' ? `[${address}]` : address;
     return new ProbeServer(server, `http://${host}:${addr.port}`);
   }
 

@@ -31,10 +31,17 @@ test('under RBAC: operator and scheduler run as their ServiceAccounts; Ready; a 
   const ns = await s.namespace('rbac');
   const apps = 'apps-' + ns.slice(-8);
   await s.clients.core.createNamespace({ body: { metadata: { name: apps } } });
-  s.startOperator('op', ['--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=1s']);
+  // The operator's own pod (downward API POD_NAME / POD_NAMESPACE): without --scheduler-image its image is the
+  // scheduler image, read with the operator's own token (bound elsewhere, so nothing runs it here).
+  const image = 'registry.example.com/team/schedulerha:rbac-test';
+  await kubeRequestOk(s.kc, { method: 'POST', path: `/api/v1/namespaces/${s.operatorNamespace}/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'schedulerha-operator-x' }, spec: { nodeName: 'elsewhere', containers: [{ name: 'operator', image }] } } });
+  const op = s.startOperator('op', ['--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=1s'], { POD_NAME: 'schedulerha-operator-x', POD_NAMESPACE: s.operatorNamespace });
   const o = await s.create(s.resource(ns, 'k8sm'));
   const ready = await s.waitForCondition(ns, 'k8sm', 'Ready', 'True', { timeoutMs: 120_000 });
   assert.equal(ready.status!.readyReplicas, 2);
+  const sts = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/statefulsets/k8sm` });
+  assert.equal(sts.spec.template.spec.containers[0].image, image, "the scheduler image is the operator pod's image");
+  assert.ok(!op.lines.some((l) => /cannot read the operator pod/.test(String(l.msg))), 'the operator could read its own pod');
   // The Lease is in the operator's namespace (the kubeconfig's namespace), the only place RBAC allows it.
   const lease = await kubeRequestOk<Obj>(s.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${s.operatorNamespace}/leases/schedulerha-operator` });
   assert.match(String(lease.spec.holderIdentity), /^op_/);

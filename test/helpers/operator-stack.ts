@@ -56,10 +56,10 @@ export class OperatorStack {
   }
 
   /** `schedulerha operator` as a child process; defaults: HTTP on a free loopback port, fast re-observation. */
-  startOperator(name: string, args: string[] = []): OperatorProc {
+  startOperator(name: string, args: string[] = [], env: Record<string, string> = {}): OperatorProc {
     const proc = this.procs.cli(
       ['operator', `--kubeconfig=${this.stack.operatorKubeconfigPath}`, '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=0', '--unready-poll-interval=1s', '--poll-interval=5s', `--identity=${name}`, ...args],
-      { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0', SCHEDULERHA_LOG_LEVEL: 'info' } },
+      { env: { ...process.env, SCHEDULERHA_LOG_PRETTY: '0', SCHEDULERHA_LOG_LEVEL: 'info', ...env } },
     );
     const lines: Array<Record<string, unknown>> = [];
     let buf = '';
