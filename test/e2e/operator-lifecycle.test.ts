@@ -230,18 +230,29 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     const frReq = await s.etcdClient.get(s.keys(o0).failoverRequest).exec();
     const frRev = String(frReq.kvs[0]?.mod_revision);
     const mark = op.lines.length;
+    // Stop it for good between its ConfigMap and StatefulSet writes: the API server refuses its StatefulSet
+    // update (so the killed operator cannot have finished it: the API server is in this process and would
+    // otherwise apply a request sent a moment before the kill), and it is killed once it has seen that refusal.
+    const stsPath = new RegExp(`/namespaces/${ns}/statefulsets/${name}$`);
+    const hooks = s.stack.kube.hooks;
+    hooks.clearRequests();
+    hooks.failNext(1_000_000, { method: 'PATCH', path: stsPath });
     await s.patch(ns, name, { spec: { flags: { reconcileInterval: '10m' } } });
-    // Kill it between its ConfigMap and StatefulSet writes.
     await waitFor('the operator updating the ConfigMap', () => op.lines.slice(mark).some((l) => l.msg === 'updated ConfigMap'), { intervalMs: 1 });
+    await waitFor('its StatefulSet update refused', () => hooks.requests().some((r) => r.method === 'PATCH' && stsPath.test(r.path) && r.status === 500), { intervalMs: 1 });
     op.proc.child.kill('SIGKILL');
     await op.proc.exited;
+    assert.ok(hooks.clearFaults() > 0, 'the fault rule was still armed when the operator died');
+    const before = await children();
+    assert.ok(!(before.sts.spec.template.spec.containers[0].args as string[]).includes('--reconcile-interval=10m'), 'the killed operator did not update the StatefulSet');
+    assert.ok(String(before.cm.data?.['args.json']).includes('--reconcile-interval=10m'), 'the killed operator had updated the ConfigMap');
     op = s.startOperator('op-b', ['--no-leader-elect']);
     const o = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 150_000 });
     assert.equal(o.status!.observedGeneration, o.metadata.generation);
     const sts = (await children()).sts;
     assert.ok((sts.spec.template.spec.containers[0].args as string[]).includes('--reconcile-interval=10m'), 'the restarted operator finished the StatefulSet update');
     const acts = op.lines.filter((l) => /^(created|updated) /.test(String(l.msg))).map((l) => String(l.msg));
-    assert.ok(!acts.includes('updated ConfigMap') && !acts.some((a) => a.startsWith('created')), `the restarted operator rewrote nothing already done: ${acts.join(', ')}`);
+    assert.deepEqual(acts, ['updated StatefulSet'], 'the restarted operator wrote the missing StatefulSet update and nothing already done');
     for (const [kind, path] of [
       ['StatefulSet', `/apis/apps/v1/namespaces/${ns}/statefulsets`],
       ['ConfigMap', `/api/v1/namespaces/${ns}/configmaps`],

@@ -45,6 +45,17 @@ test('24 mixed failovers: never two acting leaders, one framework id, no task lo
     assert.equal(reg.size, known.length + ghosts.length, `${when}: no registry record lost or added`);
     for (const id of known) assert.equal(stack.mesos.task(fwid, id)?.state, 'TASK_RUNNING', `${when}: ${id} still running on Mesos`);
   };
+  // Mesos's side of "every registry task reconciled" (the registry alone would not show a run that never asked):
+  // on the stream the term subscribed with after `since`, its RECONCILE was accepted and the master answered every
+  // known task with a reconciliation update.
+  const checkReconciledOnMesos = async (term: string, since: number, when: string) => {
+    const sub = await waitFor(`${when}: term ${term}'s subscription in its log`, () => stack.timeline().filter((e) => e.kind === 'subscribed' && e.term === term && e.at >= since).at(-1), { timeoutMs: 10_000 });
+    const stream = sub.streamId!;
+    assert.ok(stack.mesos.history.calls.some((c) => c.callType === 'RECONCILE' && c.status === 202 && c.streamId === stream), `${when}: a RECONCILE accepted on term ${term}'s stream`);
+    const answered = new Set(stack.mesos.history.events.filter((e) => e.streamId === stream && e.type === 'UPDATE' && e.reason === 'REASON_RECONCILIATION' && !e.dropped).map((e) => e.taskId));
+    assert.deepEqual(known.filter((id) => !answered.has(id)), [], `${when}: the master answered the reconciliation of every known task on term ${term}'s stream`);
+  };
+  await checkReconciledOnMesos(status.term, 0, 'initially');
   await waitFor('tasks unknown to the registry killed', () => mesosOnly.every((id) => ['TASK_KILLED', undefined].includes(stack.mesos.task(fwid, id)?.state)), { timeoutMs: 20_000 });
   await checkRegistry('initially');
   assert.equal(status.reconciliation.total, known.length + ghosts.length);
@@ -99,6 +110,7 @@ test('24 mixed failovers: never two acting leaders, one framework id, no task lo
       assert.equal(status.reconciliation.remaining, 0);
       assert.equal(status.reconciliation.total, known.length, `${fault}: every live registry task reconciled`);
       await checkRegistry(`after ${fault} #${round}`);
+      await checkReconciledOnMesos(status.term, t0, `after ${fault} #${round}`);
     }
   }
   t.diagnostic(log.join('\n'));

@@ -59,6 +59,7 @@ test('"Framework has been removed" with live tasks: no new framework until an ex
   await stack.writeRegistry(seeded.map((id): TaskRecord => ({ id, agentId: stack.mesos.task(fwid, id)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now })));
   await waitFor('Mesos removed the framework', () => stack.mesos.completedFrameworks().some((f) => f.id === fwid), { timeoutMs: 30_000 });
 
+  const mark = stack.mesos.history.calls.length;
   const b = stack.spawn('b', ['--failover-timeout=2s']);
   const st = await waitFor('b reports FrameworkRemoved', async () => {
     const s = await stack.leaderStatus();
@@ -67,8 +68,10 @@ test('"Framework has been removed" with live tasks: no new framework until an ex
   assert.equal(st.mesos, 'removed');
   assert.match(st.problem!.message, new RegExp(`Mesos removed framework ${fwid}.*8 task\\(s\\).*etcdctl put ${stack.keys.resetFramework} ${fwid}`));
   await new Promise((r) => setTimeout(r, 1500));
-  const registered = stack.mesos.history.calls.filter((c) => c.callType === 'SUBSCRIBE' && c.status === 200 && !c.frameworkId);
-  assert.equal(registered.length, 0, 'no SUBSCRIBE without a framework id (no new framework)');
+  const subscribes = stack.mesos.history.calls.slice(mark).filter((c) => c.callType === 'SUBSCRIBE');
+  assert.ok(subscribes.some((c) => c.frameworkId === fwid && c.detail === 'ERROR: Framework has been removed'), 'b subscribed with the stored id and was told the framework is removed');
+  const registered = subscribes.filter((c) => c.status === 200 && !c.detail.startsWith('ERROR'));
+  assert.deepEqual(registered, [], 'no successful SUBSCRIBE since b started (no new framework)');
   assert.equal(stack.mesos.frameworks().length, 0);
   assert.equal(await stack.frameworkId(), fwid, 'the stored id is kept');
 

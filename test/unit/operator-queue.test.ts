@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue, type ReconcileHandler } from '../../src/operator/queue.js';
 import { TerminalError } from '../../src/util/errors.js';
+import { waitFor } from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,8 +44,7 @@ test('a key is never reconciled twice at once; an add during a run re-runs it on
     },
   });
   q.add('k');
-  await sleep(10);
-  assert.ok(q.isProcessing('k'));
+  await waitFor('k in flight', () => q.isProcessing('k'));
   q.add('k');
   q.add('k');
   q.add('k');
@@ -108,8 +108,8 @@ test('failures are retried with back-off until success; terminal errors are not 
   const q = new WorkQueue({ handler, backoffBaseMs: 5, backoffMaxMs: 20, metrics: { reconciled: (o, _s, i) => outcomes.push(`${o}${i.terminal ? ':terminal' : ''}`), retry: () => retries++ } });
   q.add('flaky');
   q.add('bad');
-  await sleep(300);
-  await q.idle();
+  // Three failures and a success of 'flaky', one terminal failure of 'bad', and no retry left pending.
+  await waitFor('every outcome', () => outcomes.length === 5 && q.pendingTimers === 0);
   assert.equal(n, 4, 'flaky ran until it succeeded');
   assert.equal(q.failures('flaky'), 0, 'success forgot the failures');
   assert.equal(outcomes.filter((o) => o === 'error:terminal').length, 1, 'the terminal error ran once');
@@ -132,19 +132,14 @@ test('requeueAfter re-adds the key after the delay; addAfter keeps the earliest 
     },
   });
   q.add('k');
-  await sleep(20);
-  assert.equal(runs.length, 1);
-  await sleep(80);
-  await q.idle();
-  assert.equal(runs.length, 2);
+  await waitFor('the first run', () => runs.length === 1);
+  await waitFor('the re-run', () => runs.length === 2);
   assert.ok(runs[1]! >= 55, `re-run after ${runs[1]} ms`);
   // earliest timer wins
   q.addAfter('x', 5000);
   q.addAfter('x', 10);
   q.addAfter('x', 3000);
-  await sleep(40);
-  await q.idle();
-  assert.equal(q.pendingTimers, 0);
+  await waitFor('x run once, no timer left', () => runs.length === 3 && q.pendingTimers === 0);
 });
 
 test('starts paused: keys wait until start()', async () => {
@@ -172,8 +167,7 @@ test('a reconcile timeout aborts the handler signal and counts as an error', asy
     metrics: { reconciled: (o, _s, i) => outcomes.push({ o, timeout: i.timeout }) },
   });
   q.add('slow');
-  await sleep(100);
-  assert.equal(aborted, true);
+  await waitFor('the timed-out handler aborted', () => aborted && outcomes.length === 1);
   assert.deepEqual(outcomes, [{ o: 'error', timeout: true }]);
   await q.shutdown(0);
 });
@@ -190,7 +184,7 @@ test('shutdown drops queued keys, waits for running ones, then refuses adds', as
   });
   q.add('a');
   q.add('b');
-  await sleep(10);
+  await waitFor('a in flight', () => runs.length === 1);
   const done = q.shutdown(5000);
   gate.resolve();
   await done;

@@ -72,6 +72,8 @@ export interface KubeApiServerHooks {
   stallWatches(resource?: string): () => void;
   /** The next `n` matching requests fail with a Status error. */
   failNext(n: number, opts?: FailOptions): void;
+  /** Removes every pending failNext rule; returns how many requests they had left to fail. */
+  clearFaults(): number;
   /** Matching requests are answered `ms` later; the returned function removes the delay. */
   delayResponses(ms: number, opts?: { method?: string; path?: RegExp | string }): () => void;
   /** Forgets the event window (of one resource, or all), so watches from any earlier resourceVersion get 410. */
@@ -137,6 +139,7 @@ export class KubeApiServer {
       failNext: (n, o = {}) => {
         http.faults.push({ remaining: n, code: o.code ?? 500, retryAfterSeconds: o.retryAfterSeconds, method: o.method?.toUpperCase(), path: toRegExp(o.path), watch: o.watch });
       },
+      clearFaults: () => http.faults.splice(0).reduce((n, f) => n + f.remaining, 0),
       delayResponses: (ms, o = {}) => {
         const rule = { ms, method: o.method?.toUpperCase(), path: toRegExp(o.path) };
         http.delays.push(rule);
