@@ -356,6 +356,8 @@ export class Replica {
           const kv = r.kvs[0];
           if (kv && BigInt(String(kv.mod_revision)) >= BigInt(from)) onRequest(kv.value.toString());
           from = String(BigInt(String(r.header.revision)) + 1n);
+          // A watch that could not be created is retried after a pause, not in a tight loop.
+          if (!w && !(await sleep(1000, ac.signal))) return;
         } catch (err) {
           this.log.warn({ err: errorMessage(err) }, 'cannot read the failover-request key; retrying');
           if (!(await sleep(1000, ac.signal))) return;
