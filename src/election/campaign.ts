@@ -19,7 +19,7 @@ import { monotonicMs, sleep } from '../util/time.js';
 import { EtcdEndpointUnavailableError, clientCallTimeoutMs, deadlineIn } from './client.js';
 import { CampaignAbortedError, CampaignFailedError, FenceLostError, SessionLostError } from './errors.js';
 import { FencedStore } from './fenced-store.js';
-import { cancelWatcher, silenceWatcher, trackWatcher } from './watch.js';
+import { cancelWatcher, discardWatcher, silenceWatcher, trackWatcher } from './watch.js';
 import { candidateKey, candidatePrefix, compareRevisions, normalizeElectionPrefix, prefixRangeEnd, revisionPlus, termOf, toKeyValue } from './keys.js';
 import type { LeaseSession, SessionLoss } from './session.js';
 import type { KeyValue, SessionLossReason, Term, TermLossReason } from './types.js';
@@ -498,9 +498,7 @@ export class Leadership extends EventEmitter {
   private stopWatch(): void {
     const w = this.watcher;
     this.watcher = undefined;
-    if (!w) return;
-    silenceWatcher(w);
-    void cancelWatcher(w);
+    if (w) discardWatcher(w);
   }
 
   private armRecheck(): void {

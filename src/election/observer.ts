@@ -13,7 +13,7 @@ import { errorMessage } from '../util/errors.js';
 import { Backoff } from '../util/backoff.js';
 import { sleep } from '../util/time.js';
 import { Election } from './campaign.js';
-import { cancelWatcher, silenceWatcher, trackWatcher } from './watch.js';
+import { discardWatcher, trackWatcher } from './watch.js';
 import { compareRevisions, sameTerm, termOf, toKeyValue } from './keys.js';
 import type { KeyValue, LeaderView } from './types.js';
 
@@ -178,10 +178,7 @@ export class LeaderObserver extends EventEmitter {
         probing = false;
         clearTimeout(probe);
         this.wake = undefined;
-        if (watcher) {
-          silenceWatcher(watcher);
-          void cancelWatcher(watcher);
-        }
+        if (watcher) discardWatcher(watcher);
       }
     }
   }

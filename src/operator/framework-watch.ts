@@ -9,7 +9,7 @@
 // (compaction) or a disconnect re-reads and re-watches with back-off; while disconnected the view is 'unknown'.
 // Leader transitions are timestamped with our own clock when we see them (failover durations, flapping).
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
-import { cancelWatcher, silenceWatcher, trackWatcher } from '../election/watch.js';
+import { discardWatcher, trackWatcher } from '../election/watch.js';
 import type { KeyLayout } from '../api/keys.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, parseLeaderStatus, type CandidateIdentity, type ExecutorHashRecord, type LeaderStatusRecord } from '../api/leader-status.js';
 import { Backoff } from '../util/backoff.js';
@@ -248,10 +248,7 @@ export class FrameworkWatch {
         await sleep(backoff.next(), this.stopAc.signal);
       } finally {
         this.wake = undefined;
-        if (watcher) {
-          silenceWatcher(watcher);
-          void cancelWatcher(watcher);
-        }
+        if (watcher) discardWatcher(watcher);
       }
     }
   }

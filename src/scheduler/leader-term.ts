@@ -15,7 +15,7 @@ import { FrameworkFailedOverError, FrameworkRemovedError, FrameworkIdMismatchErr
 import { isTerminalState, type Event, type TaskStatus } from '../mesos/types.js';
 import type { Credentials } from '../mesos/http.js';
 import type { TxnOp } from '../election/index.js';
-import { cancelWatcher, isFenceLostError, trackWatcher } from '../election/index.js';
+import { followKeys, isFenceLostError } from '../election/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { monotonicMs, sleep } from '../util/time.js';
@@ -651,37 +651,13 @@ export class LeaderTerm {
     return v ?? undefined;
   }
 
-  /** Resolves with the first put to any of `keys` after now (undefined when the term ends first). A watch etcd
-   * cancels (compacted below its start revision) is replaced: the keys are read — a put since the last revision
-   * watched still counts — and watched again from the read's revision. */
+  /** Resolves with the first put to any of `keys` after now (undefined when the term ends first); a compaction
+   * that cancels the watch loses nothing (followKeys). */
   private async waitForKeyChange(keys: string[]): Promise<{ key: string; value: string } | undefined> {
-    const client = this.deps.client;
-    let from = String(BigInt((await client.get(keys[0]!).exec()).header.revision) + 1n);
-    for (;;) {
-      if (this.abort.signal.aborted) return undefined;
-      const watchers = await Promise.all(keys.map((k) => client.watch().key(k).startRevision(from).create().then(trackWatcher, () => undefined)));
-      try {
-        const got = await new Promise<{ key: string; value: string } | undefined | 'reread'>((resolve) => {
-          for (const w of watchers) {
-            w?.on('put', (kv) => resolve({ key: kv.key.toString(), value: kv.value.toString() }));
-            w?.on('error', () => resolve('reread'));
-          }
-          if (watchers.some((w) => !w)) resolve('reread');
-          if (this.abort.signal.aborted) resolve(undefined); // ended while the watches were being created
-          this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
-        });
-        if (got !== 'reread') return got;
-      } finally {
-        await Promise.all(watchers.map((w) => cancelWatcher(w)));
-      }
-      const res = await client.kv.txn({ compare: [], success: keys.map((k) => ({ request_range: { key: Buffer.from(k) } })) });
-      for (const [i, key] of keys.entries()) {
-        const kv = res.responses[i]?.response_range?.kvs?.[0];
-        if (kv && BigInt(String(kv.mod_revision)) >= BigInt(from)) return { key, value: kv.value.toString() };
-      }
-      from = String(BigInt(String(res.header.revision)) + 1n);
-      if (!(await sleep(200, this.abort.signal))) return undefined;
-    }
+    const head = await this.deps.client.get(keys[0]!).exec();
+    let got: { key: string; value: string } | undefined;
+    await followKeys(this.deps.client, keys, String(BigInt(head.header.revision) + 1n), (p) => ((got = p), true), this.abort.signal, this.log);
+    return got;
   }
 
   private async clearResetKey(): Promise<void> {

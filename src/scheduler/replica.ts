@@ -9,14 +9,14 @@ import { keyLayout, type KeyLayout } from '../api/keys.js';
 import type { SchedulerConfig } from '../api/flags.js';
 import { parseMesosMaster } from '../api/addresses.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, type CandidateIdentity } from '../api/leader-status.js';
-import { createEtcdClient, Candidate, LeaderObserver, cancelWatcher, trackWatcher, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
+import { createEtcdClient, Candidate, LeaderObserver, cancelWatcher, followKeys, trackWatcher, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
 import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
 import type { Credentials } from '../mesos/http.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { monotonicMs, sleep } from '../util/time.js';
+import { monotonicMs } from '../util/time.js';
 import { ProbeServer } from '../util/probe-server.js';
 import { executorIdentity, type ExecutorIdentity } from './framework.js';
 import { RegistryMirror } from './registry-mirror.js';
@@ -314,14 +314,12 @@ export class Replica {
   }
 
   /** A new value at <root>/failover-request after we were elected asks us to resign (manual failover), unless it
-   * names another term as the leader to move (the operator saw an older leader). A watch etcd cancels (compacted
-   * below its start revision) is replaced: the key is read — a put since the last revision seen still counts — and
-   * watched again from the read's revision, so a request is never lost to a compaction. */
+   * names another term as the leader to move (the operator saw an older leader). A compaction that cancels the
+   * watch loses no request (followKeys). */
   private watchFailoverRequests(leadership: Leadership): void {
     const ac = new AbortController();
     this.failoverWatchCancel = () => ac.abort();
     const term = leadership.term.createRevision;
-    const key = this.keys.failoverRequest;
     const onRequest = (value: string): void => {
       if (!leadership.isLeader || ac.signal.aborted) return;
       if (!failoverRequestApplies(value, term)) {
@@ -331,39 +329,7 @@ export class Replica {
       this.log.warn({ request: value }, 'failover requested through etcd; resigning');
       void this.failover('failover-request');
     };
-    void (async () => {
-      let from = String(BigInt(leadership.electedRevision) + 1n);
-      while (!ac.signal.aborted && leadership.isLeader) {
-        const w = await this.client.watch().key(key).startRevision(from).create().then(trackWatcher, (err: unknown) => {
-          this.log.debug({ err: errorMessage(err) }, 'failover-request watch not created; reading the key instead');
-          return undefined;
-        });
-        if (w) {
-          await new Promise<void>((resolve) => {
-            if (ac.signal.aborted) return resolve(); // stopped while the watch was being created
-            w.on('put', (kv) => {
-              from = String(BigInt(String(kv.mod_revision)) + 1n);
-              onRequest(kv.value.toString());
-            });
-            w.on('error', () => resolve());
-            ac.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          await cancelWatcher(w);
-          if (ac.signal.aborted) return;
-        }
-        try {
-          const r = await this.client.get(key).exec();
-          const kv = r.kvs[0];
-          if (kv && BigInt(String(kv.mod_revision)) >= BigInt(from)) onRequest(kv.value.toString());
-          from = String(BigInt(String(r.header.revision)) + 1n);
-          // A watch that could not be created is retried after a pause, not in a tight loop.
-          if (!w && !(await sleep(1000, ac.signal))) return;
-        } catch (err) {
-          this.log.warn({ err: errorMessage(err) }, 'cannot read the failover-request key; retrying');
-          if (!(await sleep(1000, ac.signal))) return;
-        }
-      }
-    })();
+    void followKeys(this.client, [this.keys.failoverRequest], String(BigInt(leadership.electedRevision) + 1n), (p) => onRequest(p.value), ac.signal, this.log);
   }
 
   // ---- non-HA ----------------------------------------------------------------------------------------------
