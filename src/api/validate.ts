@@ -363,6 +363,8 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
   ] as const) {
     if (!(v > 0)) out.error(flag, `${flag} must be positive`);
   }
+  if (!(c.taskRetentionSeconds >= 1)) out.error('--task-retention', `--task-retention must be at least 1s (got ${c.taskRetentionSeconds} s): ended task records are kept at least that long`);
+  else if (c.taskRetentionSeconds < 60) out.warn('--task-retention', `--task-retention is ${c.taskRetentionSeconds} s: an ended task's record may go before Mesos stops re-sending its update; keep it at minutes or more`);
   if (c.reconcileMaxBackoffSeconds < c.reconcileInitialBackoffSeconds) out.error('--reconcile-max-backoff', '--reconcile-max-backoff must not be below --reconcile-initial-backoff');
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.logLevel)) out.error('--log-level', `--log-level "${c.logLevel}" is not one of trace, debug, info, warn, error`);
   return out.result();

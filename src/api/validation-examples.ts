@@ -239,6 +239,7 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
   { name: 'port out of range', args: ['--port=70000'], path: '--port', message: /--port 70000 is outside 0-65535/ },
   { name: 'zero reconciliation back-off', args: ['--reconcile-initial-backoff=0'], path: '--reconcile-initial-backoff', message: /--reconcile-initial-backoff must be positive/ },
   { name: 'max back-off below the initial one', args: ['--reconcile-initial-backoff=10s', '--reconcile-max-backoff=5s'], path: '--reconcile-max-backoff', message: /--reconcile-max-backoff must not be below --reconcile-initial-backoff/ },
+  { name: 'task retention below a second', args: ['--task-retention=500ms'], path: '--task-retention', message: /--task-retention must be at least 1s \(got 0\.5 s\)/ },
   { name: 'unknown log level', args: ['--log-level=verbose'], path: '--log-level', message: /--log-level "verbose" is not one of trace, debug, info, warn, error/ },
   { name: 'local km path with --ha (a shared rule)', args: ['--km-path=/opt/km'], drop: ['km-path'], path: '--km-path', message: /with ha, --km-path must be a non-local URI/ },
   { name: 'bad family flag name (a shared rule)', args: ['--kubelet-a..b=1'], path: '--kubelet-a..b', message: /--kubelet-a\.\.b: "a\.\.b" is not a flag name/ },
@@ -246,6 +247,7 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
 
 export const COMMAND_LINE_WARNING_EXAMPLES: CommandLineExample[] = [
   { name: 'TLS files with http:// endpoints', args: ['--etcd-cafile=/etc/etcd/ca.crt'], path: '--etcd-servers', message: /TLS files are given but some --etcd-servers use http:\/\// },
+  { name: 'short task retention', args: ['--task-retention=10s'], path: '--task-retention', message: /--task-retention is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'long lease TTL (a shared rule)', args: ['--lease-ttl=90s'], path: '--lease-ttl', message: /--lease-ttl is 90 s: after a leader crash no scheduler acts for about that long/ },
 ];
 

@@ -27,9 +27,10 @@ import { KeyedQueue } from './keyed-queue.js';
 import { matchOffers, type MatchRequest } from './matching.js';
 import { PodMetrics } from './metrics.js';
 import { creationMs, isDeleting, isTerminalPhase, podDemand, podRef, type Demand, type PodRefFull } from './pod-model.js';
-import { decidePod, isActiveState, LAUNCH_STATES, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
+import { decidePod, DEFAULT_BACKOFF, isActiveState, LAUNCH_STATES, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
 import type { PodObject, PodSource } from './pod-source.js';
 import type { PodWriter } from './pod-writes.js';
+import { keepPerPodFor, prunableRecords, type PodPresence } from './retention.js';
 import { parseTaskId, taskIdFor } from './task-id.js';
 import { buildTaskInfo, intentRecord, podTaskData, type PodTaskRecord } from './task-info.js';
 
@@ -58,6 +59,11 @@ export interface PodTaskManagerOptions {
   /** A KILL is re-sent if the task is still live after this long (default 15 s). */
   killRetryMs?: number;
   backoff?: BackoffPolicy;
+  /** Ended task records are deleted this long after their last update once their pod no longer needs them
+   * (retention.ts; default --task-retention). */
+  retentionMs?: number;
+  /** How often the registry is searched for such records (default 60 s, at most the retention). */
+  pruneIntervalMs?: number;
   /** A launch not RUNNING after this long gets the k8sm annotations before its Binding (default 5 s; see
    * DEFAULT_ANNOTATE_AFTER_MS). */
   annotateAfterMs?: number;
@@ -83,6 +89,10 @@ interface Launchable {
 
 /** Intent records per fenced txn (see the note where they are written). */
 const INTENT_CHUNK = 100;
+
+/** Most records deleted per prune round: a long-neglected registry is cleaned over a few rounds, none of which
+ * holds etcd (or the term's other writes) for long. */
+const PRUNE_MAX = 5000;
 
 export class PodTaskManager implements TaskManager {
   private readonly log: Logger;
@@ -119,6 +129,9 @@ export class PodTaskManager implements TaskManager {
   private launched = 0;
   private lastOffersAt: string | undefined;
   private execCache: { fid: string | undefined; info: TaskInfo['executor'] } | undefined;
+  private lastPruneAt: number;
+  private pruning = false;
+  private pruned = 0;
 
   constructor(
     private readonly svc: LeaderServices,
@@ -127,6 +140,7 @@ export class PodTaskManager implements TaskManager {
     this.log = svc.log.child({ component: 'pods' });
     this.metrics = PodMetrics.for(svc.metrics.registry);
     this.now = opts.now ?? Date.now;
+    this.lastPruneAt = this.now();
     this.queue = new KeyedQueue<string>((uid) => this.sync(uid), { concurrency: opts.concurrency ?? 32, logger: this.log, name: 'pods' });
     for (const r of svc.registry.all()) this.indexRecord(r as PodTaskRecord);
     this.unsubscribe.push(opts.source.subscribe((uid) => this.queue.add(uid)));
@@ -431,6 +445,7 @@ export class PodTaskManager implements TaskManager {
       launchable: this.launchable.size,
       launching: this.launchingTasks.size,
       launched: this.launched,
+      pruned: this.pruned,
       suppressed: this.suppressed ?? false,
       ...(this.lastOffersAt ? { lastOffersAt: this.lastOffersAt } : {}),
       incompatibleAgents,
@@ -690,9 +705,68 @@ export class PodTaskManager implements TaskManager {
 
   // ---- housekeeping ----------------------------------------------------------------------------------------
 
+  private get retentionMs(): number {
+    return this.opts.retentionMs ?? this.opts.config.taskRetentionSeconds * 1000;
+  }
+
+  private podPresence(uid: string): PodPresence {
+    const pod = this.opts.source.byUidGet(uid);
+    if (!pod) return 'absent';
+    return isTerminalPhase(pod) || isDeleting(pod) ? 'finished' : 'present';
+  }
+
+  /** Deletes (fenced) the records retention.ts finds no pod needs any more. Only with a synced pod cache: "absent"
+   * must mean deleted, not "not listed yet". Resolves to the number deleted. */
+  async prune(): Promise<number> {
+    if (this.pruning || this.stopped || !this.svc.isLeader() || !this.opts.source.synced) return 0;
+    this.pruning = true;
+    this.lastPruneAt = this.now();
+    try {
+      const ids = prunableRecords({
+        records: this.svc.registry.all() as Iterable<PodTaskRecord>,
+        podPresence: (uid) => this.podPresence(uid),
+        inflight: this.inflight,
+        now: this.now(),
+        retentionMs: this.retentionMs,
+        keepPerPod: keepPerPodFor(this.opts.backoff ?? DEFAULT_BACKOFF),
+      }).slice(0, PRUNE_MAX);
+      if (!ids.length) return 0;
+      const uids = new Set<string>();
+      for (const id of ids) {
+        const r = this.svc.registry.get(id) as PodTaskRecord | undefined;
+        const uid = r?.pod?.uid ?? parseTaskId(id)?.uid;
+        if (uid) uids.add(uid);
+      }
+      await this.svc.registry.removeMany(this.svc.writer, ids);
+      for (const id of ids) {
+        this.kills.delete(id);
+        this.launchingTasks.delete(id);
+      }
+      for (const uid of uids) {
+        const set = this.index.get(uid);
+        if (set) {
+          for (const id of ids) set.delete(id);
+          if (!set.size) this.index.delete(uid);
+        }
+        this.queue.add(uid); // a gone pod's state entry goes with its last record
+      }
+      this.pruned += ids.length;
+      this.metrics.pruned.inc(ids.length);
+      this.log.info({ records: ids.length, pods: uids.size, retentionMs: this.retentionMs, oldest: ids[0] }, 'deleted ended task records no pod needs any more');
+      return ids.length;
+    } catch (err) {
+      // A refused fence ends the term (the writer saw to it); anything else is tried again next round.
+      this.log.warn({ err: errorMessage(err), fenceLost: isFenceLostError(err) }, 'deleting ended task records failed; retrying on the next round');
+      return 0;
+    } finally {
+      this.pruning = false;
+    }
+  }
+
   private sweep(): void {
     if (this.stopped || !this.svc.isLeader()) return;
     const now = this.now();
+    if (now - this.lastPruneAt >= Math.min(this.opts.pruneIntervalMs ?? 60_000, this.retentionMs)) void this.prune();
     const timeout = this.opts.launchTimeoutMs ?? 60_000;
     const stuck: string[] = [];
     for (const [id, since] of this.launchingTasks) {

@@ -11,6 +11,7 @@ export class PodMetrics {
   readonly kubeWrites: Counter;
   readonly pods: Gauge;
   readonly kills: Counter;
+  readonly pruned: Counter;
 
   private constructor(r: Registry) {
     this.launches = new Counter({ name: 'schedulerha_pod_launches_total', help: 'Pod tasks launched (ACCEPT sent), by kind: first, retry (a launch that never ran), restart (per restartPolicy)', labelNames: ['kind'], registers: [r] });
@@ -20,6 +21,7 @@ export class PodMetrics {
     this.declined = new Counter({ name: 'schedulerha_offers_declined_total', help: 'Offers declined, by reason (unused, incompatible, not-ready)', labelNames: ['reason'], registers: [r] });
     this.kubeWrites = new Counter({ name: 'schedulerha_pod_kube_writes_total', help: 'Kubernetes API writes of the pod scheduler, by operation and result', labelNames: ['op', 'result'], registers: [r] });
     this.pods = new Gauge({ name: 'schedulerha_pods', help: 'Pods of this scheduler known to the leader, by state', labelNames: ['state'], registers: [r] });
+    this.pruned = new Counter({ name: 'schedulerha_task_records_pruned_total', help: 'Ended task records deleted from the registry after --task-retention, once no pod needed them', registers: [r] });
     this.kills = new Counter({ name: 'schedulerha_pod_task_kills_total', help: 'KILL calls for pod tasks, by reason', labelNames: ['reason'], registers: [r] });
   }
 
