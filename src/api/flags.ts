@@ -70,7 +70,7 @@ export const FLAGS: readonly FlagDef[] = [
   { name: 'reconcile-initial-backoff', kind: 'duration', key: 'reconcileInitialBackoffSeconds', group: 'runtime', default: '1s', help: 'First wait of explicit reconciliation before re-sending for silent tasks (truncated exponential back-off).' },
   { name: 'reconcile-max-backoff', kind: 'duration', key: 'reconcileMaxBackoffSeconds', group: 'runtime', default: '30s', help: 'Cap of the explicit reconciliation back-off.' },
   { name: 'reconcile-timeout', kind: 'duration', key: 'reconcileTimeoutSeconds', group: 'runtime', default: '15m', help: 'Bound on one explicit reconciliation run (Mesos may stay silent up to 10 min after a master failover); silent tasks are then reported, never left RECONCILING forever.' },
-  { name: 'task-retention', kind: 'duration', key: 'taskRetentionSeconds', group: 'runtime', default: '1h', help: 'How long the task registry keeps an ended task of a deleted or finished pod (and ended attempts of a pod beyond the newest few) before the leader deletes its record.' },
+  { name: 'task-retention', kind: 'duration', key: 'taskRetentionSeconds', group: 'runtime', default: '1h', specPath: 'spec.flags.taskRetention', help: 'How long the task registry keeps an ended task of a deleted or finished pod (and ended attempts of a pod beyond the newest few) before the leader deletes its record.' },
   { name: 'address', kind: 'string', key: 'address', group: 'runtime', help: 'HTTP listen address for /healthz /readyz /status /metrics (default: $POD_IP, else 127.0.0.1).' },
   { name: 'port', kind: 'int', key: 'port', group: 'runtime', default: String(DEFAULT_HTTP_PORT), help: 'HTTP listen port (0 = any free port).' },
   { name: 'identity', kind: 'string', key: 'identity', group: 'runtime', help: 'Candidate identity in the election (default: $POD_NAME, else the host name). Each process adds a unique incarnation id.' },
@@ -341,6 +341,7 @@ export function specToArgv(spec: SchedulerHASpec): string[] {
     for (const k of Object.keys(m).sort()) push(`${fam}-${canonicalFlagName(k)}`, familyValue(m[k]!));
   }
   push('reconcile-interval', durationArg(f.reconcileInterval));
+  push('task-retention', durationArg(f.taskRetention));
   const m = spec.mesos;
   push('mesos-master', m?.master);
   push('mesos-user', m?.user);
@@ -377,6 +378,7 @@ export function configToSpecFields(c: SchedulerConfig): Pick<SchedulerHASpec, 'm
     executor: { ...c.executor },
     kubelet: { ...c.kubelet },
     reconcileInterval: formatDuration(c.reconcileIntervalSeconds),
+    taskRetention: formatDuration(c.taskRetentionSeconds),
   };
   if (c.kmPath !== undefined) flags.kmPath = c.kmPath;
   if (c.executorPath !== undefined) flags.executorPath = c.executorPath;

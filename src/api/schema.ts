@@ -98,6 +98,7 @@ export const specSchema: Schema = {
         executor: familyMap('executor'),
         kubelet: familyMap('kubelet'),
         reconcileInterval: intOrString('--reconcile-interval: period of implicit reconciliation (Go duration or seconds); 0 disables it.', { default: '5m' }),
+        taskRetention: intOrString('--task-retention: how long the task registry keeps an ended task of a deleted or finished pod (Go duration or seconds, at least 1s).', { default: '1h' }),
       },
     },
     deletionPolicy: str('What deleting the resource does to the Mesos framework: Orphan (default) keeps it and its tasks running and keeps the etcd state, so re-creating the resource resumes the same framework id; Teardown sends TEARDOWN, which kills every task.', {

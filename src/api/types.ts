@@ -60,6 +60,7 @@ export interface SchedulerFlags {
   kubelet?: Record<string, IntOrString>;
   /** Period of implicit reconciliation (Go duration or seconds); 0 disables it. */
   reconcileInterval?: IntOrString;
+  taskRetention?: IntOrString;
 }
 
 export interface ResourceList {

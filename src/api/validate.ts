@@ -47,6 +47,7 @@ type Field =
   | 'executor'
   | 'kubelet'
   | 'reconcileInterval'
+  | 'taskRetention'
   | 'mesosMaster'
   | 'mesosUser'
   | 'mesosRoles'
@@ -70,6 +71,7 @@ const SPEC_NAMES: Record<Field, string> = {
   executor: 'spec.flags.executor',
   kubelet: 'spec.flags.kubelet',
   reconcileInterval: 'spec.flags.reconcileInterval',
+  taskRetention: 'spec.flags.taskRetention',
   mesosMaster: 'spec.mesos.master',
   mesosUser: 'spec.mesos.user',
   mesosRoles: 'spec.mesos.roles',
@@ -94,6 +96,7 @@ const FLAG_NAMES: Record<Field, string> = {
   executor: '--executor-*',
   kubelet: '--kubelet-*',
   reconcileInterval: '--reconcile-interval',
+  taskRetention: '--task-retention',
   mesosMaster: '--mesos-master',
   mesosUser: '--mesos-user',
   mesosRoles: '--mesos-roles',
@@ -126,6 +129,7 @@ interface RuleInput {
   authPath?: string;
   families: Record<(typeof FLAG_FAMILIES)[number], Record<string, unknown>>;
   reconcileInterval?: string | number;
+  taskRetention?: string | number;
   mesosMaster?: string;
   mesosUser?: string;
   mesosRoles?: string[];
@@ -263,6 +267,12 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
     else if (s > 0 && s < 1) out.error(n('reconcileInterval'), `${n('reconcileInterval')} ${inp.reconcileInterval} is below 1s and would flood the master with reconciliation; use minutes`);
     else if (s === 0) out.warn(n('reconcileInterval'), `${n('reconcileInterval')} is 0: periodic implicit reconciliation is off, so tasks the registry lost track of are only found after a failover`);
   }
+  if (inp.taskRetention !== undefined) {
+    const s = parseDurationSeconds(inp.taskRetention);
+    if (s === undefined) out.error(n('taskRetention'), `${n('taskRetention')} "${inp.taskRetention}" is not a duration (write e.g. 1h)`);
+    else if (!(s >= 1)) out.error(n('taskRetention'), `${n('taskRetention')} must be at least 1s (got ${s} s): ended task records are kept at least that long`);
+    else if (s < 60) out.warn(n('taskRetention'), `${n('taskRetention')} is ${s} s: an ended task's record may go before Mesos stops re-sending its update; keep it at minutes or more`);
+  }
   // --- Mesos
   if (inp.mesosMaster !== undefined) {
     const p = parseMesosMaster(inp.mesosMaster);
@@ -330,6 +340,7 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
       authPath: c.authPath,
       families: { cluster: c.cluster, executor: c.executor, kubelet: c.kubelet },
       reconcileInterval: c.reconcileIntervalSeconds,
+      taskRetention: c.taskRetentionSeconds,
       mesosMaster: c.mesosMaster,
       mesosUser: c.mesosUser,
       mesosRoles: c.mesosRoles,
@@ -363,8 +374,6 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
   ] as const) {
     if (!(v > 0)) out.error(flag, `${flag} must be positive`);
   }
-  if (!(c.taskRetentionSeconds >= 1)) out.error('--task-retention', `--task-retention must be at least 1s (got ${c.taskRetentionSeconds} s): ended task records are kept at least that long`);
-  else if (c.taskRetentionSeconds < 60) out.warn('--task-retention', `--task-retention is ${c.taskRetentionSeconds} s: an ended task's record may go before Mesos stops re-sending its update; keep it at minutes or more`);
   if (c.reconcileMaxBackoffSeconds < c.reconcileInitialBackoffSeconds) out.error('--reconcile-max-backoff', '--reconcile-max-backoff must not be below --reconcile-initial-backoff');
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.logLevel)) out.error('--log-level', `--log-level "${c.logLevel}" is not one of trace, debug, info, warn, error`);
   return out.result();
@@ -581,6 +590,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
       authPath: str(flags.authPath),
       families: { cluster: fam('cluster'), executor: fam('executor'), kubelet: fam('kubelet') },
       reconcileInterval: typeof flags.reconcileInterval === 'string' || typeof flags.reconcileInterval === 'number' ? flags.reconcileInterval : undefined,
+      taskRetention: typeof flags.taskRetention === 'string' || typeof flags.taskRetention === 'number' ? flags.taskRetention : undefined,
       mesosMaster: str(mesos.master) || undefined,
       mesosUser: str(mesos.user),
       mesosRoles: strList(mesos.roles)?.length ? strList(mesos.roles) : undefined,

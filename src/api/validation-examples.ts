@@ -202,6 +202,8 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'reconcile interval garbage', set: { 'spec.flags.reconcileInterval': 'often' }, path: 'spec.flags.reconcileInterval', message: /"often" is not a duration/ },
   { name: 'reconcile interval negative', set: { 'spec.flags.reconcileInterval': '-5m' }, path: 'spec.flags.reconcileInterval', message: /must not be negative/ },
   { name: 'reconcile interval too small', set: { 'spec.flags.reconcileInterval': '100ms' }, path: 'spec.flags.reconcileInterval', message: /below 1s and would flood the master/ },
+  { name: 'task retention garbage', set: { 'spec.flags.taskRetention': 'forever' }, path: 'spec.flags.taskRetention', message: /"forever" is not a duration/ },
+  { name: 'task retention below a second', set: { 'spec.flags.taskRetention': '500ms' }, path: 'spec.flags.taskRetention', message: /must be at least 1s \(got 0\.5 s\)/ },
   { name: 'deletion policy unknown', set: { 'spec.deletionPolicy': 'Delete' }, path: 'spec.deletionPolicy', message: /must be one of "Orphan", "Teardown", not a string \("Delete"\)/ },
   { name: 'checkpoint not boolean', set: { 'spec.flags.checkpoint': 'true' }, path: 'spec.flags.checkpoint', message: /must be a boolean, not a string \("true"\)/ },
 ];
@@ -215,6 +217,7 @@ export const SPEC_WARNING_EXAMPLES: SpecExample[] = [
   { name: 'short failover timeout', set: { 'spec.flags.failoverTimeout': '10m' }, path: 'spec.flags.failoverTimeout', message: /is only 10m/ },
   { name: 'long lease ttl', set: { 'spec.etcd.leaseTTLSeconds': 120 }, path: 'spec.etcd.leaseTTLSeconds', message: /after a leader crash no scheduler acts/ },
   { name: 'implicit reconciliation off', set: { 'spec.flags.reconcileInterval': 0 }, path: 'spec.flags.reconcileInterval', message: /periodic implicit reconciliation is off/ },
+  { name: 'short task retention', set: { 'spec.flags.taskRetention': '10s' }, path: 'spec.flags.taskRetention', message: /is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'agent-local path without ha', set: { 'spec.replicas': 1, 'spec.flags.ha': false, 'spec.flags.kmPath': '/opt/km' }, path: 'spec.flags.kmPath', message: /must exist on every agent/ },
   { name: 'tls secret with http endpoints', set: { 'spec.etcd.tlsSecret': 'etcd-tls' }, path: 'spec.etcd.tlsSecret', message: /TLS is only used for https:\/\/ endpoints/ },
 ];
@@ -239,7 +242,6 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
   { name: 'port out of range', args: ['--port=70000'], path: '--port', message: /--port 70000 is outside 0-65535/ },
   { name: 'zero reconciliation back-off', args: ['--reconcile-initial-backoff=0'], path: '--reconcile-initial-backoff', message: /--reconcile-initial-backoff must be positive/ },
   { name: 'max back-off below the initial one', args: ['--reconcile-initial-backoff=10s', '--reconcile-max-backoff=5s'], path: '--reconcile-max-backoff', message: /--reconcile-max-backoff must not be below --reconcile-initial-backoff/ },
-  { name: 'task retention below a second', args: ['--task-retention=500ms'], path: '--task-retention', message: /--task-retention must be at least 1s \(got 0\.5 s\)/ },
   { name: 'unknown log level', args: ['--log-level=verbose'], path: '--log-level', message: /--log-level "verbose" is not one of trace, debug, info, warn, error/ },
   { name: 'local km path with --ha (a shared rule)', args: ['--km-path=/opt/km'], drop: ['km-path'], path: '--km-path', message: /with ha, --km-path must be a non-local URI/ },
   { name: 'bad family flag name (a shared rule)', args: ['--kubelet-a..b=1'], path: '--kubelet-a..b', message: /--kubelet-a\.\.b: "a\.\.b" is not a flag name/ },
@@ -247,7 +249,6 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
 
 export const COMMAND_LINE_WARNING_EXAMPLES: CommandLineExample[] = [
   { name: 'TLS files with http:// endpoints', args: ['--etcd-cafile=/etc/etcd/ca.crt'], path: '--etcd-servers', message: /TLS files are given but some --etcd-servers use http:\/\// },
-  { name: 'short task retention', args: ['--task-retention=10s'], path: '--task-retention', message: /--task-retention is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'long lease TTL (a shared rule)', args: ['--lease-ttl=90s'], path: '--lease-ttl', message: /--lease-ttl is 90 s: after a leader crash no scheduler acts for about that long/ },
 ];
 

@@ -59,6 +59,7 @@ function genSpec(r: () => number): SchedulerHASpec {
       ...(maybe() ? { executor: fam() } : {}),
       ...(maybe() ? { kubelet: fam() } : {}),
       ...(maybe() ? { reconcileInterval: pick(['5m', 300, '10m', 0]) } : {}),
+      ...(maybe() ? { taskRetention: pick(['1h', 90, '30m', '2s']) } : {}),
     },
   };
   return spec;
@@ -84,6 +85,7 @@ test('spec → argv → spec round trip over 500 generated specs', () => {
     assert.equal(b.checkpoint, f.checkpoint);
     assert.equal(norm(b.failoverTimeout), norm(f.failoverTimeout), `failoverTimeout ${f.failoverTimeout}`);
     assert.equal(norm(b.reconcileInterval), norm(f.reconcileInterval));
+    assert.equal(norm(b.taskRetention), norm(f.taskRetention));
     assert.equal(b.frameworkName, f.frameworkName);
     assert.equal(b.kmPath, f.kmPath);
     assert.equal(b.executorPath, f.executorPath);
@@ -115,6 +117,7 @@ test('defaults are the documented ones', () => {
   assert.equal(d.flags!.failoverTimeout, '168h');
   assert.equal(d.flags!.frameworkName, 'Kubernetes');
   assert.equal(d.flags!.reconcileInterval, '5m');
+  assert.equal(d.flags!.taskRetention, '1h');
   const c = parseSchedulerArgv([]).config;
   assert.equal(c.ha, false, 'the command line keeps the seed default --ha=false');
   assert.equal(c.checkpoint, true);
