@@ -387,3 +387,74 @@ test('task lifecycle STAGING → STARTING → RUNNING with configurable delays; 
   assert.equal(f.source, 'SOURCE_AGENT');
   assert.ok(f.uuid);
 });
+
+test('roles and reservations: one offer per role, reserved resources only to their role; allocation info injected when missing, another role refused; the executor keeps its role; a wrong executor framework_id refused', async (t) => {
+  // One agent: 1 cpu / 512 MB unreserved, 2 cpus / 1024 MB / ports reserved for "web" (agent --resources syntax).
+  const c = await startCluster(t, { agents: [{ resources: 'cpus:1;mem:512;cpus(web):2;mem(web):1024;ports(web):[31000-31009]' }] });
+  // A framework in "*" only never sees the web reservation.
+  const plain = await sub(t, c, frameworkInfo({ name: 'plain' }));
+  const o0 = await nextOffer(plain);
+  assert.deepEqual(o0.allocation_info, { role: '*' });
+  assert.deepEqual(o0.resources.map((r) => [r.name, r.scalar?.value, r.role, r.reservations]), [['cpus', 1, '*', undefined], ['mem', 512, '*', undefined]]);
+  plain.reader.close(); // its offer goes back when it disconnects
+  await settle(c);
+
+  const s = await sub(t, c, frameworkInfo({ name: 'multi', roles: ['*', 'web'] }));
+  await s.reader.until('two offers', () => s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers).length >= 2);
+  const offers = s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers);
+  const star = offers.find((o) => o.allocation_info?.role === '*')!;
+  const web = offers.find((o) => o.allocation_info?.role === 'web')!;
+  assert.ok(star && web, 'one offer per role');
+  // "*" (first) takes the unreserved resources; "web" gets what is reserved for it, with its reservation.
+  assert.deepEqual(star.resources.map((r) => [r.name, r.scalar?.value, r.allocation_info?.role]), [['cpus', 1, '*'], ['mem', 512, '*']]);
+  assert.deepEqual(web.resources.map((r) => [r.name, r.role, r.reservations, r.allocation_info]), [
+    ['cpus', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
+    ['mem', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
+    ['ports', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
+  ]);
+  // Offers of two roles in one ACCEPT: refused as invalid offers.
+  const both = await s.call('ACCEPT', { accept: { offer_ids: [star.id, web.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t0', star.agent_id.value)] } }] } });
+  assert.equal(both.status, 202);
+  const t0 = await waitUpdate(s, 't0', 'TASK_DROPPED');
+  assert.equal(t0.reason, 'REASON_INVALID_OFFERS');
+  assert.match(t0.message!, /Aggregated offers must be allocated to the same role\. Offer .* uses role '(web|\*) but another is using role '(\*|web)/);
+
+  await s.call('REVIVE');
+  await s.reader.until('both offers again', () => {
+    const os = s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers);
+    return os.length >= 4;
+  });
+  const again = s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers).slice(2);
+  const web2 = again.find((o) => o.allocation_info?.role === 'web')!;
+  const reserved = (name: string, value: number) => ({ name, type: 'SCALAR' as const, scalar: { value }, role: 'web', reservations: [{ type: 'STATIC' as const, role: 'web' }] });
+  const ex = { executor_id: { value: 'exec-web' }, command: { value: './executor' }, resources: [reserved('cpus', 0.25), reserved('mem', 32)] };
+  const agent = web2.agent_id.value;
+  await launch(s, web2, [
+    // No allocation info anywhere: the master injects the offer's role into task and executor resources.
+    task('w1', agent, { resources: [reserved('cpus', 0.5), reserved('mem', 64)], command: undefined, executor: ex }),
+    // Allocated to another role than the offer's: not covered by the offer.
+    task('w2', agent, { resources: [{ ...reserved('cpus', 0.5), allocation_info: { role: '*' } }] }),
+    // Two allocation roles in one task.
+    task('w3', agent, { resources: [{ ...reserved('cpus', 0.1), allocation_info: { role: 'web' } }, { ...reserved('mem', 16), allocation_info: { role: '*' } }] }),
+    // Unreserved resources from an offer that holds only reserved ones.
+    task('w4', agent, { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] }),
+    // An executor claiming another framework.
+    task('w5', agent, { resources: [reserved('cpus', 0.1)], command: undefined, executor: { ...ex, executor_id: { value: 'exec-x' }, framework_id: { value: 'someone-else' } } }),
+  ]);
+  await ack(s, await waitUpdate(s, 'w1', 'TASK_STARTING'));
+  await waitUpdate(s, 'w1', 'TASK_RUNNING');
+  const w1 = c.task(s.frameworkId, 'w1')!;
+  assert.ok(w1.info.resources.every((r) => r.allocation_info?.role === 'web'), 'task resources allocated to the offer role');
+  assert.ok(w1.info.executor!.resources!.every((r) => r.allocation_info?.role === 'web'), 'executor resources too');
+  assert.deepEqual(w1.info.executor!.framework_id, { value: s.frameworkId }, 'a missing executor framework_id is filled in');
+  assert.match((await waitUpdate(s, 'w2', 'TASK_ERROR')).message!, /^Total resources cpus\(reservations: \[\(STATIC,web\)\]\)\(allocated: \*\):0\.5 required by task and its executor is more than available /);
+  assert.equal((await waitUpdate(s, 'w3', 'TASK_ERROR')).message, "Invalid task resources: The resources have multiple allocation roles ('*' and 'web') but only one allocation role is allowed");
+  assert.match((await waitUpdate(s, 'w4', 'TASK_ERROR')).message!, /^Total resources cpus\(allocated: web\):0\.1 required by task and its executor is more than available cpus\(reservations: \[\(STATIC,web\)\]\)\(allocated: web\):/);
+  assert.equal((await waitUpdate(s, 'w5', 'TASK_ERROR')).message, `ExecutorInfo has an invalid FrameworkID (Actual: someone-else vs Expected: ${s.frameworkId})`);
+  // The executor now serves "web" on this agent: the same ExecutorInfo launched from a "*" offer differs in its
+  // (injected) allocation info, and Mesos refuses it as incompatible.
+  const star3 = again.find((o) => o.allocation_info?.role === '*')!; // still outstanding
+  const plainEx = { ...ex, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.25 } }, { name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }] };
+  await launch(s, star3, [task('w6', agent, { command: undefined, executor: plainEx })]);
+  assert.match((await waitUpdate(s, 'w6', 'TASK_ERROR')).message!, /^ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID/);
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchOffers, offerCompatibility, type MatchOptions, type MatchRequest } from '../../src/scheduler/pods/matching.js';
 import type { Offer, Resource } from '../../src/mesos/types.js';
-import { validateTask } from '../../src/devstack/mesos/validation.js';
+import { injectAllocationInfo, validateTask } from '../../src/devstack/mesos/validation.js';
 import { bagFrom, subtractBags } from '../../src/devstack/mesos/resources.js';
 import { buildTaskInfo } from '../../src/scheduler/pods/task-info.js';
 
@@ -204,7 +204,7 @@ test('a bound pod that does not fit on its node yet keeps the node: nothing smal
   assert.deepEqual(two.unplaced, ['big']);
 });
 
-test('property: random offers and pods never over-commit, and the master accepts every task in order', () => {
+test('property: random offers (two roles, some reserved) and pods never over-commit, and the master accepts every task in order', () => {
   let seed = 12345;
   let totalPlaced = 0;
   let totalUnplaced = 0;
@@ -212,29 +212,41 @@ test('property: random offers and pods never over-commit, and the master accepts
   for (let round = 0; round < 200; round++) {
     const offers: Offer[] = [];
     const nAgents = 1 + Math.floor(rnd() * 4);
+    // The master's view of our executor per agent, as it stored it (allocation info injected at its launch).
+    const executors = new Map<string, NonNullable<ReturnType<typeof buildTaskInfo>['executor']>>();
     for (let a = 0; a < nAgents; a++) {
       const n = 1 + Math.floor(rnd() * 3);
-      for (let k = 0; k < n; k++) offers.push(offer(`S${a}`, { cpus: Math.round(rnd() * 3000) / 1000, mem: Math.round(rnd() * 2048), ports: [[31000 + k * 5, 31004 + k * 5]] }, { executors: rnd() < 0.3 ? [EXEC] : [] }));
+      const runsOurs = rnd() < 0.3;
+      const execRole = rnd() < 0.5 ? 'web' : '*';
+      if (runsOurs) executors.set(`S${a}`, { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: execResources.map((r) => ({ ...r, allocation_info: { role: execRole } })) });
+      for (let k = 0; k < n; k++) {
+        // Offers for the framework's two roles; a "web" offer may hold resources reserved for web.
+        const role = rnd() < 0.4 ? 'web' : '*';
+        const reserved = role === 'web' && rnd() < 0.6 ? { cpus: Math.round(rnd() * 1500) / 1000, mem: Math.round(rnd() * 1024), ports: [[32000 + k * 5, 32004 + k * 5]] as Array<[number, number]> } : undefined;
+        offers.push(offer(`S${a}`, { cpus: Math.round(rnd() * 3000) / 1000, mem: Math.round(rnd() * 2048), ports: [[31000 + k * 5, 31004 + k * 5]] }, { role, executors: runsOurs ? [EXEC] : [], ...(reserved ? { reserved } : {}) }));
+      }
     }
     const reqs = Array.from({ length: Math.floor(rnd() * 20) }, (_, i) => req(`p${i}`, Math.round(rnd() * 1000) / 1000, Math.round(rnd() * 512), { ports: rnd() < 0.3 ? [31000 + Math.floor(rnd() * 15)] : [] }));
-    const m = matchOffers(offers, reqs, opts());
+    const m = matchOffers(offers, reqs, opts({ frameworkRoles: ['*', 'web'], executorRole: (agentId) => executors.get(agentId)?.resources?.[0]?.allocation_info?.role }));
     const placed = new Set<string>();
     for (const g of m.groups) {
       const groupOffers = offers.filter((o) => g.offerIds.includes(o.id.value));
-      assert.ok(groupOffers.every((o) => o.agent_id.value === g.agentId));
+      assert.ok(groupOffers.every((o) => o.agent_id.value === g.agentId && o.allocation_info?.role === g.role), 'one agent and one allocation role per ACCEPT');
       let remaining = bagFrom(groupOffers.flatMap((o) => o.resources));
-      let executorRunning = groupOffers.some((o) => (o.executor_ids ?? []).some((e) => e.value === EXEC));
       for (const p of g.placements) {
         assert.ok(!placed.has(p.key), 'each pod placed once');
         placed.add(p.key);
         const r = reqs.find((x) => x.key === p.key)!;
         assert.ok(Math.abs(sum(p.resources, 'cpus') - r.demand.cpus) < 1e-9 && Math.abs(sum(p.resources, 'mem') - r.demand.mem) < 1e-9);
-        assert.equal(p.startsExecutor, !executorRunning);
-        const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: g.agentId, resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: execResources } });
-        const v = validateTask(task, { frameworkId: 'F1', agentId: g.agentId, hasTask: () => false, existingExecutor: () => (executorRunning ? task.executor : undefined), offered: remaining });
+        assert.equal(p.startsExecutor, !executors.has(g.agentId));
+        const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: g.agentId, resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: execResources.map((r) => ({ ...r })) } });
+        // What the master does with the LAUNCH: inject the offer's allocation role, then validate against what the
+        // offers still hold and the executor it already runs there.
+        injectAllocationInfo(task, g.role);
+        const v = validateTask(task, { frameworkId: 'F1', agentId: g.agentId, hasTask: () => false, existingExecutor: () => executors.get(g.agentId), offered: remaining, offerRole: g.role });
         assert.equal(v.error, undefined, `round ${round}: the master would refuse ${p.key}: ${v.error}`);
         remaining = subtractBags(remaining, v.consumes);
-        executorRunning = true;
+        if (!executors.has(g.agentId)) executors.set(g.agentId, task.executor!);
       }
     }
     for (const k of m.unplaced) assert.ok(!placed.has(k));

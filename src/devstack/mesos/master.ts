@@ -19,7 +19,7 @@ import {
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
 } from './model.js';
-import { addBags, bagContains, bagFrom, bagIsAllocatable, bagToResources, emptyBag, subtractBags, type ResourceBag } from './resources.js';
+import { addBags, bagContains, bagForRole, bagFrom, bagIsAllocatable, bagIsEmpty, bagToResources, emptyBag, subtractBags, type ResourceBag } from './resources.js';
 import { explicitAnswers, implicitAnswers, type KnownTaskView, type ReconcileContext } from './reconcile.js';
 import {
   frameworkRoles,
@@ -32,6 +32,7 @@ import {
   validatePrincipalUnchanged,
   validateSuppressedRoles,
   validateTask,
+  injectAllocationInfo,
 } from './validation.js';
 import { decodeUuid } from './call-parse.js';
 
@@ -486,7 +487,9 @@ export class Master implements AgentSink {
 
   private accept(fw: FrameworkRec, offerIds: Array<{ value: string }>, operations: NonNullable<Call['accept']>['operations'], filters: { refuse_seconds?: number } | undefined): void {
     const st = this.st!;
-    for (const op of operations) for (const t of op.launch?.task_infos ?? []) if (t.executor) t.executor.framework_id = { value: fw.id };
+    // The master fills in a missing ExecutorInfo.framework_id (added to the API later, so optional); a wrong one
+    // fails validation.
+    for (const op of operations) for (const t of op.launch?.task_infos ?? []) if (t.executor && !t.executor.framework_id) t.executor.framework_id = { value: fw.id };
     let error: string | undefined;
     if (offerIds.length === 0) error = 'No offers specified';
     else {
@@ -504,6 +507,17 @@ export class Master implements AgentSink {
           const rec = st.offers.get(o.value)!;
           if (rec.frameworkId !== fw.id) {
             error = `Offer ${o.value} has invalid framework ${rec.frameworkId} while framework ${fw.id} is expected`;
+            break;
+          }
+        }
+      }
+      if (!error) {
+        // `validateAllocationRole` (its message lacks the closing quotes in Mesos too).
+        const role0 = st.offers.get(offerIds[0]!.value)!.role;
+        for (const o of offerIds) {
+          const r = st.offers.get(o.value)!.role;
+          if (r !== role0) {
+            error = `Aggregated offers must be allocated to the same role. Offer ${o.value} uses role '${r} but another is using role '${role0}`;
             break;
           }
         }
@@ -552,14 +566,16 @@ export class Master implements AgentSink {
     const agent = st.agents.get(agentId!)!;
     let remaining = offered;
     for (const op of operations) {
-      if (op.type !== 'LAUNCH') continue; // reservations/volumes are not simulated; their resources stay unused
+      if (op.type !== 'LAUNCH') continue; // dynamic reservations/volumes are not simulated; their resources stay unused
       for (const task of op.launch?.task_infos ?? []) {
+        injectAllocationInfo(task, role);
         const v = validateTask(task, {
           frameworkId: fw.id,
           agentId: agent.id,
           hasTask: (id) => fw.tasks.has(id),
           existingExecutor: (id) => fw.executors.get(agent.id)?.get(id),
           offered: remaining,
+          offerRole: role,
         });
         if (v.error) {
           this.forwardMasterUpdate(fw, {
@@ -870,33 +886,42 @@ export class Master implements AgentSink {
         .sort((x, y) => x.f.offers.size - y.f.offers.size || ((x.i - rr + frameworks.length) % frameworks.length) - ((y.i - rr + frameworks.length) % frameworks.length));
       rr++;
       for (const { f } of candidates) {
-        const role = frameworkRoles(f.info).find((r) => !f.suppressedRoles.has(r));
-        if (role === undefined) continue;
-        const filtered = (f.filters.get(a.id) ?? []).some((flt) => flt.until > now && bagContains(flt.resources, free));
-        if (filtered) continue;
-        const id = `${this.info.id}-O${this.offerCounter++}`;
-        const executorIds = [...(f.executors.get(a.id)?.keys() ?? [])].map((value) => ({ value }));
-        const offer: Offer = {
-          id: { value: id },
-          framework_id: { value: f.id },
-          agent_id: { value: a.id },
-          hostname: a.sim.hostname,
-          url: { scheme: 'http', address: { hostname: a.sim.hostname, ip: '127.0.0.1', port: a.sim.port }, path: '/slave(1)' },
-          resources: bagToResources(free, role),
-          attributes: [],
-          executor_ids: executorIds,
-          allocation_info: { role },
-        };
-        const rec: OfferRec = { id, frameworkId: f.id, agentId: a.id, role, resources: free, offer };
-        st.offers.set(id, rec);
-        f.offers.set(id, rec);
-        a.offered = addBags(a.offered, free);
-        const ot = this.env.options().offerTimeoutMs;
-        if (ot !== undefined) rec.timeout = this.timer(() => this.removeOffer(rec, true), ot);
-        const list = batches.get(f) ?? [];
-        list.push(offer);
-        batches.set(f, list);
-        break;
+        // One offer per role of the framework (MULTI_ROLE): the resources reserved for that role plus whatever
+        // unreserved ones an earlier role of this round left. Resources reserved for other roles are never offered.
+        let left = free;
+        let made = 0;
+        for (const role of frameworkRoles(f.info)) {
+          if (f.suppressedRoles.has(role)) continue;
+          const part = bagForRole(left, role);
+          if (bagIsEmpty(part) || !bagIsAllocatable(part)) continue;
+          const filtered = (f.filters.get(a.id) ?? []).some((flt) => flt.until > now && bagContains(flt.resources, part));
+          if (filtered) continue;
+          const id = `${this.info.id}-O${this.offerCounter++}`;
+          const executorIds = [...(f.executors.get(a.id)?.keys() ?? [])].map((value) => ({ value }));
+          const offer: Offer = {
+            id: { value: id },
+            framework_id: { value: f.id },
+            agent_id: { value: a.id },
+            hostname: a.sim.hostname,
+            url: { scheme: 'http', address: { hostname: a.sim.hostname, ip: '127.0.0.1', port: a.sim.port }, path: '/slave(1)' },
+            resources: bagToResources(part, role),
+            attributes: [],
+            executor_ids: executorIds,
+            allocation_info: { role },
+          };
+          const rec: OfferRec = { id, frameworkId: f.id, agentId: a.id, role, resources: part, offer };
+          st.offers.set(id, rec);
+          f.offers.set(id, rec);
+          a.offered = addBags(a.offered, part);
+          left = subtractBags(left, part);
+          made++;
+          const ot = this.env.options().offerTimeoutMs;
+          if (ot !== undefined) rec.timeout = this.timer(() => this.removeOffer(rec, true), ot);
+          const list = batches.get(f) ?? [];
+          list.push(offer);
+          batches.set(f, list);
+        }
+        if (made) break;
       }
     }
     for (const [f, offers] of batches) this.send(f, { type: 'OFFERS', offers: { offers } });

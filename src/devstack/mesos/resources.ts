@@ -1,10 +1,73 @@
 // Resource arithmetic for the emulator's agents and allocator: scalars (cpus, mem, disk, gpus, ...) and port
-// ranges. Offers carry the unreserved "*" resources of an agent that are neither used nor offered.
+// ranges, each unreserved ("*") or statically reserved for a role. As in Mesos' `Resources`, a reserved resource is
+// a different resource from an unreserved one of the same name: a task claiming unreserved cpus is not covered by
+// an offer of reserved ones. Bag keys are `name` (unreserved) or `name(role)` (reserved) — Mesos' text form. The
+// allocation role is not part of a bag: an offer, and so every resource it holds, is allocated to one role, and the
+// master checks a task's allocation role against the offer's separately (validation.ts).
 import type { Range, Resource } from '../../mesos/types.js';
 
 export interface ResourceBag {
   scalars: Map<string, number>;
   ranges: Map<string, Range[]>;
+}
+
+/** The role a resource is reserved for (the last reservation: refinements stack), or undefined when unreserved. */
+export function reservationRole(r: Pick<Resource, 'role' | 'reservations'>): string | undefined {
+  const last = r.reservations?.[r.reservations.length - 1];
+  if (last) return last.role;
+  return r.role !== undefined && r.role !== '*' ? r.role : undefined;
+}
+
+function keyOf(r: Resource): string {
+  const role = reservationRole(r);
+  return role === undefined ? r.name : `${r.name}(${role})`;
+}
+
+/** `name` / `name(role)` → its parts. */
+export function parseKey(key: string): { name: string; role?: string } {
+  const m = /^([^(]+)\((.*)\)$/.exec(key);
+  return m ? { name: m[1]!, role: m[2]! } : { name: key };
+}
+
+/** The part of `a` an offer for `role` may hold: unreserved resources and those reserved for `role`. */
+export function bagForRole(a: ResourceBag, role: string, unreserved = true): ResourceBag {
+  const keep = (k: string) => {
+    const r = parseKey(k).role;
+    return r === undefined ? unreserved : r === role;
+  };
+  return {
+    scalars: new Map([...a.scalars].filter(([k]) => keep(k))),
+    ranges: new Map([...a.ranges].filter(([k]) => keep(k)).map(([k, v]) => [k, v.map((x) => ({ ...x }))])),
+  };
+}
+
+/** The unreserved part of `a`, and the reserved parts by role (`/master/state`'s unreserved / reserved_resources). */
+export function splitReservations(a: ResourceBag): { unreserved: ResourceBag; reserved: Map<string, ResourceBag> } {
+  const unreserved = emptyBag();
+  const reserved = new Map<string, ResourceBag>();
+  const target = (k: string): { bag: ResourceBag; name: string } => {
+    const { name, role } = parseKey(k);
+    if (role === undefined) return { bag: unreserved, name };
+    let b = reserved.get(role);
+    if (!b) reserved.set(role, (b = emptyBag()));
+    return { bag: b, name };
+  };
+  for (const [k, v] of a.scalars) {
+    const t = target(k);
+    t.bag.scalars.set(t.name, v);
+  }
+  for (const [k, v] of a.ranges) {
+    const t = target(k);
+    t.bag.ranges.set(t.name, v.map((x) => ({ ...x })));
+  }
+  return { unreserved, reserved };
+}
+
+/** Sum of a scalar over every reservation. */
+export function scalarTotal(a: ResourceBag, name: string): number {
+  let t = 0;
+  for (const [k, v] of a.scalars) if (parseKey(k).name === name) t += v;
+  return round3(t);
 }
 
 const EPS = 1e-9;
@@ -20,8 +83,9 @@ export function bagFrom(resources: readonly Resource[] | undefined): ResourceBag
 }
 
 function addResource(b: ResourceBag, r: Resource): void {
-  if (r.type === 'SCALAR' && r.scalar) b.scalars.set(r.name, round3((b.scalars.get(r.name) ?? 0) + r.scalar.value));
-  else if (r.type === 'RANGES' && r.ranges) b.ranges.set(r.name, mergeRanges([...(b.ranges.get(r.name) ?? []), ...r.ranges.range]));
+  const k = keyOf(r);
+  if (r.type === 'SCALAR' && r.scalar) b.scalars.set(k, round3((b.scalars.get(k) ?? 0) + r.scalar.value));
+  else if (r.type === 'RANGES' && r.ranges) b.ranges.set(k, mergeRanges([...(b.ranges.get(k) ?? []), ...r.ranges.range]));
 }
 
 /** Mesos keeps 3 decimal digits of precision for scalars. */
@@ -93,56 +157,74 @@ export function bagIsEmpty(a: ResourceBag): boolean {
 
 /** Whether an offer is worth making: Mesos' allocator requires some cpus or mem (MIN_CPUS 0.01, MIN_MEM 32 MB). */
 export function bagIsAllocatable(a: ResourceBag): boolean {
-  return (a.scalars.get('cpus') ?? 0) >= 0.01 || (a.scalars.get('mem') ?? 0) >= 32;
+  return scalarTotal(a, 'cpus') >= 0.01 || scalarTotal(a, 'mem') >= 32;
 }
 
+/** Resources as the master sends them: unreserved ones with `role: "*"`, reserved ones with the deprecated `role`
+ * and one STATIC reservation; `allocation_info` when allocated (in an offer, or a task's). */
 export function bagToResources(a: ResourceBag, allocationRole?: string): Resource[] {
   const out: Resource[] = [];
-  const order = (k: string): number => ['cpus', 'mem', 'disk', 'gpus', 'ports'].indexOf(k) >>> 0;
-  const names = [...new Set([...a.scalars.keys(), ...a.ranges.keys()])].sort((x, y) => order(x) - order(y) || x.localeCompare(y));
-  for (const name of names) {
-    const s = a.scalars.get(name);
-    if (s !== undefined && s > EPS) {
-      const r: Resource = { name, type: 'SCALAR', scalar: { value: s }, role: '*' };
-      if (allocationRole !== undefined) r.allocation_info = { role: allocationRole };
-      out.push(r);
-    }
-    const rg = a.ranges.get(name);
-    if (rg && rg.length > 0) {
-      const r: Resource = { name, type: 'RANGES', ranges: { range: rg.map((x) => ({ ...x })) }, role: '*' };
-      if (allocationRole !== undefined) r.allocation_info = { role: allocationRole };
-      out.push(r);
-    }
+  const order = (k: string): number => ['cpus', 'mem', 'disk', 'gpus', 'ports'].indexOf(parseKey(k).name) >>> 0;
+  const keys = [...new Set([...a.scalars.keys(), ...a.ranges.keys()])].sort((x, y) => order(x) - order(y) || x.localeCompare(y));
+  const shape = (k: string, r: Omit<Resource, 'name'>): Resource => {
+    const { name, role } = parseKey(k);
+    const res: Resource = { name, ...r, role: role ?? '*' };
+    if (role !== undefined) res.reservations = [{ type: 'STATIC', role }];
+    if (allocationRole !== undefined) res.allocation_info = { role: allocationRole };
+    return res;
+  };
+  for (const k of keys) {
+    const s = a.scalars.get(k);
+    if (s !== undefined && s > EPS) out.push(shape(k, { type: 'SCALAR', scalar: { value: s } }));
+    const rg = a.ranges.get(k);
+    if (rg && rg.length > 0) out.push(shape(k, { type: 'RANGES', ranges: { range: rg.map((x) => ({ ...x })) } }));
   }
   return out;
 }
 
-/** The object form `/master/state` uses: `{"cpus":1,"mem":128,"disk":0,"gpus":0,"ports":"[31000-32000]"}`. */
+/** The object form `/master/state` uses: `{"cpus":1,"mem":128,"disk":0,"gpus":0,"ports":"[31000-32000]"}`, every
+ * reservation summed (as Mesos' `resources` / `used_resources`). */
 export function bagToStateObject(a: ResourceBag): Record<string, number | string> {
   const out: Record<string, number | string> = { cpus: 0, disk: 0, gpus: 0, mem: 0 };
-  for (const [k, v] of a.scalars) out[k] = v;
-  for (const [k, v] of a.ranges) if (v.length) out[k] = `[${v.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
+  for (const [k, v] of a.scalars) {
+    const n = parseKey(k).name;
+    out[n] = round3(Number(out[n] ?? 0) + v);
+  }
+  const ranges = new Map<string, Range[]>();
+  for (const [k, v] of a.ranges) {
+    const n = parseKey(k).name;
+    ranges.set(n, mergeRanges([...(ranges.get(n) ?? []), ...v]));
+  }
+  for (const [n, v] of ranges) if (v.length) out[n] = `[${v.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
   return out;
 }
 
-/** Mesos' text form of resources, used in validation messages ("cpus(allocated: *):1; mem(...):128"). */
+/** Mesos' text form of resources, used in validation messages: "cpus(allocated: web):1; mem(reservations:
+ * [(STATIC,web)])(allocated: web):128" — the reservations when reserved, the allocation role when allocated. */
 export function stringifyResources(rs: readonly Resource[]): string {
   return rs
     .map((r) => {
-      const role = r.allocation_info?.role ?? r.role ?? '*';
+      const reserved = r.reservations?.length ? `(reservations: [${r.reservations.map((x) => `(${x.type},${x.role})`).join(', ')}])` : r.role !== undefined && r.role !== '*' ? `(${r.role})` : '';
+      const allocated = r.allocation_info ? `(allocated: ${r.allocation_info.role})` : '';
       const v = r.type === 'SCALAR' ? String(r.scalar?.value ?? 0) : r.type === 'RANGES' ? `[${(r.ranges?.range ?? []).map((x) => `${x.begin}-${x.end}`).join(', ')}]` : '';
-      return `${r.name}(allocated: ${role}):${v}`;
+      return `${r.name}${reserved}${allocated}:${v}`;
     })
     .join('; ');
 }
 
-/** Parses an agent resource string like "cpus:4;mem:8192;disk:10000;ports:[31000-32000]". */
+/** Parses an agent `--resources` string like "cpus:4;mem:8192;disk:10000;ports:[31000-32000]"; `cpus(web):2` is
+ * statically reserved for the role web, `cpus(*):2` unreserved. */
 export function parseResourceString(s: string): Resource[] {
   const out: Resource[] = [];
   for (const part of s.split(';').map((x) => x.trim()).filter(Boolean)) {
     const idx = part.indexOf(':');
     if (idx < 0) throw new Error(`bad resource "${part}": expected name:value`);
-    const name = part.slice(0, idx).trim();
+    const head = part.slice(0, idx).trim();
+    const m = /^([^()]+)(?:\(([^()]*)\))?$/.exec(head);
+    if (!m || m[2] === '') throw new Error(`bad resource name "${head}": expected name or name(role)`);
+    const name = m[1]!;
+    const role = m[2] !== undefined && m[2] !== '*' ? m[2] : undefined;
+    const reserve = (r: Resource): Resource => (role === undefined ? r : { ...r, role, reservations: [{ type: 'STATIC', role }] });
     const value = part.slice(idx + 1).trim();
     if (value.startsWith('[')) {
       const ranges = value
@@ -155,11 +237,11 @@ export function parseResourceString(s: string): Resource[] {
           if (!Number.isInteger(b) || !Number.isInteger(e)) throw new Error(`bad range "${x}" in resource ${name}`);
           return { begin: b!, end: e! };
         });
-      out.push({ name, type: 'RANGES', ranges: { range: ranges }, role: '*' });
+      out.push(reserve({ name, type: 'RANGES', ranges: { range: ranges }, role: '*' }));
     } else {
       const v = Number(value);
       if (!Number.isFinite(v)) throw new Error(`bad scalar "${value}" for resource ${name}`);
-      out.push({ name, type: 'SCALAR', scalar: { value: v }, role: '*' });
+      out.push(reserve({ name, type: 'SCALAR', scalar: { value: v }, role: '*' }));
     }
   }
   return out;

@@ -3,7 +3,7 @@
 // `state` = task.state, resources as an object, times in seconds, `reregistered_time` only when it differs.
 import type { Master } from './master.js';
 import type { AgentRec, FrameworkRec, MasterTask } from './model.js';
-import { addBags, bagFrom, bagToStateObject, emptyBag } from './resources.js';
+import { addBags, bagFrom, bagToStateObject, emptyBag, splitReservations } from './resources.js';
 import { frameworkRoles, hasCapability } from './validation.js';
 
 function taskJson(t: MasterTask): Record<string, unknown> {
@@ -85,6 +85,7 @@ function frameworkJson(m: Master, fw: FrameworkRec): Record<string, unknown> {
 
 function slaveJson(m: Master, a: AgentRec): Record<string, unknown> {
   const total = bagFrom(a.sim.resources);
+  const split = splitReservations(total);
   const v: Record<string, unknown> = {
     id: a.id,
     pid: a.sim.pid,
@@ -94,8 +95,8 @@ function slaveJson(m: Master, a: AgentRec): Record<string, unknown> {
     resources: bagToStateObject(total),
     used_resources: bagToStateObject(a.used),
     offered_resources: bagToStateObject(a.offered),
-    reserved_resources: {},
-    unreserved_resources: bagToStateObject(total),
+    reserved_resources: Object.fromEntries([...split.reserved].map(([role, b]) => [role, bagToStateObject(b)])),
+    unreserved_resources: bagToStateObject(split.unreserved),
     attributes: {},
     active: a.connected,
     deactivated: false,

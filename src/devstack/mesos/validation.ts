@@ -1,7 +1,8 @@
 // Framework and task validation as in apache/mesos src/master/validation.cpp (`validation::framework`,
 // `validation::task`, `validation::offer`). Pure: each returns the master's error message or undefined.
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../mesos/types.js';
-import { bagContains, bagFrom, addBags, type ResourceBag, stringifyResources } from './resources.js';
+import { bagContains, bagFrom, addBags, bagToResources, type ResourceBag, stringifyResources } from './resources.js';
+import type { Resource } from '../../mesos/types.js';
 
 export function hasCapability(info: FrameworkInfo, cap: string): boolean {
   return (info.capabilities ?? []).some((c) => c.type === cap);
@@ -134,6 +135,28 @@ export interface TaskValidationContext {
   existingExecutor(executorId: string): ExecutorInfo | undefined;
   /** Resources still available in the accepted offers (after earlier tasks of the same ACCEPT). */
   offered: ResourceBag;
+  /** The role the accepted offers are allocated to (default "*"). */
+  offerRole?: string;
+}
+
+/** `resource::validateAllocatedToSingleRole`. The master injects the offer's allocation info into operation
+ * resources that lack it (`injectAllocationInfo`) before validating, so only a scheduler that set it wrongly fails. */
+export function validateAllocatedToSingleRole(resources: readonly Resource[]): string | undefined {
+  let role: string | undefined;
+  for (const r of resources) {
+    if (r.allocation_info?.role === undefined) return 'The resources are not allocated to a role';
+    const own = r.allocation_info.role;
+    if (role === undefined) role = own;
+    else if (own !== role) return `The resources have multiple allocation roles ('${own}' and '${role}') but only one allocation role is allowed`;
+  }
+  return undefined;
+}
+
+/** `protobuf::injectAllocationInfo` for a LAUNCH: task and executor resources without allocation info get the
+ * offer's. Mutates `task`, as the master does before validating and storing it. */
+export function injectAllocationInfo(task: TaskInfo, role: string): void {
+  for (const r of task.resources ?? []) r.allocation_info ??= { role };
+  for (const r of task.executor?.resources ?? []) r.allocation_info ??= { role };
 }
 
 /**
@@ -151,6 +174,8 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): { erro
   for (const r of task.resources) {
     if (r.type === 'SCALAR' && (!r.scalar || !(r.scalar.value >= 0))) return { error: `Task uses invalid resources: Invalid scalar resource ${r.name}`, consumes };
   }
+  const single = validateAllocatedToSingleRole(task.resources);
+  if (single) return { error: `Invalid task resources: ${single}`, consumes };
   if (!!task.executor === !!task.command) return { error: 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present', consumes };
   let total = consumes;
   if (task.executor) {
@@ -176,16 +201,12 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): { erro
     if (!ex.command) return { error: "'ExecutorInfo.command' must be set", consumes };
     if (!existing) total = addBags(total, bagFrom(ex.resources));
   }
-  if (!bagContains(ctx.offered, total)) {
-    const totalRs = [...(task.resources ?? []), ...(task.executor && !ctx.existingExecutor(task.executor.executor_id.value) ? (task.executor.resources ?? []) : [])];
-    return { error: `Total resources ${stringifyResources(totalRs)} required by task and its executor is more than available ${describeBag(ctx.offered)}`, consumes: total };
+  // Resources compare with their reservation and allocation role (`Resources::contains`): everything offered is
+  // allocated to the offer's role, so a resource allocated to another role is never covered.
+  const offerRole = ctx.offerRole ?? '*';
+  const totalRs = [...(task.resources ?? []), ...(task.executor && !ctx.existingExecutor(task.executor.executor_id.value) ? (task.executor.resources ?? []) : [])];
+  if (!bagContains(ctx.offered, total) || totalRs.some((r) => (r.allocation_info?.role ?? offerRole) !== offerRole)) {
+    return { error: `Total resources ${stringifyResources(totalRs)} required by task and its executor is more than available ${stringifyResources(bagToResources(ctx.offered, offerRole))}`, consumes: total };
   }
   return { consumes: total };
-}
-
-function describeBag(b: ResourceBag): string {
-  const parts: string[] = [];
-  for (const [k, v] of b.scalars) parts.push(`${k}:${v}`);
-  for (const [k, v] of b.ranges) parts.push(`${k}:[${v.map((r) => `${r.begin}-${r.end}`).join(', ')}]`);
-  return parts.join('; ');
 }
