@@ -49,13 +49,14 @@ test('a gone pod’s ended records go once they are older than the retention; li
     rec('gone5', 0, 'TASK_FINISHED', recent),
     rec('gone6', 0, 'TASK_LOST', old),
   ];
-  assert.deepEqual(prune(records, {}, { inflight: [taskIdFor('gone6', 0)] }), [taskIdFor('gone', 0), taskIdFor('gone', 1), taskIdFor('gone', 2)]);
+  assert.deepEqual(prune(records, { gone2: 'present' }, { inflight: [taskIdFor('gone6', 0)] }), [taskIdFor('gone', 0), taskIdFor('gone', 1), taskIdFor('gone', 2)]);
   assert.deepEqual(prune(records, {}, { now: T0 + HOUR - 1 }), [], 'nothing is older than the retention yet');
 });
 
 test('a finished pod (Succeeded/Failed) keeps no ended record past the retention; a present one keeps its newest ones', () => {
   const finished = [0, 1, 2, 3, 4].map((a) => rec('done', a, 'TASK_FAILED', T0 + a));
-  assert.deepEqual(prune(finished, { done: 'finished' }), finished.map((r) => r.id));
+  const running = rec('other', 0, 'TASK_RUNNING', T0); // on the same agent: no ended record is kept for the agent's sake
+  assert.deepEqual(prune([...finished, running], { done: 'finished', other: 'present' }), finished.map((r) => r.id));
   const present = [0, 1, 2, 3, 4].map((a) => rec('live', a, 'TASK_FAILED', T0 + a));
   assert.deepEqual(prune(present, { live: 'present' }, { keepPerPod: 3 }), [taskIdFor('live', 0), taskIdFor('live', 1)], 'the 3 newest attempts stay');
   // A live newest attempt does not count towards the ended ones kept.
@@ -64,6 +65,15 @@ test('a finished pod (Succeeded/Failed) keeps no ended record past the retention
   // Attempts order the history, not the ids' text (attempt 10 sorts before 9 as a string).
   const many = Array.from({ length: 12 }, (_, a) => rec('cl', a, 'TASK_FAILED', T0 + a));
   assert.deepEqual(prune(many, { cl: 'present' }, { keepPerPod: 3 }), many.slice(0, 9).map((r) => r.id));
+});
+
+test('on an agent without a live record the newest ended one stays: it tells the next leader which role our executor there serves', () => {
+  const on = (r: PodTaskRecord, agentId: string) => ({ ...r, agentId });
+  const records = [on(rec('gone', 0, 'TASK_KILLED', T0), 'S1'), on(rec('gone', 1, 'TASK_KILLED', T0 + 5), 'S2'), on(rec('gone2', 0, 'TASK_FINISHED', T0 + 1), 'S1')];
+  // S1: gone2's record is newer than gone's attempt 0; S2: gone's attempt 1 is the only one.
+  assert.deepEqual(prune(records, {}), [taskIdFor('gone', 0)]);
+  // A live record on the agent says it already.
+  assert.deepEqual(prune([...records, on(rec('live', 0, 'TASK_RUNNING', T0), 'S1'), on(rec('live2', 0, 'TASK_RUNNING', T0), 'S2')], { live: 'present', live2: 'present' }), [taskIdFor('gone', 0), taskIdFor('gone2', 0), taskIdFor('gone', 1)]);
 });
 
 test('a record that names no pod goes on age alone', () => {

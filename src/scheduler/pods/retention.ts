@@ -14,6 +14,9 @@
 //   all decidePod reads — the attempt counter, the restart back-off and the launch-failure limit — so pruning never
 //   changes a decision (keepPerPodFor) while a pod that crash-loops for months keeps a bounded history.
 // - A record that names no pod (written by something else than the pod scheduler) goes on age alone.
+// - On an agent where no live record is left, the newest ended one stays whatever its pod: it is how a new leader
+//   knows which role our executor there serves (an executor outlives its tasks, and Mesos refuses a launch whose
+//   ExecutorInfo — allocation role included — differs from the running one). At most one per agent.
 import { isActiveState, type BackoffPolicy } from './pod-decision.js';
 import type { PodTaskRecord } from './task-info.js';
 import { parseTaskId } from './task-id.js';
@@ -47,8 +50,18 @@ function updatedMs(r: PodTaskRecord): number {
 export function prunableRecords(inp: RetentionInput): string[] {
   const byPod = new Map<string, PodTaskRecord[]>();
   const out: PodTaskRecord[] = [];
-  const expired = (r: PodTaskRecord) => !isActiveState(r.state) && !inp.inflight.has(r.id) && inp.now - updatedMs(r) >= inp.retentionMs;
-  for (const r of inp.records) {
+  const newestOnAgent = new Map<string, PodTaskRecord>();
+  const all = [...inp.records];
+  const liveOnAgent = new Set<string>();
+  for (const r of all) if (r.agentId && isActiveState(r.state)) liveOnAgent.add(r.agentId);
+  for (const r of all) {
+    if (!r.agentId || liveOnAgent.has(r.agentId)) continue;
+    const cur = newestOnAgent.get(r.agentId);
+    if (!cur || updatedMs(r) > updatedMs(cur) || (updatedMs(r) === updatedMs(cur) && r.id > cur.id)) newestOnAgent.set(r.agentId, r);
+  }
+  const expired = (r: PodTaskRecord) =>
+    !isActiveState(r.state) && !inp.inflight.has(r.id) && inp.now - updatedMs(r) >= inp.retentionMs && !(r.agentId && newestOnAgent.get(r.agentId) === r);
+  for (const r of all) {
     const uid = r.pod?.uid ?? parseTaskId(r.id)?.uid;
     if (uid === undefined) {
       if (expired(r)) out.push(r);
