@@ -139,13 +139,39 @@ test('roles: reserved resources of the offer role first, then unreserved; reserv
   assert.deepEqual(none.unplaced, ['x']);
 });
 
-test('the executor is paid from unreserved resources only', () => {
-  // Only reserved cpus for the pod's role, no unreserved: the executor cannot start there.
+test('the executor is paid from unreserved resources when the offer has enough, else from resources reserved for the role', () => {
+  const web = opts({ frameworkRoles: ['web'] });
+  // Unreserved cpus and mem enough for the executor: it takes those (the default ExecutorInfo), the pod reserved.
+  const mixed = matchOffers([offer('S1', { cpus: 1, mem: 512 }, { role: 'web', reserved: { cpus: 4, mem: 1024 } })], [req('a', 0.5, 64, { roles: ['web'] })], web);
+  const pm = mixed.groups[0]!.placements[0]!;
+  assert.equal(pm.executorResources, undefined, 'the default executor resources');
+  assert.ok(pm.resources.every((r) => r.reservations?.[0]?.role === 'web'), 'the pod on reserved resources first');
+  // Only reserved cpus (and unreserved mem): the executor's cpus come from the reservation, its mem stays unreserved.
   const o = offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 } });
-  const m = matchOffers([o], [req('a', 0.5, 64, { roles: ['web'] })], opts({ frameworkRoles: ['web'] }));
-  assert.deepEqual(m.unplaced, ['a']);
-  const withExec = matchOffers([offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 }, executors: [EXEC] })], [req('a', 0.5, 64, { roles: ['web'] })], opts({ frameworkRoles: ['web'] }));
-  assert.equal(withExec.groups.length, 1, 'where our executor runs, reserved resources suffice');
+  const m = matchOffers([o], [req('a', 0.5, 64, { roles: ['web'] }), req('b', 0.5, 64, { roles: ['web'] })], web);
+  const [p1, p2] = m.groups[0]!.placements;
+  assert.equal(p1!.startsExecutor, true);
+  assert.deepEqual(p1!.executorResources, [
+    { name: 'cpus', type: 'SCALAR', scalar: { value: 0.25 }, reservations: [{ type: 'STATIC', role: 'web' }] },
+    { name: 'mem', type: 'SCALAR', scalar: { value: 128 } },
+  ]);
+  assert.equal(p2!.startsExecutor, false);
+  // The master takes it: both tasks, the executor charged once, from what the offer holds.
+  let remaining = bagFrom(o.resources);
+  let running: ReturnType<typeof buildTaskInfo>['executor'];
+  for (const p of [p1!, p2!]) {
+    const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: 'S1', resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: (p1!.executorResources ?? execResources).map((r) => ({ ...r })) } });
+    injectAllocationInfo(task, 'web');
+    const v = validateTask(task, { frameworkId: 'F1', agentId: 'S1', hasTask: () => false, existingExecutor: () => running, offered: remaining, offerRole: 'web' });
+    assert.equal(v.error, undefined, v.error);
+    remaining = subtractBags(remaining, v.consumes);
+    running ??= task.executor;
+  }
+  // Nothing the executor could take whole: no placement.
+  const none = matchOffers([offer('S1', { cpus: 0.1, mem: 2048 }, { role: 'web', reserved: { cpus: 0.2 } })], [req('a', 0.01, 64, { roles: ['web'] })], web);
+  assert.deepEqual(none.unplaced, ['a']);
+  const withExec = matchOffers([offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 }, executors: [EXEC] })], [req('a', 0.5, 64, { roles: ['web'] })], web);
+  assert.equal(withExec.groups[0]!.placements[0]!.startsExecutor, false, 'where our executor runs, nothing is charged for it');
 });
 
 test('our executor serves one role per agent', () => {
@@ -239,7 +265,10 @@ test('property: random offers (two roles, some reserved) and pods never over-com
         const r = reqs.find((x) => x.key === p.key)!;
         assert.ok(Math.abs(sum(p.resources, 'cpus') - r.demand.cpus) < 1e-9 && Math.abs(sum(p.resources, 'mem') - r.demand.mem) < 1e-9);
         assert.equal(p.startsExecutor, !executors.has(g.agentId));
-        const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: g.agentId, resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: execResources.map((r) => ({ ...r })) } });
+        // The ExecutorInfo of the agent: the running one's resources, or those this placement starts it with.
+        const starter = g.placements.find((x) => x.startsExecutor);
+        const exRes = executors.get(g.agentId)?.resources?.map(({ allocation_info: _a, ...r }) => r) ?? starter?.executorResources ?? execResources;
+        const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: g.agentId, resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: exRes.map((r) => ({ ...r })) } });
         // What the master does with the LAUNCH: inject the offer's allocation role, then validate against what the
         // offers still hold and the executor it already runs there.
         injectAllocationInfo(task, g.role);

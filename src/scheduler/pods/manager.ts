@@ -12,7 +12,7 @@
 // the leader term runs for every live record, intents included, after each SUBSCRIBED) answers what became of
 // it; (3) a pod with a live record is never launched again — a new attempt starts only once the newest one is
 // over, and the attempt counter also respects the pod's taskId annotation.
-import type { Offer, TaskInfo, TaskStatus } from '../../mesos/types.js';
+import type { Offer, Resource, TaskInfo, TaskStatus } from '../../mesos/types.js';
 import type { SubscribedInfo } from '../../mesos/scheduler-client.js';
 import type { ReconcileProgress } from '../../api/leader-status.js';
 import type { SchedulerConfig } from '../../api/flags.js';
@@ -103,6 +103,9 @@ export class PodTaskManager implements TaskManager {
   private readonly index = new Map<string, Set<string>>();
   /** agent id → allocation role of our executor there (from our records). */
   private readonly agentRole = new Map<string, string>();
+  /** agent id → the ExecutorInfo resources of our executor there when not the default ones, per the newest record
+   * (`at`: its creation) on that agent. */
+  private readonly agentExec = new Map<string, { at: number; resources?: Resource[] }>();
   /** ACCEPTs in flight: task ids, and the pods being launched (intent write + ACCEPT). */
   private readonly inflight = new Set<string>();
   private readonly launching = new Set<string>();
@@ -269,12 +272,16 @@ export class PodTaskManager implements TaskManager {
       for (const g of m.groups) {
         const tasks: TaskInfo[] = [];
         const uids: string[] = [];
+        // Every task of the agent carries the ExecutorInfo the executor runs (or is started) with.
+        const starter = g.placements.find((p) => p.startsExecutor);
+        const execResources = starter ? starter.executorResources : this.agentExec.get(g.agentId)?.resources;
+        const gexec = execResources ? { ...exec, resources: execResources.map((r) => ({ ...r })) } : exec;
         for (const p of g.placements) {
           const c = chosen.get(p.key)!;
           const taskId = taskIdFor(c.ref.uid, c.launch.attempt);
-          const rec = intentRecord({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, hostname: g.hostname, executorId: this.opts.executorId, role: g.role, offerIds: g.offerIds, taken: p.taken, now: at, term: this.svc.term });
+          const rec = intentRecord({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, hostname: g.hostname, executorId: this.opts.executorId, role: g.role, offerIds: g.offerIds, taken: p.taken, now: at, term: this.svc.term, ...(execResources ? { executorResources: execResources } : {}) });
           intents.push(rec);
-          tasks.push(buildTaskInfo({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, resources: p.resources, executor: exec, ...(this.opts.taskData === false ? {} : { data: podTaskData(c.pod) }) }));
+          tasks.push(buildTaskInfo({ ref: c.ref, taskId, attempt: c.launch.attempt, agentId: g.agentId, resources: p.resources, executor: gexec, ...(this.opts.taskData === false ? {} : { data: podTaskData(c.pod) }) }));
           uids.push(c.ref.uid);
         }
         launches.push({ offerIds: g.offerIds, agentId: g.agentId, tasks, uids });
@@ -477,6 +484,11 @@ export class PodTaskManager implements TaskManager {
     if (!s) this.index.set(uid, (s = new Set()));
     s.add(r.id);
     if (r.agentId && r.role && (isActiveState(r.state) || !this.agentRole.has(r.agentId))) this.agentRole.set(r.agentId, r.role);
+    if (r.agentId) {
+      const at = Date.parse(r.createdAt);
+      const cur = this.agentExec.get(r.agentId);
+      if (Number.isFinite(at) && (!cur || at >= cur.at)) this.agentExec.set(r.agentId, { at, ...(r.executorResources ? { resources: r.executorResources } : {}) });
+    }
     if (LAUNCH_STATES.has(r.state) && !this.launchingTasks.has(r.id)) this.launchingTasks.set(r.id, this.now());
     return uid;
   }

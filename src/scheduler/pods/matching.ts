@@ -13,8 +13,11 @@
 //   allocated to a single role); it takes resources reserved for that role first, then unreserved ones, and each
 //   task resource copies the offered resource's `role` / `reservations` / `allocation_info`.
 // - The executor: on an agent that does not run our executor yet, the first task also pays the executor's own
-//   resources (Mesos charges ExecutorInfo.resources when it starts the executor), from unreserved resources; and
-//   our executor serves one role per agent (its resources are allocated to the role of the task that started it).
+//   resources (Mesos charges ExecutorInfo.resources when it starts the executor), each from one pool: unreserved
+//   when the role's offers hold enough, else reserved for the role (an agent whose resources are all reserved
+//   for us still runs pods) — then the placement says so (`executorResources`) and every later ExecutorInfo for
+//   that agent must repeat it, since Mesos refuses a launch whose ExecutorInfo differs from the running one's.
+//   Our executor serves one role per agent (its resources are allocated to the role of the task that started it).
 // - Host ports: exact ports out of the offered `ports` ranges.
 // - Placement spreads pods round-robin over agents (first fit from a rotating start); a pod that must return to
 //   its node (a bound pod being restarted) only considers agents with that hostname.
@@ -73,6 +76,9 @@ export interface Placement {
   resources: Resource[];
   /** This task starts our executor on the agent (the executor's resources were charged to it). */
   startsExecutor: boolean;
+  /** When it starts the executor from reserved resources: the ExecutorInfo resources to use on this agent from now
+   * on (`executorResources` with the reservation of the pool each came from). Undefined: the default ones. */
+  executorResources?: Resource[];
   /** cpus/mem/ports the task takes (for the registry record). */
   taken: { cpus: number; mem: number; ports: number[] };
 }
@@ -231,14 +237,16 @@ interface Need {
   execMem: number;
 }
 
+/** The one pool the executor's `exec` comes from: unreserved if one can hold it all, else a reserved one. */
+function execPool(pools: readonly ScalarPool[] | undefined, exec: number): ScalarPool | undefined {
+  return pools?.find((p) => !p.reserved && p.left >= exec) ?? pools?.find((p) => p.reserved && p.left >= exec);
+}
+
 function scalarFits(pools: readonly ScalarPool[] | undefined, need: number, exec: number): boolean {
   let total = 0;
-  let unreserved = 0;
-  for (const p of pools ?? []) {
-    total += p.left;
-    if (!p.reserved) unreserved += p.left;
-  }
-  return unreserved >= exec && total - exec >= need;
+  for (const p of pools ?? []) total += p.left;
+  if (exec > 0 && !execPool(pools, exec)) return false;
+  return total - exec >= need;
 }
 
 function fits(rp: RolePool, n: Need): boolean {
@@ -248,15 +256,13 @@ function fits(rp: RolePool, n: Need): boolean {
   return true;
 }
 
-/** Takes `need` (reserved pools first) and `exec` (unreserved only, not returned as task resources). */
-function takeScalar(pools: ScalarPool[], need: number, exec: number): Resource[] {
-  let e = exec;
-  for (const p of pools) {
-    if (e <= 0) break;
-    if (p.reserved) continue;
-    const d = Math.min(e, p.left);
-    p.left -= d;
-    e -= d;
+/** Takes `exec` from its pool (execPool), then `need` (reserved pools first). `reservedExec` is set to the pool's
+ * template when the executor's part came from a reserved pool. */
+function takeScalar(pools: ScalarPool[], need: number, exec: number, reservedExec?: (template: Resource) => void): Resource[] {
+  if (exec > 0) {
+    const p = execPool(pools, exec)!;
+    p.left -= exec;
+    if (p.reserved) reservedExec?.(p.template);
   }
   const out: Resource[] = [];
   let left = need;
@@ -304,6 +310,19 @@ function drain(a: AgentPool, roles: readonly string[]): void {
     for (const pools of rp.scalars.values()) for (const p of pools) p.left = 0;
     for (const pp of rp.ports) pp.ranges = [];
   }
+}
+
+/** The executor's resources with the reservation (not the allocation info: the master injects the offer's) of
+ * the pools they were taken from. */
+function reservedExecutorResources(base: readonly Resource[], templates: ReadonlyMap<string, Resource>): Resource[] {
+  return base.map((r) => {
+    const t = templates.get(r.name);
+    if (!t) return { ...r };
+    const out: Resource = { ...r };
+    if (t.role !== undefined) out.role = t.role;
+    if (t.reservations !== undefined) out.reservations = t.reservations.map((x) => ({ ...x }));
+    return out;
+  });
 }
 
 // ---- the match ---------------------------------------------------------------------------------------------
@@ -376,9 +395,10 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
         if (a.executorRole !== undefined && a.executorRole !== role) continue;
         const rp = a.roles.get(role);
         if (!rp || !fits(rp, need)) continue;
+        const reservedExec = new Map<string, Resource>();
         const resources = [
-          ...takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus),
-          ...takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem),
+          ...takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus, (t) => reservedExec.set('cpus', t)),
+          ...takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t)),
           ...takePorts(rp, need.ports),
         ];
         if (needsExecutor) a.executorRole = role;
@@ -389,6 +409,7 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
           role,
           resources,
           startsExecutor: needsExecutor,
+          ...(reservedExec.size ? { executorResources: reservedExecutorResources(opts.executorResources, reservedExec) } : {}),
           taken: { cpus: d.cpus, mem: d.mem, ports: [...d.ports] },
         });
         placed = true;

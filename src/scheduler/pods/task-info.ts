@@ -17,6 +17,9 @@ import { LABEL_ATTEMPT, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type
 export interface PodTaskRecord extends TaskRecord {
   role?: string;
   offerIds?: string[];
+  /** The ExecutorInfo resources on this agent when they are not the default ones (taken from resources reserved
+   * for the role): every launch there must repeat them while that executor runs. */
+  executorResources?: Resource[];
 }
 
 export function taskName(ref: PodRefFull): string {
@@ -83,6 +86,7 @@ export interface IntentInput {
   taken: { cpus: number; mem: number; ports: number[] };
   now: Date;
   term: string;
+  executorResources?: Resource[];
 }
 
 /** The write-ahead record: state TASK_INTENT, written (fenced) before the ACCEPT that launches the task. */
@@ -99,6 +103,7 @@ export function intentRecord(i: IntentInput): PodTaskRecord {
     resources: { cpus: i.taken.cpus, mem: i.taken.mem, ports: [...i.taken.ports] },
     role: i.role,
     offerIds: [...i.offerIds],
+    ...(i.executorResources ? { executorResources: i.executorResources.map((r) => ({ ...r })) } : {}),
     createdAt: at,
     updatedAt: at,
     term: i.term,
