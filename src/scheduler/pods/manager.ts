@@ -743,28 +743,28 @@ export class PodTaskManager implements TaskManager {
         keepPerPod: keepPerPodFor(this.opts.backoff ?? DEFAULT_BACKOFF),
       }).slice(0, PRUNE_MAX);
       if (!ids.length) return 0;
-      const uids = new Set<string>();
+      const byUid = new Map<string, string[]>();
       for (const id of ids) {
         const r = this.svc.registry.get(id) as PodTaskRecord | undefined;
         const uid = r?.pod?.uid ?? parseTaskId(id)?.uid;
-        if (uid) uids.add(uid);
+        if (uid) byUid.set(uid, [...(byUid.get(uid) ?? []), id]);
       }
       await this.svc.registry.removeMany(this.svc.writer, ids);
       for (const id of ids) {
         this.kills.delete(id);
         this.launchingTasks.delete(id);
       }
-      for (const uid of uids) {
+      for (const [uid, gone] of byUid) {
         const set = this.index.get(uid);
         if (set) {
-          for (const id of ids) set.delete(id);
+          for (const id of gone) set.delete(id);
           if (!set.size) this.index.delete(uid);
         }
         this.queue.add(uid); // a gone pod's state entry goes with its last record
       }
       this.pruned += ids.length;
       this.metrics.pruned.inc(ids.length);
-      this.log.info({ records: ids.length, pods: uids.size, retentionMs: this.retentionMs, oldest: ids[0] }, 'deleted ended task records no pod needs any more');
+      this.log.info({ records: ids.length, pods: byUid.size, retentionMs: this.retentionMs, oldest: ids[0] }, 'deleted ended task records no pod needs any more');
       return ids.length;
     } catch (err) {
       // A refused fence ends the term (the writer saw to it); anything else is tried again next round.
