@@ -310,7 +310,7 @@ export class MesosCluster {
       if (old === undefined) throw new Error('no leader to fail over');
       const m = this.masters[old]!;
       this.pendingReregister = opts;
-      this.zkMembers.get(old)?.close();
+      void this.zkMembers.get(old)?.close();
       this.zkMembers.delete(old);
       m.stepDown();
       this.leaderIdx = undefined;
@@ -342,7 +342,7 @@ export class MesosCluster {
     const zk = this.options.zk!;
     const member = await ZkMembership.join(zk.connectionString, zk.path, m.info);
     if (this.stopped) {
-      member.close();
+      await member.close();
       return;
     }
     this.zkMembers.set(m.index, member);
@@ -366,7 +366,7 @@ export class MesosCluster {
     if (old) {
       old.stepDown();
       // A master that loses its ZooKeeper leadership aborts; it restarts and rejoins with a new identity.
-      this.zkMembers.get(old.index)?.close();
+      void this.zkMembers.get(old.index)?.close();
       this.zkMembers.delete(old.index);
       old.restartIdentity();
       void this.zkJoin(old).catch(() => undefined);
@@ -669,8 +669,7 @@ export class MesosCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.zkWatch?.close();
-    for (const z of this.zkMembers.values()) z.close();
+    const zkClosing = [this.zkWatch?.close(), ...[...this.zkMembers.values()].map((z) => z.close())];
     this.zkMembers.clear();
     for (const m of this.masters) {
       for (const w of m.pausedWork.splice(0)) w();
@@ -686,6 +685,7 @@ export class MesosCluster {
           }),
       ),
     );
+    await Promise.all(zkClosing);
   }
 }
 

@@ -2,16 +2,19 @@
 // (src/master/contender/zookeeper.cpp, src/zookeeper/group.cpp): each master creates an EPHEMERAL_SEQUENTIAL
 // child `<path>/json.info_<10-digit seq>` holding its MasterInfo as JSON; the member with the lowest sequence
 // leads. A master's session closing deletes its node, and leadership passes to the next member.
+// Sessions are made and ended through the product's zk-client.ts, which contains node-zookeeper-client's defects:
+// a close that races a reconnect would otherwise leave a client retrying forever (and the test process alive).
 import zookeeper from 'node-zookeeper-client';
 import type { MasterInfo } from '../../mesos/types.js';
+import { closeZkClient, createZkClient } from '../../mesos/zk-client.js';
 
 export const MASTER_INFO_JSON_LABEL = 'json.info';
 
 function connect(connectionString: string, timeoutMs: number): Promise<zookeeper.Client> {
   return new Promise((resolve, reject) => {
-    const client = zookeeper.createClient(connectionString, { sessionTimeout: 10_000, retries: 3 });
+    const client = createZkClient(connectionString, { sessionTimeout: 10_000, retries: 3 });
     const t = setTimeout(() => {
-      client.close();
+      void closeZkClient(client);
       reject(new Error(`could not connect to ZooKeeper at ${connectionString} within ${timeoutMs} ms`));
     }, timeoutMs);
     client.once('connected', () => {
@@ -38,21 +41,26 @@ export class ZkMembership {
 
   static async join(connectionString: string, path: string, info: MasterInfo, timeoutMs = 15_000): Promise<ZkMembership> {
     const client = await connect(connectionString, timeoutMs);
-    await mkdirp(client, path);
-    const base = `${path === '/' ? '' : path}/${MASTER_INFO_JSON_LABEL}_`;
-    const created = await new Promise<string>((resolve, reject) => {
-      client.create(base, Buffer.from(JSON.stringify(info)), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, (err, p) => (err ? reject(err) : resolve(p)));
-    });
-    return new ZkMembership(client, created);
+    try {
+      await mkdirp(client, path);
+      const base = `${path === '/' ? '' : path}/${MASTER_INFO_JSON_LABEL}_`;
+      const created = await new Promise<string>((resolve, reject) => {
+        client.create(base, Buffer.from(JSON.stringify(info)), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, (err, p) => (err ? reject(err) : resolve(p)));
+      });
+      return new ZkMembership(client, created);
+    } catch (err) {
+      await closeZkClient(client);
+      throw err;
+    }
   }
 
   get sequence(): number {
     return Number(this.nodePath.slice(this.nodePath.lastIndexOf('_') + 1));
   }
 
-  /** Ends the session: ZooKeeper deletes the ephemeral node. */
-  close(): void {
-    this.client.close();
+  /** Ends the session: ZooKeeper deletes the ephemeral node. Resolves once the client is closed. */
+  close(): Promise<void> {
+    return closeZkClient(this.client);
   }
 }
 
@@ -67,7 +75,10 @@ export class ZkLeaderWatch {
 
   static async start(connectionString: string, path: string, onLeader: (nodePath: string | undefined, info: MasterInfo | undefined) => void): Promise<ZkLeaderWatch> {
     const client = await connect(connectionString, 15_000);
-    await mkdirp(client, path);
+    await mkdirp(client, path).catch(async (err: unknown) => {
+      await closeZkClient(client);
+      throw err;
+    });
     const w = new ZkLeaderWatch(client, path, onLeader);
     w.list();
     return w;
@@ -109,8 +120,8 @@ export class ZkLeaderWatch {
     );
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
-    this.client.close();
+    return closeZkClient(this.client);
   }
 }
