@@ -141,7 +141,7 @@ export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'FrameworkRegistered', reason: 'NotRegistered', situation: 'the first leader is still subscribing', input: healthyInput({ etcd: snapshot({ frameworkId: undefined, leaderStatus: leaderStatus({ frameworkId: undefined, mesos: 'subscribing', reconciliation: { phase: 'idle', run: 0, total: 0, remaining: 0, requests: 0 } }) }), mesos: undefined }) },
   { type: 'FrameworkRegistered', reason: 'MesosNotObserved', situation: 'no configuration to reach the master', input: healthyInput({ mesos: undefined }) },
   { type: 'FrameworkRegistered', reason: 'MesosUnreachable', situation: 'no leading master', input: healthyInput({ mesos: { state: 'error', error: 'no leading Mesos master: no leading Mesos master detected within 5000 ms', zombies: [], fetchedAt: EXAMPLE_NOW } }) },
-  { type: 'FrameworkRegistered', reason: 'Recovering', situation: 'a new leading master after a master failover', input: healthyInput({ mesos: mesos({ framework: undefined, recovering: true }) }) },
+  { type: 'FrameworkRegistered', reason: 'Recovering', situation: 'a new leading master after a master failover', input: healthyInput({ mesos: mesos({ framework: { ...mesos().framework!, connected: false, active: false, recovered: true }, recovering: true }) }) },
   { type: 'FrameworkRegistered', reason: 'FrameworkNotFound', situation: 'the master does not know the id', input: healthyInput({ mesos: mesos({ framework: undefined }) }) },
   { type: 'FrameworkRegistered', reason: 'Disconnected', situation: 'no scheduler connected', input: healthyInput({ mesos: mesos({ framework: { id: EXAMPLE_FRAMEWORK_ID, name: 'Kubernetes', connected: false, active: false, recovered: false } }) }) },
   { type: 'FrameworkRegistered', reason: 'Inactive', situation: 'connected but deactivated', input: healthyInput({ mesos: mesos({ framework: { id: EXAMPLE_FRAMEWORK_ID, name: 'Kubernetes', connected: true, active: false, recovered: false } }) }) },
@@ -166,6 +166,7 @@ export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'Degraded', reason: 'AsExpected', situation: 'healthy', input: healthyInput() },
   { type: 'Degraded', reason: 'FrameworkRemoved', situation: 'the framework is among the completed frameworks', input: healthyInput({ mesos: mesos({ framework: undefined, removed: true }) }) },
   { type: 'Degraded', reason: 'ZombieFramework', situation: 'another connected framework named Kubernetes', input: healthyInput({ mesos: mesos({ zombies: [{ id: '0c7a1b2d-0000-4e3f-9a8b-7c6d5e4f3a2b-0001', name: 'Kubernetes', connected: true, active: true, recovered: false }] }) }) },
+  { type: 'Degraded', reason: 'ZombieFramework', situation: 'the framework a lost id left behind, disconnected, its tasks still running', input: healthyInput({ mesos: mesos({ zombies: [{ id: '0c7a1b2d-0000-4e3f-9a8b-7c6d5e4f3a2b-0000', name: 'Kubernetes', connected: false, active: false, recovered: false }] }) }) },
   {
     type: 'Degraded',
     reason: 'LeaderFlapping',

@@ -150,7 +150,8 @@ function leaderElected(i: ConditionInput): CondOf<'LeaderElected'> {
     return { status: 'True', reason: 'Elected', message: `${who} leads${e.candidates.length > 1 ? `; ${plural(e.candidates.length - 1, 'standby')}` : ''}` };
   }
   if (i.now - l.since < (i.reportGraceMs ?? 15_000)) return { status: 'True', reason: 'Elected', message: `${who} leads (its status is not published yet)` };
-  return { status: 'Unknown', reason: 'LeaderNotReporting', message: `${who} holds the leader key but has not published its status for ${Math.round((i.now - l.since) / 1000)} s (a pre-outage key after an etcd restart, or a stuck leader)` };
+  // The message names the time, not the elapsed seconds: it must not change (and the status be written) every pass.
+  return { status: 'Unknown', reason: 'LeaderNotReporting', message: `${who} holds the leader key but has not published its status since it was elected at ${new Date(l.since).toISOString()} (a pre-outage key after an etcd restart, or a stuck leader)` };
 }
 
 function frameworkRegistered(i: ConditionInput, leader: CondOf<'LeaderElected'>): CondOf<'FrameworkRegistered'> {
@@ -164,10 +165,8 @@ function frameworkRegistered(i: ConditionInput, leader: CondOf<'LeaderElected'>)
   if (!m) return { status: 'Unknown', reason: 'MesosNotObserved', message: `framework ${id}: the Mesos master was not observed` };
   if (m.state !== 'ok') return { status: 'Unknown', reason: 'MesosUnreachable', message: `framework ${id}: cannot ask the leading Mesos master: ${m.error ?? ''}` };
   if (m.removed) return { status: 'False', reason: 'FrameworkRemoved', message: `framework ${id} is among the master's completed frameworks (torn down, or its failover timeout expired): its tasks were killed` };
-  if (!m.framework) {
-    if (m.recovering) return { status: 'False', reason: 'Recovering', message: `framework ${id} is known to the new leading master only from recovery; waiting for the scheduler to re-register` };
-    return { status: 'False', reason: 'FrameworkNotFound', message: `the leading master ${m.masterUrl ?? ''} does not know framework ${id}`.replace('  ', ' ') };
-  }
+  if (m.recovering) return { status: 'False', reason: 'Recovering', message: `framework ${id} is known to the new leading master only from recovery; waiting for the scheduler to re-register` };
+  if (!m.framework) return { status: 'False', reason: 'FrameworkNotFound', message: `the leading master ${m.masterUrl ?? ''} does not know framework ${id}`.replace('  ', ' ') };
   if (!m.framework.connected) return { status: 'False', reason: 'Disconnected', message: `framework ${id} is registered but no scheduler is connected (the master keeps it for the failover timeout)` };
   if (!m.framework.active) return { status: 'False', reason: 'Inactive', message: `framework ${id} is connected but not active` };
   if (leader.status !== 'True' || !ls) return { status: 'False', reason: 'NotRegisteredByLeader', message: `framework ${id} is connected, but the current leader has not reported it` };
@@ -230,10 +229,12 @@ function degraded(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>):
   const m = i.mesos;
   if (registered.reason === 'FrameworkRemoved') found.push({ reason: 'FrameworkRemoved', message: registered.message });
   if (m?.zombies.length) {
-    found.push({
-      reason: 'ZombieFramework',
-      message: `another framework with this framework name is ${m.zombies.some((z) => z.connected) ? 'connected' : 'active'} on the master: ${m.zombies.map((z) => z.id).join(', ')} (a stale registration or a second scheduler; it competes for pods with spec.schedulerName = this name)`,
-    });
+    const connected = m.zombies.filter((z) => z.connected);
+    const parked = m.zombies.filter((z) => !z.connected);
+    const parts: string[] = [];
+    if (connected.length) parts.push(`connected: ${connected.map((z) => z.id).join(', ')} (a second scheduler; it competes for pods with spec.schedulerName = this name)`);
+    if (parked.length) parts.push(`disconnected: ${parked.map((z) => z.id).join(', ')} (a registration whose id was lost; the master keeps it and its tasks running until its failover timeout — tear it down if those tasks are not wanted)`);
+    found.push({ reason: 'ZombieFramework', message: `another framework with this framework name is on the master, ${parts.join('; ')}` });
   }
   const window = i.flapWindowMs ?? 10 * 60_000;
   const changes = (i.etcd?.transitions ?? []).filter((t) => t.to && i.now - t.at <= window).length;

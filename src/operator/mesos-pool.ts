@@ -35,9 +35,11 @@ export interface MesosObservation {
   framework?: FrameworkView;
   /** Our framework id is among the master's completed frameworks (torn down, failover timeout expired). */
   removed?: boolean;
-  /** Known to the master only through recovery (after a master failover, not re-registered yet). */
+  /** Known to the master only through recovery (after a master failover, not re-registered yet): our framework
+   * listed with `recovered: true` (`recovered_frameworks` is deprecated and always empty). */
   recovering?: boolean;
-  /** Other live frameworks with our framework name. */
+  /** Other frameworks with our framework name, connected or not: a disconnected one is still within its failover
+   * timeout and keeps its tasks running (the zombie a lost framework id leaves behind). */
   zombies: FrameworkView[];
   /** Our tasks on the master (active + unreachable), by state; only when the framework id is known. */
   tasks?: { total: number; byState: Record<string, number> };
@@ -133,7 +135,8 @@ export class MesosPool {
     return this.entries.size;
   }
 
-  /** Observes `frameworkId` / `frameworkName` on the leading master of `owner`'s Mesos. Never throws. */
+  /** Observes `frameworkId` / `frameworkName` on the leading master of `owner`'s Mesos. Without a framework id
+   * (none registered yet) every framework with the name is another's. Never throws. */
   async observe(owner: string, q: { frameworkId?: string; frameworkName: string; tasks: boolean; maxAgeMs?: number; signal?: AbortSignal }): Promise<MesosObservation> {
     const e = this.byOwner.get(owner);
     const fetchedAt = Date.now();
@@ -144,10 +147,12 @@ export class MesosPool {
       for (const f of fw.frameworks ?? []) {
         const v = view(f);
         if (q.frameworkId && v.id === q.frameworkId) out.framework = v;
-        else if (q.frameworkId && v.name === q.frameworkName && (v.connected || v.active)) out.zombies.push(v);
+        else if (v.name === q.frameworkName) out.zombies.push(v);
       }
+      if (out.framework?.recovered) out.recovering = true;
       if (q.frameworkId && !out.framework) {
         if ((fw.completed_frameworks ?? []).some((f) => f.framework_info.id?.value === q.frameworkId)) out.removed = true;
+        // Older masters listed recovered frameworks apart.
         else if ((fw.recovered_frameworks ?? []).some((f) => f.id?.value === q.frameworkId)) out.recovering = true;
       }
       if (q.tasks && q.frameworkId && out.framework) {

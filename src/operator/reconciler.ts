@@ -268,10 +268,12 @@ export class Reconciler {
     const pods = this.podsOf(ns, name);
     let mesos: MesosObservation | undefined;
     const frameworkId = snap?.frameworkId ?? snap?.leaderStatus?.frameworkId;
-    if (rendered && frameworkId) {
+    // Without a framework id only once a scheduler leads: a framework with our name on the master is then someone
+    // else's (a zombie whose id was lost, or a second scheduler), which the leader is about to compete with.
+    if (rendered && (frameworkId || snap?.leader)) {
       try {
         await this.ensureMesos(st, ns, rendered, obj);
-        mesos = await this.d.mesos.observe(key, { frameworkId, frameworkName: rendered.frameworkName, tasks: true, signal: ctx.signal });
+        mesos = await this.d.mesos.observe(key, { ...(frameworkId ? { frameworkId } : {}), frameworkName: rendered.frameworkName, tasks: true, signal: ctx.signal });
       } catch (err) {
         mesos = { state: 'error', error: errorMessage(err), zombies: [], fetchedAt: Date.now() };
       }

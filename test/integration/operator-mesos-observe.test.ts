@@ -1,0 +1,46 @@
+// What the operator learns from the leading Mesos master (src/operator/mesos-pool.ts) against the master emulator:
+// a same-name framework with another id is a zombie whether or not it is connected (a disconnected one keeps its
+// tasks until its failover timeout), also before our own id is known; after a master failover our framework is
+// "recovering" from its `recovered: true` entry in frameworks[] (recovered_frameworks is always empty).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { frameworkInfo } from '../helpers/mesos-emulator-http.js';
+import { startCluster, sub, settle } from '../helpers/mesos-emulator-fixture.js';
+import { MesosPool } from '../../src/operator/mesos-pool.js';
+
+test('zombies: connected and disconnected same-name frameworks with another id, with and without our id; recovered after a master failover', async (t) => {
+  const c = await startCluster(t, { masters: 2, agents: 1, agentReregisterDelayMs: 1_000 });
+  const pool = new MesosPool({ maxAgeMs: 0 });
+  t.after(() => pool.closeAll());
+  pool.acquire('ns/k8sm', c.masterAddress);
+
+  const ours = await sub(t, c, frameworkInfo({ name: 'Kubernetes', failover_timeout: 3600 }));
+  const second = await sub(t, c, frameworkInfo({ name: 'Kubernetes', failover_timeout: 3600 }));
+  const lost = await sub(t, c, frameworkInfo({ name: 'Kubernetes', failover_timeout: 3600 }));
+  await sub(t, c, frameworkInfo({ name: 'unrelated' }));
+  c.seedTasks(lost.frameworkId, 2);
+  // The framework a lost id leaves behind: its scheduler is gone, the master keeps it (and its tasks).
+  lost.reader.close();
+  await settle(c);
+  assert.equal(c.framework(lost.frameworkId)!.connected, false);
+
+  const o = await pool.observe('ns/k8sm', { frameworkId: ours.frameworkId, frameworkName: 'Kubernetes', tasks: true });
+  assert.equal(o.state, 'ok', o.error);
+  assert.equal(o.framework?.id, ours.frameworkId);
+  assert.equal(o.recovering, undefined);
+  assert.deepEqual(o.zombies.map((z) => [z.id, z.connected]).sort(), [[lost.frameworkId, false], [second.frameworkId, true]].sort());
+  // Before our scheduler has an id, every framework with the name is another's.
+  const none = await pool.observe('ns/k8sm', { frameworkName: 'Kubernetes', tasks: true });
+  assert.equal(none.framework, undefined);
+  assert.equal(none.zombies.length, 3);
+
+  // Master failover: our framework comes back from the re-registering agent as recovered, not connected.
+  c.seedTasks(ours.frameworkId, 1);
+  await c.failover();
+  await c.advance(1_000);
+  await settle(c);
+  const r = await pool.observe('ns/k8sm', { frameworkId: ours.frameworkId, frameworkName: 'Kubernetes', tasks: true });
+  assert.equal(r.state, 'ok', r.error);
+  assert.equal(r.framework?.recovered, true);
+  assert.equal(r.recovering, true);
+});
