@@ -29,6 +29,9 @@ export interface Resource {
   role?: string; // deprecated pre-reservation-refinement field; "*" when unreserved
   allocation_info?: { role: string };
   reservations?: Array<{ type: 'STATIC' | 'DYNAMIC'; role: string; principal?: string }>;
+  /** Pre-reservation-refinement format (frameworks without RESERVATION_REFINEMENT): the dynamic reservation of a
+   * resource reserved for `role` (absent for a static one). */
+  reservation?: { principal?: string; labels?: unknown };
 }
 
 export interface Label {

@@ -405,12 +405,13 @@ test('roles and reservations: one offer per role, reserved resources only to the
   const star = offers.find((o) => o.allocation_info?.role === '*')!;
   const web = offers.find((o) => o.allocation_info?.role === 'web')!;
   assert.ok(star && web, 'one offer per role');
-  // "*" (first) takes the unreserved resources; "web" gets what is reserved for it, with its reservation.
+  // "*" (first) takes the unreserved resources; "web" gets what is reserved for it — in the pre-refinement format
+  // (the role in `role`, no `reservations`) since this framework lacks RESERVATION_REFINEMENT.
   assert.deepEqual(star.resources.map((r) => [r.name, r.scalar?.value, r.allocation_info?.role]), [['cpus', 1, '*'], ['mem', 512, '*']]);
   assert.deepEqual(web.resources.map((r) => [r.name, r.role, r.reservations, r.allocation_info]), [
-    ['cpus', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
-    ['mem', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
-    ['ports', 'web', [{ type: 'STATIC', role: 'web' }], { role: 'web' }],
+    ['cpus', 'web', undefined, { role: 'web' }],
+    ['mem', 'web', undefined, { role: 'web' }],
+    ['ports', 'web', undefined, { role: 'web' }],
   ]);
   // Offers of two roles in one ACCEPT: refused as invalid offers.
   const both = await s.call('ACCEPT', { accept: { offer_ids: [star.id, web.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t0', star.agent_id.value)] } }] } });
@@ -438,6 +439,8 @@ test('roles and reservations: one offer per role, reserved resources only to the
     task('w3', agent, { resources: [{ ...reserved('cpus', 0.1), allocation_info: { role: 'web' } }, { ...reserved('mem', 16), allocation_info: { role: '*' } }] }),
     // Unreserved resources from an offer that holds only reserved ones.
     task('w4', agent, { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] }),
+    // An executor whose resources are allocated to two roles.
+    task('w7', agent, { resources: [reserved('cpus', 0.1)], command: undefined, executor: { ...ex, executor_id: { value: 'exec-y' }, resources: [{ ...reserved('cpus', 0.1), allocation_info: { role: 'web' } }, { ...reserved('mem', 16), allocation_info: { role: '*' } }] } }),
     // An executor claiming another framework.
     task('w5', agent, { resources: [reserved('cpus', 0.1)], command: undefined, executor: { ...ex, executor_id: { value: 'exec-x' }, framework_id: { value: 'someone-else' } } }),
   ]);
@@ -447,14 +450,39 @@ test('roles and reservations: one offer per role, reserved resources only to the
   assert.ok(w1.info.resources.every((r) => r.allocation_info?.role === 'web'), 'task resources allocated to the offer role');
   assert.ok(w1.info.executor!.resources!.every((r) => r.allocation_info?.role === 'web'), 'executor resources too');
   assert.deepEqual(w1.info.executor!.framework_id, { value: s.frameworkId }, 'a missing executor framework_id is filled in');
-  assert.match((await waitUpdate(s, 'w2', 'TASK_ERROR')).message!, /^Total resources cpus\(reservations: \[\(STATIC,web\)\]\)\(allocated: \*\):0\.5 required by task and its executor is more than available /);
+  assert.match((await waitUpdate(s, 'w2', 'TASK_ERROR')).message!, /^Total resources cpus\(allocated: \*\)\(reservations: \[\(STATIC,web\)\]\):0\.5 required by task and its executor is more than available /);
   assert.equal((await waitUpdate(s, 'w3', 'TASK_ERROR')).message, "Invalid task resources: The resources have multiple allocation roles ('*' and 'web') but only one allocation role is allowed");
-  assert.match((await waitUpdate(s, 'w4', 'TASK_ERROR')).message!, /^Total resources cpus\(allocated: web\):0\.1 required by task and its executor is more than available cpus\(reservations: \[\(STATIC,web\)\]\)\(allocated: web\):/);
+  assert.match((await waitUpdate(s, 'w4', 'TASK_ERROR')).message!, /^Total resources cpus\(allocated: web\):0\.1 required by task and its executor is more than available cpus\(allocated: web\)\(reservations: \[\(STATIC,web\)\]\):/);
   assert.equal((await waitUpdate(s, 'w5', 'TASK_ERROR')).message, `ExecutorInfo has an invalid FrameworkID (Actual: someone-else vs Expected: ${s.frameworkId})`);
+  assert.equal((await waitUpdate(s, 'w7', 'TASK_ERROR')).message, "Invalid executor resources: The resources have multiple allocation roles ('*' and 'web') but only one allocation role is allowed");
   // The executor now serves "web" on this agent: the same ExecutorInfo launched from a "*" offer differs in its
   // (injected) allocation info, and Mesos refuses it as incompatible.
   const star3 = again.find((o) => o.allocation_info?.role === '*')!; // still outstanding
   const plainEx = { ...ex, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.25 } }, { name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }] };
   await launch(s, star3, [task('w6', agent, { command: undefined, executor: plainEx })]);
   assert.match((await waitUpdate(s, 'w6', 'TASK_ERROR')).message!, /^ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID/);
+});
+
+test('DECLINE handles each offer on its own: offers of two roles in one call are declined, with a refuse filter per role', async (t) => {
+  const c = await startCluster(t, { agents: [{ resources: 'cpus:1;mem:512;cpus(web):2;mem(web):1024' }] });
+  const s = await sub(t, c, frameworkInfo({ name: 'multi', roles: ['*', 'web'] }));
+  await s.reader.until('two offers', () => s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers).length >= 2);
+  const [a, b] = s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers);
+  assert.notEqual(a!.allocation_info?.role, b!.allocation_info?.role);
+  assert.equal((await s.call('DECLINE', { decline: { offer_ids: [a!.id, b!.id, { value: 'no-such-offer' }], filters: { refuse_seconds: 60 } } })).status, 202);
+  await settle(c);
+  const fw = c.framework(s.frameworkId)!;
+  assert.ok(![a!.id.value, b!.id.value].some((id) => fw.offers.has(id)), 'both declined (an unknown offer id is ignored)');
+  assert.deepEqual((fw.filters.get(a!.agent_id.value) ?? []).map((f) => f.role).sort(), ['*', 'web']);
+  // Filters are per role: with "*" filtered, the unreserved resources may go to "web" — an offer the web filter
+  // (reserved resources only) does not cover. Nothing is re-offered to "*", nor to "web" without more than it had.
+  const after = s.reader.ofType('OFFERS').flatMap((e) => e.offers!.offers).slice(2);
+  for (const o of after) {
+    assert.equal(o.allocation_info?.role, 'web');
+    assert.ok(o.resources.some((r) => r.role === '*' && r.name === 'cpus'), 'a web offer again only with the unreserved resources added');
+  }
+  // REVIVE clears both filters.
+  await s.call('REVIVE');
+  await settle(c);
+  assert.equal(fw.filters.get(a!.agent_id.value), undefined);
 });

@@ -6,7 +6,7 @@ import { ANN_ROLES, DEFAULT_CONTAINER_CPUS, DEFAULT_CONTAINER_MEM_MB, podDemand,
 import { parseTaskId, taskIdFor } from '../../src/scheduler/pods/task-id.js';
 import { buildTaskInfo, intentRecord, podTaskData, taskName } from '../../src/scheduler/pods/task-info.js';
 import type { ExecutorInfo } from '../../src/mesos/types.js';
-import { validateTask } from '../../src/devstack/mesos/validation.js';
+import { injectAllocationInfo, validateTask } from '../../src/devstack/mesos/validation.js';
 import { bagFrom } from '../../src/devstack/mesos/resources.js';
 
 test('Kubernetes quantities', () => {
@@ -154,7 +154,9 @@ test('TaskInfo: id, name, resources, executor, labels naming the pod, pod as dat
   assert.equal(data.kind, 'Pod');
   assert.equal(data.metadata.uid, 'u-1');
   assert.equal(data.status, undefined, 'status is not sent');
-  // The emulator's master validation (validation::task::validate) accepts it against an offer with room.
+  // The emulator's master validation (validation::task::validate) accepts it against an offer with room — after
+  // the master's injection of the offer's allocation role, as in Master::accept.
+  injectAllocationInfo(t, '*');
   const v = validateTask(t, { frameworkId: 'F1', agentId: 'S1', hasTask: () => false, existingExecutor: () => undefined, offered: bagFrom([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 512 } }]) });
   assert.equal(v.error, undefined);
   const tooSmall = validateTask(t, { frameworkId: 'F1', agentId: 'S1', hasTask: () => false, existingExecutor: () => undefined, offered: bagFrom(resources) });

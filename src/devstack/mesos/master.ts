@@ -421,7 +421,7 @@ export class Master implements AgentSink {
         this.accept(fw, call.accept!.offer_ids ?? [], call.accept!.operations ?? [], call.accept!.filters);
         return { status: 202 };
       case 'DECLINE':
-        this.accept(fw, call.decline!.offer_ids ?? [], [], call.decline!.filters);
+        this.decline(fw, call.decline!.offer_ids ?? [], call.decline!.filters);
         return { status: 202 };
       case 'ACCEPT_INVERSE_OFFERS':
       case 'DECLINE_INVERSE_OFFERS':
@@ -593,7 +593,7 @@ export class Master implements AgentSink {
         this.launchTask(fw, agent, task, role);
       }
     }
-    this.recoverResources(fw, agent, remaining, filters);
+    this.recoverResources(fw, agent, remaining, filters, role);
   }
 
   private launchTask(fw: FrameworkRec, agent: AgentRec, task: TaskInfo, role: string): void {
@@ -817,7 +817,21 @@ export class Master implements AgentSink {
   }
 
   /** Returns offered resources to the allocator, installing a refuse filter (default 5 s, cap 365 days). */
-  private recoverResources(fw: FrameworkRec, agent: AgentRec, resources: ResourceBag, filters: { refuse_seconds?: number } | undefined): void {
+  /** `Master::decline`: each offer on its own (no aggregate validation, unlike ACCEPT): a valid offer of this
+   * framework goes back with the filter; an unknown or rescinded one is ignored. */
+  private decline(fw: FrameworkRec, offerIds: Array<{ value: string }>, filters: { refuse_seconds?: number } | undefined): void {
+    const st = this.st!;
+    for (const o of offerIds) {
+      const rec = st.offers.get(o.value);
+      if (!rec || rec.frameworkId !== fw.id) continue;
+      const agent = st.agents.get(rec.agentId);
+      this.removeOffer(rec, false);
+      if (agent) this.recoverResources(fw, agent, rec.resources, filters, rec.role);
+    }
+    this.scheduleAllocation();
+  }
+
+  private recoverResources(fw: FrameworkRec, agent: AgentRec, resources: ResourceBag, filters: { refuse_seconds?: number } | undefined, role: string): void {
     let seconds = 5;
     const r = filters?.refuse_seconds;
     if (r !== undefined) {
@@ -828,7 +842,7 @@ export class Master implements AgentSink {
     if (seconds > 0 && bagIsAllocatable(resources)) {
       const until = this.env.clock.now() + seconds * 1000;
       const list = fw.filters.get(agent.id) ?? [];
-      const filter = { resources, until, timer: undefined as TimerHandle | undefined };
+      const filter = { resources, role, until, timer: undefined as TimerHandle | undefined };
       filter.timer = this.timer(() => {
         const l = fw.filters.get(agent.id);
         if (l) {
@@ -894,7 +908,7 @@ export class Master implements AgentSink {
           if (f.suppressedRoles.has(role)) continue;
           const part = bagForRole(left, role);
           if (bagIsEmpty(part) || !bagIsAllocatable(part)) continue;
-          const filtered = (f.filters.get(a.id) ?? []).some((flt) => flt.until > now && bagContains(flt.resources, part));
+          const filtered = (f.filters.get(a.id) ?? []).some((flt) => flt.role === role && flt.until > now && bagContains(flt.resources, part));
           if (filtered) continue;
           const id = `${this.info.id}-O${this.offerCounter++}`;
           const executorIds = [...(f.executors.get(a.id)?.keys() ?? [])].map((value) => ({ value }));
@@ -904,7 +918,7 @@ export class Master implements AgentSink {
             agent_id: { value: a.id },
             hostname: a.sim.hostname,
             url: { scheme: 'http', address: { hostname: a.sim.hostname, ip: '127.0.0.1', port: a.sim.port }, path: '/slave(1)' },
-            resources: bagToResources(part, role),
+            resources: bagToResources(part, role, hasCapability(f.info, 'RESERVATION_REFINEMENT')),
             attributes: [],
             executor_ids: executorIds,
             allocation_info: { role },

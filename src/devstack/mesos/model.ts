@@ -35,6 +35,8 @@ export interface OfferRec {
 
 export interface RefuseFilter {
   resources: ResourceBag;
+  /** The allocation role it applies to: the allocator filters per framework, role and agent. */
+  role: string;
   until: number;
   timer?: TimerHandle;
 }

@@ -160,16 +160,20 @@ export function bagIsAllocatable(a: ResourceBag): boolean {
   return scalarTotal(a, 'cpus') >= 0.01 || scalarTotal(a, 'mem') >= 32;
 }
 
-/** Resources as the master sends them: unreserved ones with `role: "*"`, reserved ones with the deprecated `role`
- * and one STATIC reservation; `allocation_info` when allocated (in an offer, or a task's). */
-export function bagToResources(a: ResourceBag, allocationRole?: string): Resource[] {
+/** Resources as the master sends them: unreserved ones with `role: "*"`; a reserved one with one STATIC
+ * `reservations` entry — or, for a framework without the RESERVATION_REFINEMENT capability (`refinement` false),
+ * in the format Mesos downgrades offers to: the role in the deprecated `role` field only; `allocation_info` when
+ * allocated (in an offer, or a task's). */
+export function bagToResources(a: ResourceBag, allocationRole?: string, refinement = true): Resource[] {
   const out: Resource[] = [];
   const order = (k: string): number => ['cpus', 'mem', 'disk', 'gpus', 'ports'].indexOf(parseKey(k).name) >>> 0;
   const keys = [...new Set([...a.scalars.keys(), ...a.ranges.keys()])].sort((x, y) => order(x) - order(y) || x.localeCompare(y));
   const shape = (k: string, r: Omit<Resource, 'name'>): Resource => {
     const { name, role } = parseKey(k);
-    const res: Resource = { name, ...r, role: role ?? '*' };
-    if (role !== undefined) res.reservations = [{ type: 'STATIC', role }];
+    const res: Resource = { name, ...r };
+    if (role === undefined) res.role = '*';
+    else if (refinement) res.reservations = [{ type: 'STATIC', role }];
+    else res.role = role;
     if (allocationRole !== undefined) res.allocation_info = { role: allocationRole };
     return res;
   };
@@ -199,15 +203,22 @@ export function bagToStateObject(a: ResourceBag): Record<string, number | string
   return out;
 }
 
-/** Mesos' text form of resources, used in validation messages: "cpus(allocated: web):1; mem(reservations:
- * [(STATIC,web)])(allocated: web):128" — the reservations when reserved, the allocation role when allocated. */
+/** Mesos' text form of resources (`operator<<(ostream&, const Resource&)`), used in validation messages:
+ * "cpus(allocated: web):1; mem(allocated: web)(reservations: [(STATIC,web)]):128". The master has upgraded
+ * resources to the post-refinement format before it validates, so a `role`-only reserved resource prints its
+ * reservation too. */
 export function stringifyResources(rs: readonly Resource[]): string {
   return rs
     .map((r) => {
-      const reserved = r.reservations?.length ? `(reservations: [${r.reservations.map((x) => `(${x.type},${x.role})`).join(', ')}])` : r.role !== undefined && r.role !== '*' ? `(${r.role})` : '';
+      const reservations = r.reservations?.length
+        ? r.reservations.map((x) => [x.type, x.role, ...(x.principal !== undefined ? [x.principal] : [])].join(','))
+        : r.role !== undefined && r.role !== '*'
+          ? [[r.reservation ? 'DYNAMIC' : 'STATIC', r.role, ...(r.reservation?.principal !== undefined ? [r.reservation.principal] : [])].join(',')]
+          : [];
+      const reserved = reservations.length ? `(reservations: [${reservations.map((x) => `(${x})`).join(',')}])` : '';
       const allocated = r.allocation_info ? `(allocated: ${r.allocation_info.role})` : '';
       const v = r.type === 'SCALAR' ? String(r.scalar?.value ?? 0) : r.type === 'RANGES' ? `[${(r.ranges?.range ?? []).map((x) => `${x.begin}-${x.end}`).join(', ')}]` : '';
-      return `${r.name}${reserved}${allocated}:${v}`;
+      return `${r.name}${allocated}${reserved}:${v}`;
     })
     .join('; ');
 }

@@ -184,6 +184,8 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): { erro
     if (ex.type === 'CUSTOM' && !ex.command) return { error: "'ExecutorInfo.command' must be set for 'CUSTOM' executor", consumes };
     if (!ex.framework_id) return { error: "'ExecutorInfo.framework_id' must be set", consumes };
     if (ex.framework_id.value !== ctx.frameworkId) return { error: `ExecutorInfo has an invalid FrameworkID (Actual: ${ex.framework_id.value} vs Expected: ${ctx.frameworkId})`, consumes };
+    const exSingle = validateAllocatedToSingleRole(ex.resources ?? []);
+    if (exSingle) return { error: `Invalid executor resources: ${exSingle}`, consumes };
     const existing = ctx.existingExecutor(ex.executor_id.value);
     if (existing && !executorInfoEquals(existing, ex)) {
       return {

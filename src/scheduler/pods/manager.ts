@@ -632,8 +632,9 @@ export class PodTaskManager implements TaskManager {
     return this.execCache.info;
   }
 
-  /** One DECLINE per agent: Mesos declines each offer on its own, but one call per agent is what every master
-   * (and the emulator, which treats DECLINE as an ACCEPT without operations) accepts. */
+  /** One DECLINE per agent, in parallel: the master declines each offer on its own (`Master::decline`: no aggregate
+   * validation, one refuse filter per role of the offers), so fewer calls cost nothing and one slow agent's call
+   * does not hold up the others. */
   private async declineByAgent(offers: Array<{ id: string; agentId: string }>, filters: { refuse_seconds: number }): Promise<void> {
     const mesos = this.svc.mesos();
     if (!offers.length || !mesos || !this.svc.isLeader()) return;

@@ -159,6 +159,7 @@ function copyTemplate(t: Resource): Resource {
   const out: Resource = { name: t.name, type: t.type };
   if (t.role !== undefined) out.role = t.role;
   if (t.reservations !== undefined) out.reservations = t.reservations.map((x) => ({ ...x }));
+  if (t.reservation !== undefined) out.reservation = { ...t.reservation };
   if (t.allocation_info !== undefined) out.allocation_info = { ...t.allocation_info };
   return out;
 }
@@ -321,6 +322,7 @@ function reservedExecutorResources(base: readonly Resource[], templates: Readonl
     const out: Resource = { ...r };
     if (t.role !== undefined) out.role = t.role;
     if (t.reservations !== undefined) out.reservations = t.reservations.map((x) => ({ ...x }));
+    if (t.reservation !== undefined) out.reservation = { ...t.reservation };
     return out;
   });
 }
