@@ -167,6 +167,14 @@ test('the executor is paid from unreserved resources when the offer has enough, 
     remaining = subtractBags(remaining, v.consumes);
     running ??= task.executor;
   }
+  assert.equal(m.groups[0]!.startsExecutor, true);
+  assert.deepEqual(m.groups[0]!.executorResources, p1!.executorResources);
+  // A restart hold on the agent charges the executor first: the pod placed there after it starts the executor, and
+  // its group carries the executor resources the hold chose (from the reservation).
+  const held = matchOffers([offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 }, hostname: 'n1' })], [req('c', 0.5, 64, { roles: ['web'] })], opts({ frameworkRoles: ['web'], holds: [req('h', 0.5, 64, { roles: ['web'], hostname: 'n1' })] }));
+  assert.equal(held.groups[0]!.placements[0]!.startsExecutor, false, 'the hold paid for it');
+  assert.equal(held.groups[0]!.startsExecutor, true, 'but the launch starts it');
+  assert.deepEqual(held.groups[0]!.executorResources?.map((r) => [r.name, r.reservations?.[0]?.role]), [['cpus', 'web'], ['mem', undefined]]);
   // Nothing the executor could take whole: no placement.
   const none = matchOffers([offer('S1', { cpus: 0.1, mem: 2048 }, { role: 'web', reserved: { cpus: 0.2 } })], [req('a', 0.01, 64, { roles: ['web'] })], web);
   assert.deepEqual(none.unplaced, ['a']);
@@ -259,6 +267,7 @@ test('property: random offers (two roles, some reserved) and pods never over-com
       const groupOffers = offers.filter((o) => g.offerIds.includes(o.id.value));
       assert.ok(groupOffers.every((o) => o.agent_id.value === g.agentId && o.allocation_info?.role === g.role), 'one agent and one allocation role per ACCEPT');
       let remaining = bagFrom(groupOffers.flatMap((o) => o.resources));
+      assert.equal(g.startsExecutor, !executors.has(g.agentId));
       for (const p of g.placements) {
         assert.ok(!placed.has(p.key), 'each pod placed once');
         placed.add(p.key);
@@ -266,8 +275,7 @@ test('property: random offers (two roles, some reserved) and pods never over-com
         assert.ok(Math.abs(sum(p.resources, 'cpus') - r.demand.cpus) < 1e-9 && Math.abs(sum(p.resources, 'mem') - r.demand.mem) < 1e-9);
         assert.equal(p.startsExecutor, !executors.has(g.agentId));
         // The ExecutorInfo of the agent: the running one's resources, or those this placement starts it with.
-        const starter = g.placements.find((x) => x.startsExecutor);
-        const exRes = executors.get(g.agentId)?.resources?.map(({ allocation_info: _a, ...r }) => r) ?? starter?.executorResources ?? execResources;
+        const exRes = executors.get(g.agentId)?.resources?.map(({ allocation_info: _a, ...r }) => r) ?? g.executorResources ?? execResources;
         const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: g.agentId, resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: exRes.map((r) => ({ ...r })) } });
         // What the master does with the LAUNCH: inject the offer's allocation role, then validate against what the
         // offers still hold and the executor it already runs there.

@@ -72,6 +72,12 @@ test('on an agent without a live record the newest ended one stays: it tells the
   const records = [on(rec('gone', 0, 'TASK_KILLED', T0), 'S1'), on(rec('gone', 1, 'TASK_KILLED', T0 + 5), 'S2'), on(rec('gone2', 0, 'TASK_FINISHED', T0 + 1), 'S1')];
   // S1: gone2's record is newer than gone's attempt 0; S2: gone's attempt 1 is the only one.
   assert.deepEqual(prune(records, {}), [taskIdFor('gone', 0)]);
+  // Not forever: a day after its last update (by default) it goes too — the agent's executor has long ended itself.
+  assert.deepEqual(prune(records, {}, { now: T0 + 25 * HOUR }), [taskIdFor('gone', 0), taskIdFor('gone2', 0), taskIdFor('gone', 1)]);
+  assert.deepEqual(prunableRecords({ records, podPresence: () => 'absent', inflight: new Set(), now: T0 + 3 * HOUR, retentionMs: HOUR, keepPerPod: 3, agentKeepMs: 2 * HOUR }).length, 3);
+  // The newest launch is by creation, whatever was updated last.
+  const lateUpdate = on({ ...rec('gone', 0, 'TASK_KILLED', T0 + 10), createdAt: iso(T0 - 1000) }, 'S1');
+  assert.deepEqual(prune([lateUpdate, on(rec('gone2', 0, 'TASK_FINISHED', T0 + 1), 'S1')], {}), [taskIdFor('gone', 0)]);
   // A live record on the agent says it already.
   assert.deepEqual(prune([...records, on(rec('live', 0, 'TASK_RUNNING', T0), 'S1'), on(rec('live2', 0, 'TASK_RUNNING', T0), 'S2')], { live: 'present', live2: 'present' }), [taskIdFor('gone', 0), taskIdFor('gone2', 0), taskIdFor('gone', 1)]);
 });

@@ -12,7 +12,7 @@
 // the leader term runs for every live record, intents included, after each SUBSCRIBED) answers what became of
 // it; (3) a pod with a live record is never launched again — a new attempt starts only once the newest one is
 // over, and the attempt counter also respects the pod's taskId annotation.
-import type { Offer, Resource, TaskInfo, TaskStatus } from '../../mesos/types.js';
+import type { Offer, TaskInfo, TaskStatus } from '../../mesos/types.js';
 import type { SubscribedInfo } from '../../mesos/scheduler-client.js';
 import type { ReconcileProgress } from '../../api/leader-status.js';
 import type { SchedulerConfig } from '../../api/flags.js';
@@ -30,7 +30,7 @@ import { creationMs, isDeleting, isTerminalPhase, podDemand, podRef, type Demand
 import { decidePod, DEFAULT_BACKOFF, isActiveState, LAUNCH_STATES, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
 import type { PodObject, PodSource } from './pod-source.js';
 import type { PodWriter } from './pod-writes.js';
-import { keepPerPodFor, prunableRecords, type PodPresence } from './retention.js';
+import { keepPerPodFor, laterLaunch, prunableRecords, type PodPresence } from './retention.js';
 import { parseTaskId, taskIdFor } from './task-id.js';
 import { buildTaskInfo, intentRecord, podTaskData, type PodTaskRecord } from './task-info.js';
 
@@ -101,11 +101,10 @@ export class PodTaskManager implements TaskManager {
   private readonly queue: KeyedQueue<string>;
   /** pod uid → task ids of that pod in the registry. */
   private readonly index = new Map<string, Set<string>>();
-  /** agent id → allocation role of our executor there (from our records). */
-  private readonly agentRole = new Map<string, string>();
-  /** agent id → the ExecutorInfo resources of our executor there when not the default ones, per the newest record
-   * (`at`: its creation) on that agent. */
-  private readonly agentExec = new Map<string, { at: number; resources?: Resource[] }>();
+  /** agent id → our newest launch there (retention.ts laterLaunch): the allocation role our executor serves there,
+   * and its ExecutorInfo resources when not the default ones. Retention keeps that record for a while after the
+   * agent's last task ended; rebuilt after each prune. */
+  private readonly agentLaunch = new Map<string, PodTaskRecord>();
   /** ACCEPTs in flight: task ids, and the pods being launched (intent write + ACCEPT). */
   private readonly inflight = new Set<string>();
   private readonly launching = new Set<string>();
@@ -240,7 +239,7 @@ export class PodTaskManager implements TaskManager {
       executorId: this.opts.executorId,
       executorResources: exec?.resources ?? [],
       frameworkRoles: this.svc.roles,
-      executorRole: (agentId) => this.agentRole.get(agentId),
+      executorRole: (agentId) => this.agentLaunch.get(agentId)?.role,
       rotation: this.rotation++,
       holds,
     });
@@ -273,8 +272,7 @@ export class PodTaskManager implements TaskManager {
         const tasks: TaskInfo[] = [];
         const uids: string[] = [];
         // Every task of the agent carries the ExecutorInfo the executor runs (or is started) with.
-        const starter = g.placements.find((p) => p.startsExecutor);
-        const execResources = starter ? starter.executorResources : this.agentExec.get(g.agentId)?.resources;
+        const execResources = g.startsExecutor ? g.executorResources : this.agentLaunch.get(g.agentId)?.executorResources;
         const gexec = execResources ? { ...exec, resources: execResources.map((r) => ({ ...r })) } : exec;
         for (const p of g.placements) {
           const c = chosen.get(p.key)!;
@@ -483,11 +481,9 @@ export class PodTaskManager implements TaskManager {
     let s = this.index.get(uid);
     if (!s) this.index.set(uid, (s = new Set()));
     s.add(r.id);
-    if (r.agentId && r.role && (isActiveState(r.state) || !this.agentRole.has(r.agentId))) this.agentRole.set(r.agentId, r.role);
     if (r.agentId) {
-      const at = Date.parse(r.createdAt);
-      const cur = this.agentExec.get(r.agentId);
-      if (Number.isFinite(at) && (!cur || at >= cur.at)) this.agentExec.set(r.agentId, { at, ...(r.executorResources ? { resources: r.executorResources } : {}) });
+      const cur = this.agentLaunch.get(r.agentId);
+      this.agentLaunch.set(r.agentId, cur?.id === r.id ? r : laterLaunch(cur, r));
     }
     if (LAUNCH_STATES.has(r.state) && !this.launchingTasks.has(r.id)) this.launchingTasks.set(r.id, this.now());
     return uid;
@@ -763,6 +759,9 @@ export class PodTaskManager implements TaskManager {
         }
         this.queue.add(uid); // a gone pod's state entry goes with its last record
       }
+      // What is known of each agent's executor comes from the records that are left.
+      this.agentLaunch.clear();
+      for (const r of this.svc.registry.all()) if (r.agentId) this.agentLaunch.set(r.agentId, laterLaunch(this.agentLaunch.get(r.agentId), r as PodTaskRecord));
       this.pruned += ids.length;
       this.metrics.pruned.inc(ids.length);
       this.log.info({ records: ids.length, pods: byUid.size, retentionMs: this.retentionMs, oldest: ids[0] }, 'deleted ended task records no pod needs any more');

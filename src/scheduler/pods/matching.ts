@@ -90,6 +90,11 @@ export interface LaunchGroup {
   /** Every offer of this agent and role: accepted together, the rest of them declined by the ACCEPT. */
   offerIds: string[];
   placements: Placement[];
+  /** Our executor does not run on the agent: this launch starts it (its resources were charged this round, by a
+   * placement or by a restart hold). */
+  startsExecutor: boolean;
+  /** With startsExecutor: its ExecutorInfo resources when taken from reserved resources (else the default ones). */
+  executorResources?: Resource[];
 }
 
 export interface IncompatibleOffer {
@@ -139,6 +144,8 @@ interface AgentPool {
   runsOurs: boolean;
   /** Role our executor runs (or will run, once a placement starts it) under, if known. */
   executorRole: string | undefined;
+  /** The executor's resources were charged this round (it does not run yet): with these resources when reserved. */
+  execPlan?: { resources?: Resource[] };
   roles: Map<string, RolePool>;
 }
 
@@ -364,10 +371,15 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
         if (a.executorRole !== undefined && a.executorRole !== role) continue;
         const rp = a.roles.get(role);
         if (!rp || !fits(rp, need)) continue;
-        takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus);
-        takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem);
+        const reservedExec = new Map<string, Resource>();
+        takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus, (t) => reservedExec.set('cpus', t));
+        takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t));
         takePorts(rp, need.ports);
-        if (needsExecutor) a.executorRole = role;
+        if (needsExecutor) {
+          a.executorRole = role;
+          // The executor's place is kept, and the pod launched here next (this round or the held one) starts it.
+          a.execPlan = reservedExec.size ? { resources: reservedExecutorResources(opts.executorResources, reservedExec) } : {};
+        }
         done = true;
         break;
       }
@@ -403,7 +415,10 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
           ...takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t)),
           ...takePorts(rp, need.ports),
         ];
-        if (needsExecutor) a.executorRole = role;
+        if (needsExecutor) {
+          a.executorRole = role;
+          a.execPlan = reservedExec.size ? { resources: reservedExecutorResources(opts.executorResources, reservedExec) } : {};
+        }
         rp.placements.push({
           key: req.key,
           agentId: a.agentId,
@@ -435,7 +450,17 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
   const unused: string[] = [];
   for (const a of agents) {
     for (const rp of a.roles.values()) {
-      if (rp.placements.length) groups.push({ agentId: a.agentId, hostname: a.hostname, role: rp.role, offerIds: rp.offerIds, placements: rp.placements });
+      if (rp.placements.length) {
+        groups.push({
+          agentId: a.agentId,
+          hostname: a.hostname,
+          role: rp.role,
+          offerIds: rp.offerIds,
+          placements: rp.placements,
+          startsExecutor: !a.runsOurs && a.execPlan !== undefined,
+          ...(a.execPlan?.resources ? { executorResources: a.execPlan.resources } : {}),
+        });
+      }
       else unused.push(...rp.offerIds);
     }
   }

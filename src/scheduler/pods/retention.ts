@@ -14,9 +14,11 @@
 //   all decidePod reads — the attempt counter, the restart back-off and the launch-failure limit — so pruning never
 //   changes a decision (keepPerPodFor) while a pod that crash-loops for months keeps a bounded history.
 // - A record that names no pod (written by something else than the pod scheduler) goes on age alone.
-// - On an agent where no live record is left, the newest ended one stays whatever its pod: it is how a new leader
-//   knows which role our executor there serves (an executor outlives its tasks, and Mesos refuses a launch whose
-//   ExecutorInfo — allocation role included — differs from the running one). At most one per agent.
+// - On an agent where no live record is left, its newest launch (newestLaunch: the record a leader reads our
+//   executor's role and resources from) stays whatever its pod: an executor outlives its tasks, and Mesos refuses
+//   a launch whose ExecutorInfo — allocation role and resources included — differs from the running one's. At most
+//   one per agent, and not forever: it goes `agentKeepMs` after its last update (the k8sm executor ends itself
+//   20 min after its last task), so agents that are gone leave nothing behind.
 import { isActiveState, type BackoffPolicy } from './pod-decision.js';
 import type { PodTaskRecord } from './task-info.js';
 import { parseTaskId } from './task-id.js';
@@ -31,6 +33,24 @@ export interface RetentionInput {
   now: number;
   retentionMs: number;
   keepPerPod: number;
+  /** How long an agent's newest ended launch is kept after its last update; at least `retentionMs` (default 24 h). */
+  agentKeepMs?: number;
+}
+
+/** Default agentKeepMs. */
+export const AGENT_KEEP_MS = 24 * 3_600_000;
+
+function createdMs(r: Pick<PodTaskRecord, 'createdAt'>): number {
+  const t = Date.parse(r.createdAt);
+  return Number.isFinite(t) ? t : 0;
+}
+
+/** Of two records on one agent, the later launch (creation; then the id, so every reader picks the same one). */
+export function laterLaunch<R extends Pick<PodTaskRecord, 'createdAt' | 'id'>>(a: R | undefined, b: R): R {
+  if (!a) return b;
+  const ca = createdMs(a);
+  const cb = createdMs(b);
+  return cb > ca || (cb === ca && b.id > a.id) ? b : a;
 }
 
 /** The newest attempts of a live pod that decidePod can read: the launch-failure limit counts ended attempts up to
@@ -56,11 +76,15 @@ export function prunableRecords(inp: RetentionInput): string[] {
   for (const r of all) if (r.agentId && isActiveState(r.state)) liveOnAgent.add(r.agentId);
   for (const r of all) {
     if (!r.agentId || liveOnAgent.has(r.agentId)) continue;
-    const cur = newestOnAgent.get(r.agentId);
-    if (!cur || updatedMs(r) > updatedMs(cur) || (updatedMs(r) === updatedMs(cur) && r.id > cur.id)) newestOnAgent.set(r.agentId, r);
+    newestOnAgent.set(r.agentId, laterLaunch(newestOnAgent.get(r.agentId), r));
   }
-  const expired = (r: PodTaskRecord) =>
-    !isActiveState(r.state) && !inp.inflight.has(r.id) && inp.now - updatedMs(r) >= inp.retentionMs && !(r.agentId && newestOnAgent.get(r.agentId) === r);
+  const agentKeepMs = Math.max(inp.retentionMs, inp.agentKeepMs ?? AGENT_KEEP_MS);
+  const expired = (r: PodTaskRecord) => {
+    if (isActiveState(r.state) || inp.inflight.has(r.id)) return false;
+    const age = inp.now - updatedMs(r);
+    if (age < inp.retentionMs) return false;
+    return !(r.agentId && newestOnAgent.get(r.agentId) === r && age < agentKeepMs);
+  };
   for (const r of all) {
     const uid = r.pod?.uid ?? parseTaskId(r.id)?.uid;
     if (uid === undefined) {
