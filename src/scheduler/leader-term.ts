@@ -538,7 +538,9 @@ export class LeaderTerm {
       metrics.updates.inc({ state: s.state, source: s.source ?? 'SOURCE_UNKNOWN' });
       const current = writes.get(s.task_id.value)?.next ?? registry.get(s.task_id.value);
       const r = applyStatus(current, s, now, this.ctx.term);
-      if (r.unknown) unknown.push(s);
+      // A task the registry holds as ended (other than LOST, which may come back) that Mesos reports live is as
+      // unknown as one without a record: nothing tracks it any more, so it is killed too.
+      if (r.unknown || (r.stale && !isTerminalState(s.state))) unknown.push(s);
       else if (r.changed && r.next) writes.set(s.task_id.value, { next: r.next, prev: writes.get(s.task_id.value)?.prev ?? current!, status: s });
     }
     if (!this.guard()) return;
@@ -573,7 +575,8 @@ export class LeaderTerm {
         }
       }
     }
-    // Tasks Mesos knows and we do not: kill them (a strict registry never adopts a task it did not launch). Not
+    // Tasks Mesos knows and we do not (or hold as ended): kill them (a strict registry never adopts a task it did
+    // not launch, and never revives one it recorded as over). Not
     // while Mesos cannot reach them (UNREACHABLE / UNKNOWN: the master answers a KILL of such a task with that
     // same state, so killing on it would loop as fast as the round trip; the agent's return brings a live
     // update), and at most once per UNKNOWN_KILL_INTERVAL_MS per task.
@@ -584,7 +587,8 @@ export class LeaderTerm {
       if (last !== undefined && mono - last < UNKNOWN_KILL_INTERVAL_MS) continue;
       if (this.unknownKilledAt.size >= 10_000) for (const [id, at] of this.unknownKilledAt) if (mono - at >= UNKNOWN_KILL_INTERVAL_MS) this.unknownKilledAt.delete(id);
       this.unknownKilledAt.set(s.task_id.value, mono);
-      this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state }, 'killing a task the registry does not know');
+      const rec = registry.get(s.task_id.value);
+      this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state, ...(rec ? { recorded: rec.state } : {}) }, rec ? 'killing a task the registry holds as ended' : 'killing a task the registry does not know');
       metrics.unknownTasksKilled.inc();
       void this.mesos?.kill(s.task_id.value, s.agent_id?.value).catch((err: unknown) => this.log.debug({ err: errorMessage(err) }, 'kill failed'));
     }

@@ -163,3 +163,22 @@ test('a task the registry does not know is killed while Mesos reports it live, n
   for (let i = 0; i < 5; i++) await x.handleUpdates([update('stray-r', 'TASK_RUNNING')]);
   assert.deepEqual(kills, ['stray-r']);
 });
+
+test('a task the registry holds as ended that Mesos reports running is killed (LOST may come back: recorded instead)', async (t) => {
+  const writer: LeaderWriter = { txn: async () => ({ succeeded: true, revision: '2', results: [] }), put: async () => undefined };
+  const { lt, x } = makeTerm(writer, { frameworkId: 'F1', tasks: [] });
+  t.after(() => lt.stop());
+  const now = new Date().toISOString();
+  x.registry = TaskRegistry.fromRecords('/k/tasks/', '1', [
+    { id: 'gone', agentId: 'S1', state: 'TASK_GONE_BY_OPERATOR', createdAt: now, updatedAt: now },
+    { id: 'killed', agentId: 'S1', state: 'TASK_KILLED', createdAt: now, updatedAt: now },
+    { id: 'lost', agentId: 'S1', state: 'TASK_LOST', createdAt: now, updatedAt: now },
+  ]);
+  const kills: string[] = [];
+  (x.mesos as { kill: (id: string) => Promise<void> }).kill = async (id: string) => void kills.push(id);
+  const update = (id: string, state: TaskStatus['state']) => ({ task_id: { value: id }, agent_id: { value: 'S1' }, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }) as TaskStatus;
+  await x.handleUpdates([update('gone', 'TASK_RUNNING'), update('killed', 'TASK_RUNNING'), update('lost', 'TASK_RUNNING'), update('killed', 'TASK_KILLED')]);
+  assert.deepEqual(kills.sort(), ['gone', 'killed'], 'the operator (or an earlier kill) was wrong: they still run');
+  assert.equal(x.registry.get('lost')!.state, 'TASK_RUNNING', 'a LOST task that comes back is recorded, not killed');
+  assert.equal(x.registry.get('gone')!.state, 'TASK_GONE_BY_OPERATOR', 'an ended record is never revived');
+});
