@@ -77,6 +77,7 @@ export class Replica {
   private probe: ProbeServer | undefined;
   private candidate: Candidate | undefined;
   private observer: LeaderObserver | undefined;
+  private lastOtherLeaderTerm: string | undefined;
   private term: LeaderTerm | undefined;
   /** While standing by: a warm copy of the task registry for the next take-over (HA only). */
   private mirror: RegistryMirror | undefined;
@@ -146,6 +147,11 @@ export class Replica {
       return;
     }
     this.observer = new LeaderObserver(this.client, this.keys.electionPrefix, { logger: this.log }).start(this.stopAc.signal);
+    // The last leader seen that was not us: a term we win after it is a take-over (failovers_total). At our own
+    // election the observer usually shows us already, so it is remembered as it goes by, not read then.
+    this.observer.on('change', (view) => {
+      if (view.state === 'leader' && view.value !== JSON.stringify(this.identity)) this.lastOtherLeaderTerm = view.term.createRevision;
+    });
     this.mirror = new RegistryMirror(this.client, this.keys.tasksPrefix, { logger: this.log });
     this.mirror.start();
     await this.campaignWhenCompatible();
@@ -206,8 +212,8 @@ export class Replica {
     this.role_ = 'leader';
     this.metrics.leader.set(1);
     this.metrics.leadershipTransitions.inc();
-    const observed = this.observer?.current;
-    if (observed?.state === 'leader' && observed.term.createRevision !== term.createRevision) this.metrics.failovers.inc();
+    if (this.lastOtherLeaderTerm !== undefined && this.lastOtherLeaderTerm !== term.createRevision) this.metrics.failovers.inc();
+    this.lastOtherLeaderTerm = undefined;
     this.log.info({ term: term.createRevision, lease: term.leaseIdHex }, 'elected leader');
     const ctx: TermContext = {
       term: term.createRevision,

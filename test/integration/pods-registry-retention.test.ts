@@ -56,6 +56,8 @@ test('ended records of deleted and finished pods are deleted after --task-retent
   const next = await s.stack.waitForReconciledLeader(BigInt(first.term), 60_000);
   assert.notEqual(next.identity, first.identity);
   const newLeader = s.stack.leaderReplica(next.term)!;
+  const metrics = await (await fetch(`${newLeader.url}/metrics`)).text();
+  assert.match(metrics, /^schedulerha_failovers_total\{[^}]*\} 1$/m, 'the take-over is counted');
   assert.ok(newLeader.registryLoads.at(-1), 'the new leader loaded the registry');
   assert.equal(newLeader.registryLoads.at(-1)!.tasks, 3, 'with the 3 records left');
   // Two sweeps of the new leader: nothing is launched, killed or deleted.
