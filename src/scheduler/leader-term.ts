@@ -18,7 +18,7 @@ import type { TxnOp } from '../election/index.js';
 import { followKeys, isFenceLostError } from '../election/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { monotonicMs, sleep } from '../util/time.js';
+import { monotonicMs, sleep, timerMs } from '../util/time.js';
 import { Reconciler } from './reconciler.js';
 import { applyCatchUp, catchUpOps, type MirrorSnapshot } from './registry-mirror.js';
 import { MAX_TXN_OPS, TaskRegistry, type RegistryWriter } from './registry.js';
@@ -249,7 +249,7 @@ export class LeaderTerm {
     if (config.reconcileIntervalSeconds > 0) {
       this.reconcileTimer = setInterval(() => {
         if (this.state === 'subscribed' && this.guard()) void this.reconciler?.tick();
-      }, config.reconcileIntervalSeconds * 1000);
+      }, timerMs(config.reconcileIntervalSeconds * 1000));
       this.reconcileTimer.unref();
     }
     const svc: LeaderServices = {

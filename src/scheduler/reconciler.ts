@@ -12,6 +12,7 @@
 // `heard(taskId)`, and time is injected, so tests drive it without a master.
 import type { ReconcileProgress } from '../api/leader-status.js';
 import { silentLogger, type Logger } from '../util/log.js';
+import { timerMs } from '../util/time.js';
 
 export interface ReconcileTarget {
   taskId: string;
@@ -210,7 +211,7 @@ export class Reconciler {
         const left = deadline - this.now();
         if (left <= 0) break;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(backoff, left));
+          const timer = setTimeout(resolve, timerMs(Math.min(backoff, left)));
           setWake(() => {
             clearTimeout(timer);
             resolve();

@@ -73,3 +73,11 @@ export function formatDuration(seconds: number): string {
   if (s) out += `${s}s`;
   return (neg ? '-' : '') + out;
 }
+
+/** Node's timers take at most 2^31 − 1 ms (~24.8 days); a longer delay fires after 1 ms instead (with only a
+ * warning). Durations from flags go through this, so `--reconcile-interval=720h` means "rarely", not "every ms". */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function timerMs(ms: number): number {
+  return Math.min(Math.max(0, ms), MAX_TIMER_MS);
+}
