@@ -355,8 +355,9 @@ export class LeaderTerm {
       this.queue.push(e);
       this.wakeQueue?.();
     });
+    client.on('heartbeatMissed', () => metrics.missedHeartbeats.inc());
     client.on('disconnected', (d) => {
-      if (d.reason === 'HeartbeatTimeout') metrics.missedHeartbeats.inc();
+      if (d.reason === 'HeartbeatTimeout') metrics.heartbeatTimeouts.inc();
       if (this.abort.signal.aborted) return;
       this.state = 'disconnected';
       metrics.frameworkRegistered.set(0);
