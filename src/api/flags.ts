@@ -285,8 +285,10 @@ export function parseSchedulerArgv(argv: readonly string[]): ParsedArgv {
     const fam = flagFamily(name);
     if (fam) {
       if (value === undefined) {
-        if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i]!;
-        else value = 'true'; // a bare family flag is a boolean switch for the executor
+        // A bare family flag is a boolean switch for the executor: the next argument is its value unless it is a
+        // flag itself (`-ha` as much as `--ha`; a negative number such as -999 is a value).
+        if (i + 1 < argv.length && !/^--?[A-Za-z]/.test(argv[i + 1]!)) value = argv[++i]!;
+        else value = 'true';
       }
       config[fam.family][fam.key] = value;
       explicit.add(`${fam.family}-${fam.key}`);

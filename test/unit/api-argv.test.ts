@@ -139,6 +139,12 @@ test('parser: syntax forms', () => {
   assert.deepEqual(p.config.cluster, { dns: '1' });
   assert.deepEqual(p.config.kubelet, { flag: 'true' });
   assert.ok(p.config.explicit.includes('ha') && p.config.explicit.includes('cluster-dns'));
+  // A bare family switch before a single-dash flag: the flag is not swallowed as its value; a negative number is one.
+  const q = parseSchedulerArgv(['--executor-bindall', '-ha', '--kubelet-oom-score-adj', '-999', '--kubelet-x', 'v']);
+  assert.deepEqual(q.errors, []);
+  assert.equal(q.config.ha, true);
+  assert.deepEqual(q.config.executor, { bindall: 'true' });
+  assert.deepEqual(q.config.kubelet, { 'oom-score-adj': '-999', x: 'v' });
 });
 
 test('parser: errors say what is wrong', () => {
