@@ -48,6 +48,8 @@ export interface PodView {
   waitingReason?: string;
   terminatedReason?: string;
   restartCount: number;
+  /** When the running scheduler container started (epoch ms). */
+  startedAtMs?: number;
   executorHash?: string;
 }
 

@@ -556,11 +556,21 @@ export class Reconciler {
     const seen = st.leaderPod?.term === term ? st.leaderPod : undefined;
     let reason: string | undefined;
     if (!seen) {
-      if (pod && !pod.deleting && pod.container === 'running') {
+      // First sight of this term (a new term, or this operator just started): its pod may already be gone or
+      // restarted. A running container that started after the leader was elected is not the leader's process (the
+      // pod was re-created under the same name, or the container restarted). Both times come from the pod's node
+      // (the kubelet's startedAt, the scheduler's own clock), and startedAt is truncated to the second, which only
+      // errs towards "not restarted".
+      const since = snap.leaderStatus?.term === term ? Date.parse(snap.leaderStatus.since) : NaN;
+      const restartedSince = pod?.startedAtMs !== undefined && Number.isFinite(since) && pod.startedAtMs > since;
+      if (pod && !pod.deleting && pod.container === 'running' && !restartedSince) {
         st.leaderPod = { term, pod: podName, uid: pod.uid, restartCount: pod.restartCount };
         return;
       }
       if (pod?.deleting) reason = 'LeaderPodDeleted';
+      else if (!pod && podOfStatefulSet(podName, obj.metadata.name!)) reason = 'LeaderPodDeleted';
+      else if (pod && restartedSince) reason = 'LeaderPodReplaced';
+      else if (pod && (pod.container === 'terminated' || pod.container === 'waiting')) reason = 'LeaderContainerTerminated';
       else return;
     } else if (!pod) reason = 'LeaderPodDeleted';
     else if (pod.uid !== seen.uid) reason = 'LeaderPodReplaced';
@@ -753,6 +763,12 @@ export class Reconciler {
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
+/** A pod name of this resource's StatefulSet (`<name>-<ordinal>`): only those are ours to judge gone — a leader
+ * running elsewhere (by hand, another resource on the same prefix) is never revoked for lack of a pod here. */
+export function podOfStatefulSet(pod: string, sts: string): boolean {
+  return pod.startsWith(`${sts}-`) && /^\d+$/.test(pod.slice(sts.length + 1));
+}
+
 /** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
 export function rvAtLeast(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -809,7 +825,7 @@ interface ContainerStatusJson {
   name: string;
   ready?: boolean;
   restartCount?: number;
-  state?: { running?: unknown; waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
+  state?: { running?: { startedAt?: string }; waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
 }
 
 export function podView(p: KubeObject): PodView {
@@ -828,6 +844,7 @@ export function podView(p: KubeObject): PodView {
     ...(cs?.state?.waiting?.reason ? { waitingReason: cs.state.waiting.reason } : {}),
     ...(cs?.state?.terminated ? { terminatedReason: cs.state.terminated.reason ?? `exit ${cs.state.terminated.exitCode ?? '?'}` } : {}),
     restartCount: cs?.restartCount ?? 0,
+    ...(Number.isFinite(Date.parse(cs?.state?.running?.startedAt ?? '')) ? { startedAtMs: Date.parse(cs!.state!.running!.startedAt!) } : {}),
     ...(annotations[ANNOTATIONS.executorHash] ? { executorHash: annotations[ANNOTATIONS.executorHash] } : {}),
   };
 }

@@ -247,6 +247,9 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.ok(!(before.sts.spec.template.spec.containers[0].args as string[]).includes('--reconcile-interval=10m'), 'the killed operator did not update the StatefulSet');
     assert.ok(String(before.cm.data?.['args.json']).includes('--reconcile-interval=10m'), 'the killed operator had updated the ConfigMap');
     op = s.startOperator('op-b', ['--no-leader-elect']);
+    // The killed operator may have written a Ready status for the new generation (its status write does not wait
+    // for the refused StatefulSet update): wait for the restarted one's write, not just for Ready.
+    await waitFor('the restarted operator updating the StatefulSet', () => op.lines.some((l) => l.msg === 'updated StatefulSet'), { timeoutMs: 150_000 });
     const o = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 150_000 });
     assert.equal(o.status!.observedGeneration, o.metadata.generation);
     const sts = (await children()).sts;
@@ -267,5 +270,38 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.equal(s.stack.mesos.frameworks().filter((f) => f.info.name === o.spec.flags!.frameworkName).length, 1, 'one framework');
     const again = (await s.get(ns, name)) as SchedulerHA;
     assert.equal(again.status!.observedGeneration, again.metadata.generation);
+  });
+
+  await t.test('the leader pod force-deleted while no operator runs → the starting operator revokes the lease at first sight', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const leaderPod = o0.status!.leader!.pod!;
+    const term = o0.status!.leader!.term!;
+    op.proc.child.kill('SIGKILL');
+    await op.proc.exited;
+    const pids = s.stack.runner.podPids(ns, leaderPod);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP'); // it cannot resign: only its lease expiry, or a revoke, ends the term
+    const mark = (await s.events(ns, name)).length;
+    try {
+      // Grace 0: the object goes at once and the StatefulSet re-creates the pod under the same name. The operator
+      // starting now has never seen this term's pod: absent, or a new container started after the election.
+      await kubeRequestOk(s.kc, { method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${leaderPod}`, body: { gracePeriodSeconds: 0 } });
+      op = s.startOperator('op-c', ['--no-leader-elect']);
+      const ev = await waitFor('a LeaderLeaseRevoked event for that term', async () => (await s.events(ns, name)).slice(mark).find((e) => e.reason === 'LeaderLeaseRevoked' && String(e.note).includes(`(term ${term})`)), { timeoutMs: 60_000, intervalMs: 100 });
+      assert.match(String(ev.note), /was (deleted|replaced)|terminated/);
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+    }
+    const o = await waitFor('lastFailover from that pod', async () => {
+      const x = await s.get(ns, name);
+      return x?.status?.lastFailover?.from === leaderPod && ['LeaderPodDeleted', 'LeaderPodReplaced', 'LeaderContainerTerminated'].includes(x.status.lastFailover.reason!) ? x : undefined;
+    }, { timeoutMs: 60_000 });
+    assert.notEqual(o.status!.leader?.term, term);
+    await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
   });
 });
