@@ -188,7 +188,11 @@ export const printerColumns = [
   { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
   { name: 'Leader', type: 'string', jsonPath: '.status.leader.pod' },
   { name: 'Framework', type: 'string', jsonPath: '.status.frameworkID' },
+  { name: 'Tasks', type: 'integer', jsonPath: '.status.tasks.total' },
   { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'Executor', type: 'string', jsonPath: '.status.executorHash', priority: 1 },
+  { name: 'Last-Failover', type: 'date', jsonPath: '.status.lastFailover.at', priority: 1 },
+  { name: 'Failover-Reason', type: 'string', jsonPath: '.status.lastFailover.reason', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];
 

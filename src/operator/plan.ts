@@ -270,11 +270,17 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
 }
 
 /** True when every field `desired` sets has the same value in `actual` (extra fields in `actual`, e.g. server
- * defaults, are fine). Arrays must have the same length, element-wise subset. */
+ * defaults, are fine). A list of named objects (containers, env, volumes, ports, …: list-maps keyed by name) is a
+ * subset when each of ours is, under its name: entries another field manager added (`kubectl set env`, a mutating
+ * webhook) stay under server-side apply, and must not count as a difference — every pass would apply again. Other
+ * lists (args, command) are atomic: same length, element-wise. */
 export function isSubset(desired: unknown, actual: unknown): boolean {
   if (desired === undefined) return true;
   if (Array.isArray(desired)) {
-    if (!Array.isArray(actual) || actual.length !== desired.length) return false;
+    if (!Array.isArray(actual)) return false;
+    const named = desired.length > 0 && desired.every((d) => d && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string');
+    if (named) return desired.every((d) => actual.some((a) => a && typeof a === 'object' && (a as { name?: unknown }).name === (d as { name: string }).name && isSubset(d, a)));
+    if (actual.length !== desired.length) return false;
     return desired.every((d, i) => isSubset(d, actual[i]));
   }
   if (desired && typeof desired === 'object') {

@@ -97,6 +97,8 @@ interface ResourceState {
   lastFailover?: FailoverRecord;
   /** resourceVersions of our own writes of children (their informer events need no reconcile). */
   ownWrites: Set<string>;
+  /** Teardown deleted the StatefulSet: waiting for its pods is then the normal course. */
+  teardownDeletedSts?: boolean;
 }
 
 const podsKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -534,7 +536,9 @@ export class Reconciler {
     if (snap.failoverRequest?.parsed?.annotation === want) return;
     const from = refOf(snap.leader);
     await putFailoverRequest(st.etcd!, r.keys, { annotation: want, at: new Date().toISOString(), by: `schedulerha-operator/${this.d.options.identity}`, ...(from ? { from } : {}) });
-    st.failoverPending = { annotation: want, at: Date.now(), ...(from ? { fromTerm: from.term } : {}) };
+    // Pending only with a leader to resign: a request written while none leads is ignored by the next leader, and
+    // must not be credited with whatever failover comes later.
+    st.failoverPending = from ? { annotation: want, at: Date.now(), fromTerm: from.term } : undefined;
     st.watch?.refresh();
     if (from) {
       log.info({ annotation: want, leader: from }, 'manual failover: asked the leader to resign');
@@ -613,7 +617,7 @@ export class Reconciler {
       let reason = 'LeaderLost';
       let trigger = st.vacated?.at ?? t.at;
       const rev = st.revoked.get(from.term);
-      if (st.failoverPending && (!st.failoverPending.fromTerm || st.failoverPending.fromTerm === from.term)) {
+      if (st.failoverPending && st.failoverPending.fromTerm === from.term) {
         reason = 'FailoverRequested';
         trigger = st.failoverPending.at;
         st.failoverPending = undefined;
@@ -670,16 +674,27 @@ export class Reconciler {
       this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', 'cannot tear the framework down: the spec is invalid and no deployed configuration is known; fix the spec, or set spec.deletionPolicy: Orphan to delete without tearing down');
       return { requeueAfterMs: 60_000 };
     }
-    // 1. No scheduler may run (a live leader would re-register, or refuse): delete the StatefulSet, wait for pods.
+    // 1. No scheduler may run (a live leader would re-register, or refuse): delete the StatefulSet, wait for pods —
+    // unless the deletion orphans the children (`--cascade=orphan` puts the `orphan` finalizer on the resource):
+    // the StatefulSet is then the user's to keep, and the teardown waits for them to delete it (below).
     const stsObj = this.d.informers.statefulsets.get(name, ns);
-    if (stsObj && ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp) {
+    if (stsObj && ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp && !fins.includes('orphan')) {
       await kubeRequestOk(this.d.kc, { method: 'DELETE', path: resourcePath({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name }), body: { propagationPolicy: 'Background' }, signal: ctx.signal }).catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
+      st.teardownDeletedSts = true;
       this.d.recorder.normal(ref, 'TeardownStarted', 'Teardown', `deletionPolicy Teardown: stopping the schedulers (deleted StatefulSet ${name}) before TEARDOWN`);
     }
     const pods = this.podsOf(ns, name);
     if (pods.length) {
+      // Pods no StatefulSet of ours will stop: `kubectl delete --cascade=orphan` took the ownerReferences away, so
+      // TEARDOWN would wait forever (and a running scheduler would re-register). Say so, and how to go on.
+      if (!st.teardownDeletedSts && !(stsObj && ownedBy(stsObj, obj)) && !pods.some((p) => p.deleting)) {
+        const what = stsObj ? `StatefulSet ${name} is no longer owned by this resource (deleted with --cascade=orphan?) and its pods run` : `scheduler pods ${pods.map((p) => p.name).join(', ')} still run without their StatefulSet`;
+        log.warn({ pods: pods.map((p) => p.name), statefulSet: !!stsObj }, 'teardown blocked: orphaned schedulers still run');
+        this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', `deletionPolicy Teardown stops the schedulers before TEARDOWN, but ${what}: delete ${stsObj ? `StatefulSet ${name}` : 'those pods'} to go on, or set spec.deletionPolicy: Orphan to delete the resource without tearing the framework down`);
+        return { requeueAfterMs: 30_000 };
+      }
       log.info({ pods: pods.map((p) => p.name) }, 'teardown: waiting for the scheduler pods to terminate');
       return { requeueAfterMs: 1000 };
     }

@@ -64,6 +64,21 @@ test('deletionPolicy: Orphan keeps the framework and resumes it; Teardown sends 
     assert.ok(s.stack.mesos.frameworks().some((f) => f.connected && f.info.name !== (o as SchedulerHA).spec.flags!.frameworkName));
   });
 
+  await t.test('Teardown with kubectl delete --cascade=orphan: TeardownBlocked, no TEARDOWN while the orphaned schedulers run; deleting their StatefulSet lets it finish', async () => {
+    await s.create(s.resource(ns, 'torphan', { replicas: 1, deletionPolicy: 'Teardown' }, { ha: true }));
+    const o = await s.waitForCondition(ns, 'torphan', 'Ready', 'True', { timeoutMs: 120_000 });
+    const fid = o.status!.frameworkID!;
+    await waitFor('the teardown finalizer', async () => (await s.get(ns, 'torphan'))?.metadata.finalizers?.includes('k8sm.io/teardown') || undefined);
+    await kubeRequestOk(s.kc, { method: 'DELETE', path: `/apis/k8sm.io/v1alpha1/namespaces/${ns}/schedulerhas/torphan`, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' } });
+    const blocked = await waitFor('a TeardownBlocked event', async () => (await s.events(ns, 'torphan')).find((e) => e.reason === 'TeardownBlocked'), { timeoutMs: 60_000 });
+    assert.match(blocked.note, /StatefulSet torphan is no longer owned by this resource \(deleted with --cascade=orphan\?\).*delete StatefulSet torphan to go on/);
+    assert.ok(await s.get(ns, 'torphan'), 'the resource waits');
+    assert.ok(s.stack.mesos.framework(fid)?.connected, 'no TEARDOWN while its scheduler runs');
+    await kubeRequestOk(s.kc, { method: 'DELETE', path: `/apis/apps/v1/namespaces/${ns}/statefulsets/torphan` });
+    await waitFor('the resource gone', async () => !(await s.get(ns, 'torphan')), { timeoutMs: 120_000 });
+    assert.ok(s.stack.mesos.completedFrameworks().some((f) => f.id === fid), 'then torn down');
+  });
+
   await t.test('kubectl delete --cascade=orphan, then re-create: the orphaned children are adopted; a foreign one is a ChildConflict', async () => {
     const body = s.resource(ns, 'adopt', { replicas: 1 }, { ha: true });
     await s.create(body);

@@ -27,7 +27,7 @@ test('CRD names, scope, subresources, printer columns', () => {
   assert.deepEqual(v.subresources.status, {});
   assert.deepEqual(v.subresources.scale, { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' });
   const cols = v.additionalPrinterColumns.map((c: { name: string }) => c.name);
-  for (const c of ['Replicas', 'Ready', 'Leader', 'Framework', 'Age']) assert.ok(cols.includes(c), c);
+  for (const c of ['Replicas', 'Ready', 'Leader', 'Framework', 'Tasks', 'Executor', 'Last-Failover', 'Failover-Reason', 'Age']) assert.ok(cols.includes(c), c);
   const rules = v.schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'].map((x: { rule: string }) => x.rule).join('\n');
   assert.match(rules, /self\.replicas <= 1 \|\| self\.flags\.ha/);
   assert.match(rules, /kmPath\.matches/);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyDefaults } from '../../src/api/defaults.js';
 import { parseSchedulerArgv } from '../../src/api/flags.js';
 import type { SchedulerHA, SchedulerHASpec } from '../../src/api/types.js';
-import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap } from '../../src/operator/plan.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, isSubset } from '../../src/operator/plan.js';
 
 const IMAGE = 'registry.example/schedulerha:1.2.3';
 
@@ -119,4 +119,14 @@ test('the applied hash is deterministic and moves exactly with the rendering', (
   assert.notEqual(h(p3), h(p1));
   assert.equal(p3.rendered.executorHash, p1.rendered.executorHash, '--reconcile-interval does not change the executor hash');
   assert.equal(renderConfig(a.spec).configHash, p1.rendered.configHash);
+});
+
+test('isSubset: named lists match by name (entries another manager added are no difference); other lists are atomic', () => {
+  const desired = { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b'], env: [{ name: 'POD_NAME', value: 'x' }] }] } };
+  const theirs = { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b'], env: [{ name: 'FOO', value: '1' }, { name: 'POD_NAME', value: 'x' }], image: 'i' }, { name: 'sidecar' }] } };
+  assert.equal(isSubset(desired, theirs), true, 'kubectl set env / an injected sidecar: nothing to apply');
+  assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b'], env: [{ name: 'POD_NAME', value: 'y' }] }] } }), false, 'our entry changed');
+  assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b'], env: [] }] } }), false, 'our entry missing');
+  assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b', '--c'], env: [{ name: 'POD_NAME', value: 'x' }] }] } }), false, 'args are atomic');
+  assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--b', '--a'], env: [{ name: 'POD_NAME', value: 'x' }] }] } }), false, 'in order');
 });
