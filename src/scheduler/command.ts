@@ -60,8 +60,9 @@ export async function runScheduler(argv: string[]): Promise<number> {
   let factory: TaskManagerFactory | undefined;
   for (const [, f] of taskManagers) factory ??= f(config, log);
   let replica: Replica;
+  let fatal: (() => void) | undefined;
   try {
-    replica = new Replica({ config, logger: log, ...(factory ? { taskManager: factory } : {}) });
+    replica = new Replica({ config, logger: log, ...(factory ? { taskManager: factory } : {}), onFatal: () => fatal?.() });
     await replica.start();
   } catch (err) {
     log.fatal({ err: errorMessage(err) }, 'scheduler failed to start');
@@ -69,20 +70,25 @@ export async function runScheduler(argv: string[]): Promise<number> {
   }
   return await new Promise<number>((resolve) => {
     let exiting = false;
+    let code = 0;
+    fatal = () => {
+      code = 1;
+      shutdown('fatal');
+    };
     const shutdown = (signal: string) => {
       if (exiting) return;
       exiting = true;
       log.info({ signal }, 'shutting down: resigning and stopping (the framework stays registered)');
       const hard = setTimeout(() => {
         log.error('shutdown grace period exceeded; exiting');
-        resolve(0);
+        resolve(code);
       }, SHUTDOWN_GRACE_MS);
       hard.unref();
       replica.stop().then(
         () => {
           clearTimeout(hard);
           log.info('stopped');
-          resolve(0);
+          resolve(code);
         },
         (err: unknown) => {
           clearTimeout(hard);

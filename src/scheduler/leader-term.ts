@@ -50,7 +50,7 @@ export type MesosState = 'loading' | 'subscribing' | 'subscribed' | 'disconnecte
 export type TermOutcome =
   | { kind: 'stopped' }
   | { kind: 'refused'; reason: 'ExecutorHashMismatch'; message: string }
-  | { kind: 'failed-over'; message: string };
+  | { kind: 'failed-over'; message: string; reason: string };
 
 export interface LeaderTermDeps {
   config: SchedulerConfig;
@@ -286,7 +286,7 @@ export class LeaderTerm {
         // Someone else subscribed with our framework id (or the master dropped our subscription): the Mesos
         // fence. Stop at once and never retry as this leader.
         this.log.warn({ reason: fatal.reason }, `${fatal.message}; stepping down`);
-        this.finish({ kind: 'failed-over', message: fatal.message });
+        this.finish({ kind: 'failed-over', message: fatal.message, reason: fatal.reason });
         this.ctx.stepDown(fatal.reason);
         return;
       }
@@ -456,7 +456,7 @@ export class LeaderTerm {
         const msg = `Mesos registered framework ${info.frameworkId}, but ${keys.frameworkId} already holds ${other}; refusing to overwrite it`;
         this.log.error(msg);
         this.problem = { reason: 'FrameworkIdConflict', message: msg };
-        this.finish({ kind: 'failed-over', message: msg });
+        this.finish({ kind: 'failed-over', message: msg, reason: 'FrameworkIdConflict' });
         this.ctx.stepDown('FrameworkIdConflict');
         return false;
       }

@@ -36,6 +36,9 @@ export interface ReplicaOptions {
   statusIntervalMs?: number;
   /** Pause after a term ends before campaigning again (default 1000 ms). */
   rejoinDelayMs?: number;
+  /** The replica cannot go on and stopped itself (without --ha: another scheduler took the framework over). The
+   * command exits non-zero. */
+  onFatal?: (reason: string, message: string) => void;
 }
 
 /** Without --ha: leader-only writes go straight to etcd (there is no term to fence by). */
@@ -361,6 +364,16 @@ export class Replica {
       this.lastOutcome = outcome;
       this.metrics.leader.set(0);
       if (this.stopping) break;
+      if (outcome.kind === 'failed-over' && outcome.reason === 'FrameworkFailedOver') {
+        // Another scheduler subscribed with our framework id. Without an election nothing decides between us:
+        // taking the framework back would start a tug-of-war (each subscription failing the other over, both
+        // writing the registry unfenced). Exit instead, as k8sm and its peers do; the pod's restart back-off
+        // then spaces out any retry, and the log says what to fix.
+        const message = `${outcome.message}. Without --ha there is no election to decide between two schedulers, so this one exits instead of taking the framework back: run the replicas with --ha, or stop the other scheduler`;
+        this.log.fatal({ reason: outcome.reason }, message);
+        this.opts.onFatal?.(outcome.reason, message);
+        break;
+      }
       restarts++;
       this.log.info({ restarts, outcome: outcome.kind }, 're-establishing the framework connection in place');
       await new Promise((r) => setTimeout(r, Math.min(5000, 200 * restarts)));
