@@ -135,11 +135,20 @@ export class TaskRegistry {
     await this.putMany(writer, [record]);
   }
 
-  async removeMany(writer: RegistryWriter, ids: string[]): Promise<void> {
+  /** Deletes records, in txns of at most MAX_TXN_OPS. With `ifUnchanged`, each txn commits only if every record
+   * in it still holds the value this registry knows (a write that changed one meanwhile — a task update racing a
+   * prune — keeps that whole batch for the next try). Resolves to the ids deleted. */
+  async removeMany(writer: RegistryWriter, ids: string[], opts: { ifUnchanged?: boolean } = {}): Promise<string[]> {
+    const done: string[] = [];
     for (let i = 0; i < ids.length; i += MAX_TXN_OPS) {
-      const batch = ids.slice(i, i + MAX_TXN_OPS);
-      await writer.txn({ success: batch.map((id) => ({ delete: { key: this.key(id) } })) });
+      const batch = ids.slice(i, i + MAX_TXN_OPS).filter((id) => !opts.ifUnchanged || this.records.has(id));
+      if (!batch.length) continue;
+      const compare = opts.ifUnchanged ? batch.map((id) => ({ key: this.key(id), target: 'value' as const, op: '==' as const, value: encodeRecord(this.records.get(id)!) })) : [];
+      const res = await writer.txn({ ...(compare.length ? { compare } : {}), success: batch.map((id) => ({ delete: { key: this.key(id) } })) });
+      if (compare.length && !res.succeeded) continue;
       for (const id of batch) this.records.delete(id);
+      done.push(...batch);
     }
+    return done;
   }
 }

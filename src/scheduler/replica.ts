@@ -42,7 +42,7 @@ export interface ReplicaOptions {
 }
 
 /** Without --ha: leader-only writes go straight to etcd (there is no term to fence by). */
-class PlainWriter implements LeaderWriter {
+export class PlainWriter implements LeaderWriter {
   constructor(private readonly client: Etcd3) {}
 
   async txn(req: TxnRequest): Promise<TxnResult> {

@@ -731,7 +731,7 @@ export class PodTaskManager implements TaskManager {
     this.pruning = true;
     this.lastPruneAt = this.now();
     try {
-      const ids = prunableRecords({
+      const candidates = prunableRecords({
         records: this.svc.registry.all() as Iterable<PodTaskRecord>,
         podPresence: (uid) => this.podPresence(uid),
         inflight: this.inflight,
@@ -739,17 +739,17 @@ export class PodTaskManager implements TaskManager {
         retentionMs: this.retentionMs,
         keepPerPod: keepPerPodFor(this.opts.backoff ?? DEFAULT_BACKOFF),
       }).slice(0, PRUNE_MAX);
+      if (!candidates.length) return 0;
+      const uidOf = new Map(candidates.map((id) => [id, (this.svc.registry.get(id) as PodTaskRecord | undefined)?.pod?.uid ?? parseTaskId(id)?.uid]));
+      // Only records still as judged: an update that changed one meanwhile (LOST → RUNNING) keeps its batch.
+      const ids = await this.svc.registry.removeMany(this.svc.writer, candidates, { ifUnchanged: true });
       if (!ids.length) return 0;
       const byUid = new Map<string, string[]>();
       for (const id of ids) {
-        const r = this.svc.registry.get(id) as PodTaskRecord | undefined;
-        const uid = r?.pod?.uid ?? parseTaskId(id)?.uid;
-        if (uid) byUid.set(uid, [...(byUid.get(uid) ?? []), id]);
-      }
-      await this.svc.registry.removeMany(this.svc.writer, ids);
-      for (const id of ids) {
         this.kills.delete(id);
         this.launchingTasks.delete(id);
+        const uid = uidOf.get(id);
+        if (uid) byUid.set(uid, [...(byUid.get(uid) ?? []), id]);
       }
       for (const [uid, gone] of byUid) {
         const set = this.index.get(uid);
