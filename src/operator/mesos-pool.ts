@@ -136,7 +136,8 @@ export class MesosPool {
   }
 
   /** Observes `frameworkId` / `frameworkName` on the leading master of `owner`'s Mesos. Without a framework id
-   * (none registered yet) every framework with the name is another's. Never throws. */
+   * (none stored yet) only disconnected frameworks with the name count as zombies: a connected one may be our own
+   * leader's, registered a moment before it stored the id. Never throws. */
   async observe(owner: string, q: { frameworkId?: string; frameworkName: string; tasks: boolean; maxAgeMs?: number; signal?: AbortSignal }): Promise<MesosObservation> {
     const e = this.byOwner.get(owner);
     const fetchedAt = Date.now();
@@ -147,7 +148,7 @@ export class MesosPool {
       for (const f of fw.frameworks ?? []) {
         const v = view(f);
         if (q.frameworkId && v.id === q.frameworkId) out.framework = v;
-        else if (v.name === q.frameworkName) out.zombies.push(v);
+        else if (v.name === q.frameworkName && (q.frameworkId || !v.connected)) out.zombies.push(v);
       }
       if (out.framework?.recovered) out.recovering = true;
       if (q.frameworkId && !out.framework) {

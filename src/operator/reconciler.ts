@@ -97,8 +97,6 @@ interface ResourceState {
   lastFailover?: FailoverRecord;
   /** resourceVersions of our own writes of children (their informer events need no reconcile). */
   ownWrites: Set<string>;
-  /** Teardown deleted the StatefulSet: waiting for its pods is then the normal course. */
-  teardownDeletedSts?: boolean;
 }
 
 const podsKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -564,7 +562,9 @@ export class Reconciler {
       // restarted. A running container that started after the leader was elected is not the leader's process (the
       // pod was re-created under the same name, or the container restarted). Both times come from the pod's node
       // (the kubelet's startedAt, the scheduler's own clock), and startedAt is truncated to the second, which only
-      // errs towards "not restarted".
+      // errs towards "not restarted". A container shown waiting or terminated proves nothing at first sight: the
+      // kubelet reports a new container running only after its next status sync, while a lone candidate can
+      // already have won — such a term is judged once it has been seen running.
       const since = snap.leaderStatus?.term === term ? Date.parse(snap.leaderStatus.since) : NaN;
       const restartedSince = pod?.startedAtMs !== undefined && Number.isFinite(since) && pod.startedAtMs > since;
       if (pod && !pod.deleting && pod.container === 'running' && !restartedSince) {
@@ -574,7 +574,6 @@ export class Reconciler {
       if (pod?.deleting) reason = 'LeaderPodDeleted';
       else if (!pod && podOfStatefulSet(podName, obj.metadata.name!)) reason = 'LeaderPodDeleted';
       else if (pod && restartedSince) reason = 'LeaderPodReplaced';
-      else if (pod && (pod.container === 'terminated' || pod.container === 'waiting')) reason = 'LeaderContainerTerminated';
       else return;
     } else if (!pod) reason = 'LeaderPodDeleted';
     else if (pod.uid !== seen.uid) reason = 'LeaderPodReplaced';
@@ -682,14 +681,14 @@ export class Reconciler {
       await kubeRequestOk(this.d.kc, { method: 'DELETE', path: resourcePath({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name }), body: { propagationPolicy: 'Background' }, signal: ctx.signal }).catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
-      st.teardownDeletedSts = true;
       this.d.recorder.normal(ref, 'TeardownStarted', 'Teardown', `deletionPolicy Teardown: stopping the schedulers (deleted StatefulSet ${name}) before TEARDOWN`);
     }
     const pods = this.podsOf(ns, name);
     if (pods.length) {
       // Pods no StatefulSet of ours will stop: `kubectl delete --cascade=orphan` took the ownerReferences away, so
       // TEARDOWN would wait forever (and a running scheduler would re-register). Say so, and how to go on.
-      if (!st.teardownDeletedSts && !(stsObj && ownedBy(stsObj, obj)) && !pods.some((p) => p.deleting)) {
+      const orphaned = stsObj ? !ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp : !this.podsControlled(ns, name);
+      if (orphaned && !pods.some((p) => p.deleting)) {
         const what = stsObj ? `StatefulSet ${name} is no longer owned by this resource (deleted with --cascade=orphan?) and its pods run` : `scheduler pods ${pods.map((p) => p.name).join(', ')} still run without their StatefulSet`;
         log.warn({ pods: pods.map((p) => p.name), statefulSet: !!stsObj }, 'teardown blocked: orphaned schedulers still run');
         this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', `deletionPolicy Teardown stops the schedulers before TEARDOWN, but ${what}: delete ${stsObj ? `StatefulSet ${name}` : 'those pods'} to go on, or set spec.deletionPolicy: Orphan to delete the resource without tearing the framework down`);
@@ -766,6 +765,12 @@ export class Reconciler {
   }
 
   // ---- views -----------------------------------------------------------------------------------------------------
+
+  /** Some pod of this resource still has a controller (its StatefulSet, being deleted in the background): the
+   * garbage collector will remove it. Pods orphaned with their StatefulSet have none. */
+  private podsControlled(ns: string, name: string): boolean {
+    return this.d.informers.pods.list(ns).some((p) => p.metadata?.labels?.[LABELS.owner] === name && (p.metadata?.ownerReferences ?? []).some((r) => r.controller));
+  }
 
   private podsOf(ns: string, name: string): PodView[] {
     return this.d.informers.pods

@@ -135,18 +135,33 @@ export class TaskRegistry {
     await this.putMany(writer, [record]);
   }
 
-  /** Deletes records, in txns of at most MAX_TXN_OPS. With `ifUnchanged`, each txn commits only if every record
-   * in it still holds the value this registry knows (a write that changed one meanwhile — a task update racing a
-   * prune — keeps that whole batch for the next try). Resolves to the ids deleted. */
-  async removeMany(writer: RegistryWriter, ids: string[], opts: { ifUnchanged?: boolean } = {}): Promise<string[]> {
+  /** The stored form of each record now: what `removeMany(…, { expected })` compares with. */
+  snapshot(ids: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const r = this.records.get(id);
+      if (r) out.set(id, encodeRecord(r));
+    }
+    return out;
+  }
+
+  /** Deletes records, in txns of at most MAX_TXN_OPS. With `expected` (a snapshot taken when the records were
+   * judged), each txn commits only if every record in it still holds that value in etcd — a task update that
+   * changed one meanwhile keeps that whole batch for the next try — and memory drops only records still as
+   * judged (one whose update is in flight comes back when that write completes). Resolves to the ids deleted. */
+  async removeMany(writer: RegistryWriter, ids: string[], opts: { expected?: ReadonlyMap<string, string> } = {}): Promise<string[]> {
+    const exp = opts.expected;
     const done: string[] = [];
     for (let i = 0; i < ids.length; i += MAX_TXN_OPS) {
-      const batch = ids.slice(i, i + MAX_TXN_OPS).filter((id) => !opts.ifUnchanged || this.records.has(id));
+      const batch = ids.slice(i, i + MAX_TXN_OPS).filter((id) => !exp || exp.has(id));
       if (!batch.length) continue;
-      const compare = opts.ifUnchanged ? batch.map((id) => ({ key: this.key(id), target: 'value' as const, op: '==' as const, value: encodeRecord(this.records.get(id)!) })) : [];
+      const compare = exp ? batch.map((id) => ({ key: this.key(id), target: 'value' as const, op: '==' as const, value: exp.get(id)! })) : [];
       const res = await writer.txn({ ...(compare.length ? { compare } : {}), success: batch.map((id) => ({ delete: { key: this.key(id) } })) });
       if (compare.length && !res.succeeded) continue;
-      for (const id of batch) this.records.delete(id);
+      for (const id of batch) {
+        const cur = this.records.get(id);
+        if (!exp || (cur && encodeRecord(cur) === exp.get(id))) this.records.delete(id);
+      }
       done.push(...batch);
     }
     return done;

@@ -95,7 +95,7 @@ test('TaskRegistry.load: an empty prefix and a page boundary exactly at the end'
   assert.deepEqual([...full.registry.all()].map((r) => r.id), ids);
 });
 
-test('TaskRegistry.removeMany(ifUnchanged): a batch holding a record changed meanwhile is kept whole; the others go', async (t) => {
+test('TaskRegistry.removeMany(expected): a batch holding a record changed since the judgement is kept whole; the others go', async (t) => {
   const etcd = await EtcdServer.start();
   t.after(() => etcd.stop());
   const client = createEtcdClient({ endpoints: etcd.endpoint });
@@ -104,14 +104,19 @@ test('TaskRegistry.removeMany(ifUnchanged): a batch holding a record changed mea
   const records = Array.from({ length: 300 }, (_, i) => record(`t-${String(i).padStart(3, '0')}`, 'TASK_LOST'));
   await putAll(client, keys.tasksPrefix, records);
   const { registry } = await TaskRegistry.load(client, keys.tasksPrefix);
-  // A task update commits between the prune's judgement and its delete: t-200 came back (LOST → RUNNING).
-  await client.put(`${keys.tasksPrefix}t-200`).value(encodeRecord(record('t-200', 'TASK_RUNNING')));
-  const deleted = await registry.removeMany(new PlainWriter(client), records.map((r) => r.id), { ifUnchanged: true });
-  // Batches of 127: t-000..t-126 and t-127..t-253 (holding t-200) and t-254..t-299.
+  const writer = new PlainWriter(client);
+  const ids = records.map((r) => r.id);
+  const expected = registry.snapshot(ids);
+  // A task update commits through the registry after the prune judged and before its delete: t-200 came back
+  // (LOST → RUNNING), in etcd and in memory.
+  await registry.put(writer, record('t-200', 'TASK_RUNNING'));
+  const deleted = await registry.removeMany(writer, ids, { expected });
+  // Batches of 127: t-000..t-126, t-127..t-253 (holding t-200), t-254..t-299.
   assert.equal(deleted.length, 300 - 127);
   assert.ok(!deleted.includes('t-200') && !deleted.includes('t-127') && !deleted.includes('t-253'));
   const left = await client.getAll().prefix(keys.tasksPrefix).keys();
   assert.equal(left.length, 127, 'the batch with the changed record stays, in etcd');
   assert.equal(JSON.parse((await client.get(`${keys.tasksPrefix}t-200`).string())!).state, 'TASK_RUNNING', 'the revived task is not deleted');
   assert.equal(registry.size, 127, 'and in memory');
+  assert.equal(registry.get('t-200')?.state, 'TASK_RUNNING');
 });

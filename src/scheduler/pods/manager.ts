@@ -741,8 +741,8 @@ export class PodTaskManager implements TaskManager {
       }).slice(0, PRUNE_MAX);
       if (!candidates.length) return 0;
       const uidOf = new Map(candidates.map((id) => [id, (this.svc.registry.get(id) as PodTaskRecord | undefined)?.pod?.uid ?? parseTaskId(id)?.uid]));
-      // Only records still as judged: an update that changed one meanwhile (LOST → RUNNING) keeps its batch.
-      const ids = await this.svc.registry.removeMany(this.svc.writer, candidates, { ifUnchanged: true });
+      // Only records still as judged now: an update that changes one meanwhile (LOST → RUNNING) keeps its batch.
+      const ids = await this.svc.registry.removeMany(this.svc.writer, candidates, { expected: this.svc.registry.snapshot(candidates) });
       if (!ids.length) return 0;
       const byUid = new Map<string, string[]>();
       for (const id of ids) {
