@@ -50,6 +50,8 @@ export interface PodView {
   restartCount: number;
   /** When the running scheduler container started (epoch ms). */
   startedAtMs?: number;
+  /** It has a controller (its StatefulSet): the garbage collector removes it with that. */
+  controlled?: boolean;
   executorHash?: string;
 }
 

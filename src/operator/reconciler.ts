@@ -687,7 +687,7 @@ export class Reconciler {
     if (pods.length) {
       // Pods no StatefulSet of ours will stop: `kubectl delete --cascade=orphan` took the ownerReferences away, so
       // TEARDOWN would wait forever (and a running scheduler would re-register). Say so, and how to go on.
-      const orphaned = stsObj ? !ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp : !this.podsControlled(ns, name);
+      const orphaned = stsObj ? !ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp : !pods.some((p) => p.controlled);
       if (orphaned && !pods.some((p) => p.deleting)) {
         const what = stsObj ? `StatefulSet ${name} is no longer owned by this resource (deleted with --cascade=orphan?) and its pods run` : `scheduler pods ${pods.map((p) => p.name).join(', ')} still run without their StatefulSet`;
         log.warn({ pods: pods.map((p) => p.name), statefulSet: !!stsObj }, 'teardown blocked: orphaned schedulers still run');
@@ -765,12 +765,6 @@ export class Reconciler {
   }
 
   // ---- views -----------------------------------------------------------------------------------------------------
-
-  /** Some pod of this resource still has a controller (its StatefulSet, being deleted in the background): the
-   * garbage collector will remove it. Pods orphaned with their StatefulSet have none. */
-  private podsControlled(ns: string, name: string): boolean {
-    return this.d.informers.pods.list(ns).some((p) => p.metadata?.labels?.[LABELS.owner] === name && (p.metadata?.ownerReferences ?? []).some((r) => r.controller));
-  }
 
   private podsOf(ns: string, name: string): PodView[] {
     return this.d.informers.pods
@@ -865,6 +859,7 @@ export function podView(p: KubeObject): PodView {
     ...(cs?.state?.terminated ? { terminatedReason: cs.state.terminated.reason ?? `exit ${cs.state.terminated.exitCode ?? '?'}` } : {}),
     restartCount: cs?.restartCount ?? 0,
     ...(Number.isFinite(Date.parse(cs?.state?.running?.startedAt ?? '')) ? { startedAtMs: Date.parse(cs!.state!.running!.startedAt!) } : {}),
+    ...((p.metadata?.ownerReferences ?? []).some((r) => r.controller) ? { controlled: true } : {}),
     ...(annotations[ANNOTATIONS.executorHash] ? { executorHash: annotations[ANNOTATIONS.executorHash] } : {}),
   };
 }

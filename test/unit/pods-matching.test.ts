@@ -144,14 +144,15 @@ test('the executor is paid from unreserved resources when the offer has enough, 
   // Unreserved cpus and mem enough for the executor: it takes those (the default ExecutorInfo), the pod reserved.
   const mixed = matchOffers([offer('S1', { cpus: 1, mem: 512 }, { role: 'web', reserved: { cpus: 4, mem: 1024 } })], [req('a', 0.5, 64, { roles: ['web'] })], web);
   const pm = mixed.groups[0]!.placements[0]!;
-  assert.equal(pm.executorResources, undefined, 'the default executor resources');
+  assert.equal(mixed.groups[0]!.executorResources, undefined, 'the default executor resources');
+  assert.equal(pm.startsExecutor, true);
   assert.ok(pm.resources.every((r) => r.reservations?.[0]?.role === 'web'), 'the pod on reserved resources first');
   // Only reserved cpus (and unreserved mem): the executor's cpus come from the reservation, its mem stays unreserved.
   const o = offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 } });
   const m = matchOffers([o], [req('a', 0.5, 64, { roles: ['web'] }), req('b', 0.5, 64, { roles: ['web'] })], web);
   const [p1, p2] = m.groups[0]!.placements;
   assert.equal(p1!.startsExecutor, true);
-  assert.deepEqual(p1!.executorResources, [
+  assert.deepEqual(m.groups[0]!.executorResources, [
     { name: 'cpus', type: 'SCALAR', scalar: { value: 0.25 }, reservations: [{ type: 'STATIC', role: 'web' }] },
     { name: 'mem', type: 'SCALAR', scalar: { value: 128 } },
   ]);
@@ -160,7 +161,7 @@ test('the executor is paid from unreserved resources when the offer has enough, 
   let remaining = bagFrom(o.resources);
   let running: ReturnType<typeof buildTaskInfo>['executor'];
   for (const p of [p1!, p2!]) {
-    const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: 'S1', resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: (p1!.executorResources ?? execResources).map((r) => ({ ...r })) } });
+    const task = buildTaskInfo({ ref: { namespace: 'n', name: p.key, uid: p.key }, taskId: `pod.${p.key}.0`, attempt: 0, agentId: 'S1', resources: p.resources, executor: { type: 'CUSTOM', executor_id: { value: EXEC }, framework_id: { value: 'F1' }, command: { value: './km' }, resources: (m.groups[0]!.executorResources ?? execResources).map((r) => ({ ...r })) } });
     injectAllocationInfo(task, 'web');
     const v = validateTask(task, { frameworkId: 'F1', agentId: 'S1', hasTask: () => false, existingExecutor: () => running, offered: remaining, offerRole: 'web' });
     assert.equal(v.error, undefined, v.error);
@@ -168,7 +169,6 @@ test('the executor is paid from unreserved resources when the offer has enough, 
     running ??= task.executor;
   }
   assert.equal(m.groups[0]!.startsExecutor, true);
-  assert.deepEqual(m.groups[0]!.executorResources, p1!.executorResources);
   // A restart hold on the agent charges the executor first: the pod placed there after it starts the executor, and
   // its group carries the executor resources the hold chose (from the reservation).
   const held = matchOffers([offer('S1', { mem: 2048 }, { role: 'web', reserved: { cpus: 4 }, hostname: 'n1' })], [req('c', 0.5, 64, { roles: ['web'] })], opts({ frameworkRoles: ['web'], holds: [req('h', 0.5, 64, { roles: ['web'], hostname: 'n1' })] }));

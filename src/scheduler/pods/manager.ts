@@ -481,12 +481,16 @@ export class PodTaskManager implements TaskManager {
     let s = this.index.get(uid);
     if (!s) this.index.set(uid, (s = new Set()));
     s.add(r.id);
-    if (r.agentId) {
-      const cur = this.agentLaunch.get(r.agentId);
-      this.agentLaunch.set(r.agentId, cur?.id === r.id ? r : laterLaunch(cur, r));
-    }
+    this.noteLaunch(r);
     if (LAUNCH_STATES.has(r.state) && !this.launchingTasks.has(r.id)) this.launchingTasks.set(r.id, this.now());
     return uid;
+  }
+
+  /** Keeps agentLaunch at the newest launch on the record's agent (a newer version of the same record replaces it). */
+  private noteLaunch(r: PodTaskRecord): void {
+    if (!r.agentId) return;
+    const cur = this.agentLaunch.get(r.agentId);
+    this.agentLaunch.set(r.agentId, cur?.id === r.id ? r : laterLaunch(cur, r));
   }
 
   private records(uid: string): PodTaskRecord[] {
@@ -761,7 +765,7 @@ export class PodTaskManager implements TaskManager {
       }
       // What is known of each agent's executor comes from the records that are left.
       this.agentLaunch.clear();
-      for (const r of this.svc.registry.all()) if (r.agentId) this.agentLaunch.set(r.agentId, laterLaunch(this.agentLaunch.get(r.agentId), r as PodTaskRecord));
+      for (const r of this.svc.registry.all()) this.noteLaunch(r as PodTaskRecord);
       this.pruned += ids.length;
       this.metrics.pruned.inc(ids.length);
       this.log.info({ records: ids.length, pods: byUid.size, retentionMs: this.retentionMs, oldest: ids[0] }, 'deleted ended task records no pod needs any more');

@@ -15,7 +15,7 @@
 // - The executor: on an agent that does not run our executor yet, the first task also pays the executor's own
 //   resources (Mesos charges ExecutorInfo.resources when it starts the executor), each from one pool: unreserved
 //   when the role's offers hold enough, else reserved for the role (an agent whose resources are all reserved
-//   for us still runs pods) — then the placement says so (`executorResources`) and every later ExecutorInfo for
+//   for us still runs pods) — then the launch group says so (`executorResources`) and every later ExecutorInfo for
 //   that agent must repeat it, since Mesos refuses a launch whose ExecutorInfo differs from the running one's.
 //   Our executor serves one role per agent (its resources are allocated to the role of the task that started it).
 // - Host ports: exact ports out of the offered `ports` ranges.
@@ -76,9 +76,6 @@ export interface Placement {
   resources: Resource[];
   /** This task starts our executor on the agent (the executor's resources were charged to it). */
   startsExecutor: boolean;
-  /** When it starts the executor from reserved resources: the ExecutorInfo resources to use on this agent from now
-   * on (`executorResources` with the reservation of the pool each came from). Undefined: the default ones. */
-  executorResources?: Resource[];
   /** cpus/mem/ports the task takes (for the registry record). */
   taken: { cpus: number; mem: number; ports: number[] };
 }
@@ -93,7 +90,8 @@ export interface LaunchGroup {
   /** Our executor does not run on the agent: this launch starts it (its resources were charged this round, by a
    * placement or by a restart hold). */
   startsExecutor: boolean;
-  /** With startsExecutor: its ExecutorInfo resources when taken from reserved resources (else the default ones). */
+  /** With startsExecutor: its ExecutorInfo resources when taken from reserved resources (`executorResources` with
+   * the reservation of the pool each came from), to be used on this agent from now on; else the default ones. */
   executorResources?: Resource[];
 }
 
@@ -334,6 +332,22 @@ function reservedExecutorResources(base: readonly Resource[], templates: Readonl
   });
 }
 
+/** Takes `need` out of the role pool `rp` of agent `a` and returns the task's resources; with `needsExecutor`
+ * the executor's share too, recording on the agent the role and the resources it will start with. */
+function take(a: AgentPool, rp: RolePool, need: Need, needsExecutor: boolean, executorResources: readonly Resource[]): Resource[] {
+  const reservedExec = new Map<string, Resource>();
+  const resources = [
+    ...takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus, (t) => reservedExec.set('cpus', t)),
+    ...takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t)),
+    ...takePorts(rp, need.ports),
+  ];
+  if (needsExecutor) {
+    a.executorRole = rp.role;
+    a.execPlan = reservedExec.size ? { resources: reservedExecutorResources(executorResources, reservedExec) } : {};
+  }
+  return resources;
+}
+
 // ---- the match ---------------------------------------------------------------------------------------------
 
 interface FailedShape {
@@ -371,15 +385,8 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
         if (a.executorRole !== undefined && a.executorRole !== role) continue;
         const rp = a.roles.get(role);
         if (!rp || !fits(rp, need)) continue;
-        const reservedExec = new Map<string, Resource>();
-        takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus, (t) => reservedExec.set('cpus', t));
-        takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t));
-        takePorts(rp, need.ports);
-        if (needsExecutor) {
-          a.executorRole = role;
-          // The executor's place is kept, and the pod launched here next (this round or the held one) starts it.
-          a.execPlan = reservedExec.size ? { resources: reservedExecutorResources(opts.executorResources, reservedExec) } : {};
-        }
+        // With the executor: its place is kept, and the pod launched here next (this round or the held one) starts it.
+        take(a, rp, need, needsExecutor, opts.executorResources);
         done = true;
         break;
       }
@@ -409,24 +416,13 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
         if (a.executorRole !== undefined && a.executorRole !== role) continue;
         const rp = a.roles.get(role);
         if (!rp || !fits(rp, need)) continue;
-        const reservedExec = new Map<string, Resource>();
-        const resources = [
-          ...takeScalar(rp.scalars.get('cpus') ?? [], need.cpus, need.execCpus, (t) => reservedExec.set('cpus', t)),
-          ...takeScalar(rp.scalars.get('mem') ?? [], need.mem, need.execMem, (t) => reservedExec.set('mem', t)),
-          ...takePorts(rp, need.ports),
-        ];
-        if (needsExecutor) {
-          a.executorRole = role;
-          a.execPlan = reservedExec.size ? { resources: reservedExecutorResources(opts.executorResources, reservedExec) } : {};
-        }
         rp.placements.push({
           key: req.key,
           agentId: a.agentId,
           hostname: a.hostname,
           role,
-          resources,
+          resources: take(a, rp, need, needsExecutor, opts.executorResources),
           startsExecutor: needsExecutor,
-          ...(reservedExec.size ? { executorResources: reservedExecutorResources(opts.executorResources, reservedExec) } : {}),
           taken: { cpus: d.cpus, mem: d.mem, ports: [...d.ports] },
         });
         placed = true;
