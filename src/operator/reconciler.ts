@@ -676,12 +676,21 @@ export class Reconciler {
     // 1. No scheduler may run (a live leader would re-register, or refuse): delete the StatefulSet, wait for pods —
     // unless the deletion orphans the children (`--cascade=orphan` puts the `orphan` finalizer on the resource):
     // the StatefulSet is then the user's to keep, and the teardown waits for them to delete it (below).
-    const stsObj = this.d.informers.statefulsets.get(name, ns);
+    const stsPath = resourcePath({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name });
+    let stsObj = this.d.informers.statefulsets.get(name, ns);
     if (stsObj && ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp && !fins.includes('orphan')) {
-      await kubeRequestOk(this.d.kc, { method: 'DELETE', path: resourcePath({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name }), body: { propagationPolicy: 'Background' }, signal: ctx.signal }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
+      // The cache may lag behind the garbage collector, which strips the ownerReferences before it drops the
+      // `orphan` finalizer we no longer see: judge the live object before deleting it.
+      stsObj = await kubeRequestOk<KubeObject>(this.d.kc, { method: 'GET', path: stsPath, signal: ctx.signal }).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
       });
-      this.d.recorder.normal(ref, 'TeardownStarted', 'Teardown', `deletionPolicy Teardown: stopping the schedulers (deleted StatefulSet ${name}) before TEARDOWN`);
+      if (stsObj && ownedBy(stsObj, obj) && !stsObj.metadata?.deletionTimestamp) {
+        await kubeRequestOk(this.d.kc, { method: 'DELETE', path: stsPath, body: { propagationPolicy: 'Background' }, signal: ctx.signal }).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+        this.d.recorder.normal(ref, 'TeardownStarted', 'Teardown', `deletionPolicy Teardown: stopping the schedulers (deleted StatefulSet ${name}) before TEARDOWN`);
+      }
     }
     const pods = this.podsOf(ns, name);
     if (pods.length) {
