@@ -61,7 +61,7 @@ export const OPERATOR_RULES: RuleSpec[] = [
     resources: ['pods'],
     verbs: ['list', 'watch'],
     why: 'Informer over the scheduler pods (label selector app.kubernetes.io/managed-by=schedulerha-operator): readiness, executor hash, and a leader pod that is gone or terminated (its etcd lease is revoked). RBAC cannot restrict a label selector, hence every pod of the namespace.',
-    usedBy: ['src/operator/controller.ts (informer)', 'src/operator/reconciler.ts (podsOf, assistedFailover)', "src/operator/command.ts (resolveSchedulerImage: the operator's own pod, a list narrowed by metadata.name)"],
+    usedBy: ['src/operator/controller.ts (informer)', 'src/operator/reconciler.ts (podsOf; assistedFailover, which reads a leader pod missing from the informer as a list narrowed by metadata.name)', "src/operator/command.ts (resolveSchedulerImage: the operator's own pod, a list narrowed by metadata.name)"],
   },
   {
     apiGroups: [''],

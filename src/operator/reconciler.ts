@@ -257,7 +257,7 @@ export class Reconciler {
     // Actions.
     if (snap?.state === 'ok' && st.etcd && rendered) {
       await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => problems.push(`failover request: ${errorMessage(err)}`));
-      await this.assistedFailover(current, st, snap, log).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
+      await this.assistedFailover(current, st, snap, log, ctx.signal).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
       snap = st.watch!.snapshot;
     }
 
@@ -548,14 +548,27 @@ export class Reconciler {
 
   /** The leader's pod deleted / replaced, or its container terminated: revoke that leader's lease — only if it is
    * still the observed term — so a standby takes over now instead of after the lease TTL. */
-  private async assistedFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, log: Logger): Promise<void> {
+  private async assistedFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, log: Logger, signal?: AbortSignal): Promise<void> {
     const leader = snap.leader;
     const podName = leader?.identity?.pod;
     if (!leader || !podName) return;
     const term = leader.createRevision;
     if (st.revoked.has(term)) return;
-    const pod = this.podsOf(obj.metadata.namespace!, obj.metadata.name!).find((p) => p.name === podName);
+    const ns = obj.metadata.namespace!;
     const seen = st.leaderPod?.term === term ? st.leaderPod : undefined;
+    let pod = this.podsOf(ns, obj.metadata.name!).find((p) => p.name === podName);
+    if (!pod && (seen || podOfStatefulSet(podName, obj.metadata.name!))) {
+      // Absent from the view is not proof of absence: a pod relabelled by hand leaves the label-selected informer
+      // (and a lagging cache may not show it yet) while the leader in it still runs. A revocation ends a live term,
+      // so it is judged on the pod read live.
+      // A list narrowed to the name: the RBAC that lets the informer list pods already covers it (no `get`).
+      const list = await kubeRequestOk<{ items?: KubeObject[] }>(this.d.kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, query: { fieldSelector: `metadata.name=${podName}` }, ...(signal ? { signal } : {}) });
+      const live = list.items?.find((p) => p.metadata?.name === podName);
+      if (live) {
+        pod = podView(live);
+        log.debug({ term, pod: podName, labels: live.metadata?.labels }, 'leader pod not in the pod view; judged on the live pod');
+      }
+    }
     let reason: string | undefined;
     if (!seen) {
       // First sight of this term (a new term, or this operator just started): its pod may already be gone or

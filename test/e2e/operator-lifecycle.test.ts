@@ -304,4 +304,39 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.notEqual(o.status!.leader?.term, term);
     await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
   });
+
+  await t.test('the leader pod relabelled by hand (out of the pod view) → judged on the live pod, its lease kept', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const leaderPod = o0.status!.leader!.pod!;
+    const term = o0.status!.leader!.term!;
+    const podPath = `/api/v1/namespaces/${ns}/pods/${leaderPod}`;
+    const revokedFor = async () => (await s.events(ns, name)).filter((e) => e.reason === 'LeaderLeaseRevoked' && String(e.note).includes(`(term ${term})`));
+    const judgedLive = (o: OperatorProc, from: number) => o.lines.slice(from).filter((l) => l.msg === 'leader pod not in the pod view; judged on the live pod' && l.pod === leaderPod).length;
+    // A debug-level operator that has seen this term's pod running (the kept judgement), then the relabel: the
+    // pod leaves the operator's label-selected informer (a DELETED event) while the leader in it runs on.
+    op.proc.child.kill('SIGKILL');
+    await op.proc.exited;
+    op = s.startOperator('op-d', ['--no-leader-elect', '--log-level=debug']);
+    // The only resource this operator manages: one finished reconcile has judged this term's pod (seen running).
+    const reconciles = async () => (await op.metrics()).split('\n').filter((l) => l.startsWith('controller_runtime_reconcile_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    await waitFor('op-d finishing a reconcile', async () => (await reconciles()) >= 1 || undefined, { timeoutMs: 60_000 });
+    await kubeRequestOk(s.kc, { method: 'PATCH', path: podPath, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'app.kubernetes.io/managed-by': null } } } });
+    try {
+      // Two judgements: the second reconcile of this key starts only after the first one ended (never concurrent).
+      await waitFor('op-d judging the leader on its live pod twice, or revoking its lease', async () => judgedLive(op, 0) >= 2 || (await revokedFor()).length > 0 || undefined, { timeoutMs: 60_000 });
+      assert.deepEqual(await revokedFor(), [], 'no lease revoked while the relabelled leader runs');
+      assert.equal((await s.leaderStatus(o0))?.term, term, 'the same term leads');
+      // First sight: an operator starting now has never seen this term's pod in its view.
+      op.proc.child.kill('SIGKILL');
+      await op.proc.exited;
+      op = s.startOperator('op-e', ['--no-leader-elect', '--log-level=debug']);
+      await waitFor('op-e judging the leader on its live pod twice, or revoking its lease', async () => judgedLive(op, 0) >= 2 || (await revokedFor()).length > 0 || undefined, { timeoutMs: 60_000 });
+      assert.deepEqual(await revokedFor(), [], 'no lease revoked at first sight either');
+      assert.equal((await s.leaderStatus(o0))?.term, term, 'the same term still leads');
+      assert.equal(metricValue(await op.metrics(), 'schedulerha_lease_revocations_total', 'reason="LeaderPodDeleted"') ?? 0, 0);
+    } finally {
+      await kubeRequestOk(s.kc, { method: 'PATCH', path: podPath, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'app.kubernetes.io/managed-by': 'schedulerha-operator' } } } }).catch(() => undefined);
+    }
+    await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 60_000 });
+  });
 });
