@@ -107,7 +107,7 @@ export interface ConditionExample {
   input: ConditionInput;
 }
 
-const removedMessage = decideAfterRemoval(EXAMPLE_FRAMEWORK_ID, 240, undefined, KEYS).message;
+const removedMessage = decideAfterRemoval(EXAMPLE_FRAMEWORK_ID, 240, { value: undefined, writtenAfterRemoval: false }, KEYS).message;
 const idMissing = decideFrameworkId(undefined, 240, KEYS);
 const idMissingMessage = idMissing.action === 'refuse' ? idMissing.message : '';
 const hashRefusal = decideExecutorHash({ hash: EXAMPLE_HASH, inputs: ['km-path=hdfs:///km', 'kubelet-sync-frequency=20s'] }, { hash: EXAMPLE_OLD_HASH, inputs: ['km-path=hdfs:///km'], term: '1042', at: '' }, undefined, KEYS);

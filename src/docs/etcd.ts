@@ -38,7 +38,7 @@ export const LEADER_STATUS_FIELDS: Record<keyof LeaderStatusRecord, string> = {
   subscribedAt: 'Time of the last SUBSCRIBED.',
   masterUrl: 'The master it is subscribed to.',
   mesos: 'Its Mesos state, one of the [Mesos states](#mesos-states).',
-  problem: 'Why it is `removed` or `refused`: `{reason, message}`; the message says what to do.',
+  problem: 'Why it is `removed` or `refused`, or (while `subscribed`) that its etcd writes fail: `{reason, message}`; the message says what to do.',
   executorHash: 'Its executor-config hash.',
   reconciliation: 'Progress of its current or last reconciliation run ([below](#reconciliation-progress)).',
   tasks: 'Registry counts: `{total, byState}`.',
@@ -49,7 +49,7 @@ export const LEADER_STATUS_FIELDS: Record<keyof LeaderStatusRecord, string> = {
 
 export const MESOS_STATES: Record<LeaderStatusRecord['mesos'], string> = {
   subscribing: 'Loading the registry, or SUBSCRIBE sent and not answered yet (re-tried with back-off up to 15 s while no master answers).',
-  subscribed: 'SUBSCRIBED: acting as the framework.',
+  subscribed: 'SUBSCRIBED: acting as the framework. problem.reason EtcdWriteFailed while its etcd writes fail (the framework id after SUBSCRIBED, or task updates, which then stay unacknowledged so Mesos re-sends them); it clears with the next successful write.',
   disconnected: 'The subscription was lost (master failover, heartbeats missed, connection closed): re-subscribing with the same framework id.',
   removed: 'Mesos answered "Framework has been removed": waiting for `<root>/reset-framework` (problem.reason FrameworkRemoved).',
   refused: 'Holding the leadership but not acting as the framework; problem.reason says why: FrameworkIdMissing (no stored framework id but live tasks in the registry: waiting for `<root>/reset-framework`), SubscribeRejected (the master refused SUBSCRIBE: tried again every 30 s), FrameworkIdMismatch (the master answered with another framework id: the leader keeps the leadership without acting and subscribes again as soon as `<root>/frameworkid` is written).',

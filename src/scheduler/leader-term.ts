@@ -96,6 +96,10 @@ export class LeaderTerm {
   private timeToSubscribed: number | undefined;
   private firstSubscribe = true;
   private queue: Event[] = [];
+  /** The Mesos-Stream-Id of the subscription that is live now (undefined between a disconnect and the next
+   * SUBSCRIBED), and of the subscription each queued OFFERS event came on. */
+  private liveStream: string | undefined;
+  private readonly offerStream = new WeakMap<Event, string | undefined>();
   private wakeQueue: (() => void) | undefined;
   /** OFFERS are handled one after another on their own chain, beside the UPDATEs (see processEvents). */
   private offersChain: Promise<void> = Promise.resolve();
@@ -205,9 +209,21 @@ export class LeaderTerm {
 
     // 4. Framework id: never become a new framework silently.
     let fid = storedId;
+    // A `new` already in place answers a refusal published before this term (the human confirmed while no leader
+    // was watching, or the last leader died before acting on it).
+    const resetAtStart = val(3);
+    let confirmedNew = resetAtStart?.trim() === 'new';
     for (;;) {
       const d = decideFrameworkId(fid, registry.liveCount(), keys);
       if (d.action !== 'refuse') break;
+      if (confirmedNew) {
+        this.log.warn({ key: keys.resetFramework }, `${d.message}: ${keys.resetFramework}=new confirms a fresh start; retiring the registry's live tasks`);
+        await this.retireRegistry('TASK_LOST', 'the framework id was lost; confirmed fresh start');
+        await this.clearResetKey();
+        confirmedNew = false;
+        fid = undefined;
+        continue;
+      }
       this.state = 'refused';
       this.problem = { reason: d.reason, message: d.message };
       this.log.error({ reason: d.reason }, d.message);
@@ -215,14 +231,17 @@ export class LeaderTerm {
       // Either answer a human may give: the id restored at frameworkid, or a confirmed fresh start.
       const changed = await this.waitForKeyChange([keys.resetFramework, keys.frameworkId]);
       if (changed === undefined) return this.finish({ kind: 'stopped' });
-      if (changed.key === keys.resetFramework && changed.value.trim() === 'new') {
-        await this.retireRegistry('TASK_LOST', 'the framework id was lost; confirmed fresh start');
-        await this.clearResetKey();
-        fid = undefined;
-      } else fid = (await this.getKey(keys.frameworkId)) ?? undefined;
+      if (changed.key === keys.resetFramework) confirmedNew = changed.value.trim() === 'new';
+      else fid = (await this.getKey(keys.frameworkId)) ?? undefined;
     }
     this.frameworkId = fid;
     this.problem = undefined;
+    // A `new` left over while the id is stored (the id was restored instead) confirms nothing any more; kept, it
+    // would later confirm a fresh start nobody asked for. Deleted only if still that value.
+    if (fid !== undefined && confirmedNew && resetAtStart !== undefined) {
+      const r = await this.ctx.writer.txn({ compare: [{ key: keys.resetFramework, target: 'value', op: '==', value: resetAtStart }], success: [{ delete: { key: keys.resetFramework } }] });
+      if (r.succeeded) this.log.info({ key: keys.resetFramework, frameworkId: fid }, `deleted a stale ${keys.resetFramework}=new: the framework id is stored`);
+    }
 
     // 5. Subscribe and run until the term ends.
     this.startServices();
@@ -293,14 +312,16 @@ export class LeaderTerm {
       if (fatal instanceof FrameworkRemovedError) {
         const removedId = this.frameworkId ?? '?';
         this.state = 'removed';
-        let decision = decideAfterRemoval(removedId, this.registry!.liveCount(), await this.getKey(keys.resetFramework), keys);
+        // A value already there predates the removal: only the removed id itself confirms it then (a `new` may be
+        // a leftover answer to something else).
+        let decision = decideAfterRemoval(removedId, this.registry!.liveCount(), { value: await this.getKey(keys.resetFramework), writtenAfterRemoval: false }, keys);
         while (!decision.register) {
           this.problem = { reason: 'FrameworkRemoved', message: decision.message };
           this.log.error({ reason: 'FrameworkRemoved', frameworkId: removedId }, decision.message);
           this.markStatusDirty(true);
           const reset = await this.waitForKeyChange([keys.resetFramework]);
           if (reset === undefined) return;
-          decision = decideAfterRemoval(removedId, this.registry!.liveCount(), reset.value, keys);
+          decision = decideAfterRemoval(removedId, this.registry!.liveCount(), { value: reset.value, writtenAfterRemoval: true }, keys);
         }
         this.log.warn({ frameworkId: removedId }, decision.message);
         // Mesos killed every task of the removed framework (REASON_FRAMEWORK_REMOVED, no update sent).
@@ -352,11 +373,13 @@ export class LeaderTerm {
     client.on('subscribed', (info) => void this.onSubscribed(info));
     client.on('event', (e) => {
       if (e.type === 'SUBSCRIBED' || e.type === 'HEARTBEAT' || e.type === 'ERROR') return;
+      if (e.type === 'OFFERS') this.offerStream.set(e, client.streamId);
       this.queue.push(e);
       this.wakeQueue?.();
     });
     client.on('heartbeatMissed', () => metrics.missedHeartbeats.inc());
     client.on('disconnected', (d) => {
+      this.liveStream = undefined;
       if (d.reason === 'HeartbeatTimeout') metrics.heartbeatTimeouts.inc();
       if (this.abort.signal.aborted) return;
       this.state = 'disconnected';
@@ -384,6 +407,7 @@ export class LeaderTerm {
   // ---- Mesos events ----------------------------------------------------------------------------------------
 
   private async onSubscribed(info: SubscribedInfo): Promise<void> {
+    this.liveStream = info.streamId; // before any await: the subscription this SUBSCRIBED opened is the live one
     if (!this.guard()) return;
     const { keys, metrics } = this.deps;
     // The reconciliation targets are the live records as of SUBSCRIBED — taken now, before anything below awaits.
@@ -406,7 +430,7 @@ export class LeaderTerm {
           if (!(await this.persistSubscription(info, isNew))) return;
           break;
         } catch (err) {
-          this.onWriteError(err, 'persisting the framework id and executor hash');
+          this.onWriteError(err, 'persisting the framework id and executor hash', 'framework-id');
           if (isFenceLostError(err) || !this.guard()) return;
           this.problem = { reason: 'EtcdWriteFailed', message: `cannot persist the framework id / executor hash after SUBSCRIBED: ${errorMessage(err)}; retrying in ${delay} ms` };
           this.markStatusDirty(true);
@@ -418,6 +442,12 @@ export class LeaderTerm {
       persisted();
     }
     if (!this.guard()) return;
+    if (this.liveStream !== info.streamId) {
+      // The stream ended while the writes above waited on etcd: the `disconnected` state stands, and the next
+      // SUBSCRIBED (the client re-subscribes with the id it was given) reconciles.
+      this.log.info({ streamId: info.streamId }, 'the subscription ended while its SUBSCRIBED was being persisted; waiting for the next one');
+      return;
+    }
     this.state = 'subscribed';
     this.problem = undefined; // a refusal before this subscription (rejected SUBSCRIBE, id mismatch) is over
     this.subscribedAt = new Date().toISOString();
@@ -526,6 +556,12 @@ export class LeaderTerm {
     // A new framework's first offers can come before its id is persisted; a task launched under an id no later
     // leader can find would be orphaned, so they wait for it.
     if (this.idPersisted) await this.idPersisted;
+    // Offers of a subscription that has ended are void (the master rescinds a disconnected framework's offers, and
+    // a new master never made them): accepting them would only bring TASK_DROPPED and spend the pods' back-off.
+    if (this.offerStream.get(e) !== this.liveStream) {
+      this.log.debug({ offers: e.offers?.offers?.length ?? 0 }, 'dropping offers of an ended subscription');
+      return;
+    }
     if (this.guard()) await this.manager?.onOffers(e.offers?.offers ?? []);
   }
 
@@ -560,9 +596,17 @@ export class LeaderTerm {
         await registry.putMany(this.ctx.writer, [...writes.values()].map((w) => w.next));
       } catch (err) {
         // Not written → not acknowledged: the agent re-sends, and reconciliation asks again.
-        this.onWriteError(err, `recording ${writes.size} task update(s)`);
+        this.onWriteError(err, `recording ${writes.size} task update(s)`, 'task-updates');
+        if (!isFenceLostError(err) && (!this.problem || this.problem.reason === 'EtcdWriteFailed')) {
+          this.problem = { reason: 'EtcdWriteFailed', message: `cannot record ${writes.size} task update(s) in the registry: ${errorMessage(err)}; they are not acknowledged, so Mesos re-sends them` };
+          this.markStatusDirty(true);
+        }
         heard((s) => !writes.has(s.task_id.value));
         return;
+      }
+      if (this.problem?.reason === 'EtcdWriteFailed') {
+        this.problem = undefined;
+        this.markStatusDirty(true);
       }
     }
     heard(() => true);
@@ -625,7 +669,7 @@ export class LeaderTerm {
     return !this.abort.signal.aborted && this.ctx.isLeader();
   }
 
-  private onWriteError(err: unknown, what: string): void {
+  private onWriteError(err: unknown, what: string, write: 'framework-id' | 'task-updates' | 'leader-status'): void {
     if (isFenceLostError(err)) {
       this.deps.metrics.fencedWriteFailures.inc();
       this.log.warn({ err: errorMessage(err) }, `fenced write refused while ${what}: the term is over`);
@@ -633,7 +677,9 @@ export class LeaderTerm {
       this.ctx.stepDown('fence-failed');
       return;
     }
-    if (!this.abort.signal.aborted) this.log.warn({ err: errorMessage(err) }, `etcd write failed while ${what}`);
+    if (this.abort.signal.aborted) return;
+    this.deps.metrics.etcdWriteFailures.inc({ write });
+    this.log.warn({ err: errorMessage(err), write }, `etcd write failed while ${what}`);
   }
 
   private onReconcileProgress(p: ReconcileProgress): void {
@@ -743,7 +789,7 @@ export class LeaderTerm {
       await this.ctx.writer.txn({ success: [op] });
     } catch (err) {
       this.statusDirty = true;
-      this.onWriteError(err, 'publishing the leader status');
+      this.onWriteError(err, 'publishing the leader status', 'leader-status');
     } finally {
       this.publishing = false;
     }

@@ -22,6 +22,7 @@ export class SchedulerMetrics {
   readonly updates: Counter;
   readonly unknownTasksKilled: Counter;
   readonly fencedWriteFailures: Counter;
+  readonly etcdWriteFailures: Counter<'write'>;
   readonly incompatibleOffers: Counter;
 
   constructor(labels: { framework: string }, opts: { defaultMetrics?: boolean } = {}) {
@@ -46,6 +47,7 @@ export class SchedulerMetrics {
     this.updates = new Counter({ name: 'schedulerha_task_updates_total', help: 'Task status updates received, by state and source', labelNames: ['state', 'source'], registers: [r] });
     this.unknownTasksKilled = new Counter({ name: 'schedulerha_unknown_tasks_killed_total', help: 'Tasks Mesos reported that the registry did not know, killed', registers: [r] });
     this.fencedWriteFailures = new Counter({ name: 'schedulerha_fenced_write_failures_total', help: 'Leader-only writes refused because the term had ended', registers: [r] });
+    this.etcdWriteFailures = new Counter({ name: 'schedulerha_etcd_write_failures_total', help: 'Leader writes to etcd that failed for another reason than the fence (the term goes on and the write is retried), by write', labelNames: ['write'], registers: [r] });
     this.incompatibleOffers = new Counter({ name: 'schedulerha_incompatible_offers_declined_total', help: 'Offers declined because the agent runs an executor of this framework with another executor id', labelNames: ['agent'], registers: [r] });
   }
 

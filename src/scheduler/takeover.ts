@@ -52,11 +52,19 @@ export function decideFrameworkId(storedId: string | undefined, liveTasks: numbe
 
 /**
  * After Mesos answered "Framework has been removed" for `removedId`: may we register a new framework? Only when
- * the registry holds no live task, or when a human wrote the reset key naming that id (or "new").
+ * the registry holds no live task, or when a human wrote the reset key naming that id — or "new", written after
+ * the removal was reported (a "new" already in place may be a leftover from another episode: it never confirms a
+ * removal nobody has seen).
  */
-export function decideAfterRemoval(removedId: string, liveTasks: number, resetValue: string | undefined, keys: { resetFramework: string }): { register: boolean; message: string } {
-  if (resetValue !== undefined && (resetValue.trim() === removedId || resetValue.trim() === 'new')) {
-    return { register: true, message: `framework ${removedId} was removed by Mesos; ${keys.resetFramework}=${resetValue.trim()} confirms registering a new framework` };
+export function decideAfterRemoval(
+  removedId: string,
+  liveTasks: number,
+  reset: { value: string | undefined; writtenAfterRemoval: boolean },
+  keys: { resetFramework: string },
+): { register: boolean; message: string } {
+  const v = reset.value?.trim();
+  if (v === removedId || (v === 'new' && reset.writtenAfterRemoval)) {
+    return { register: true, message: `framework ${removedId} was removed by Mesos; ${keys.resetFramework}=${v} confirms registering a new framework` };
   }
   if (liveTasks === 0) return { register: true, message: `framework ${removedId} was removed by Mesos and no live task depends on it; registering a new framework` };
   return {

@@ -57,6 +57,19 @@ export interface ApplyResult {
   stale: boolean;
 }
 
+/** The longest TaskStatus.message a record keeps. The message comes from executors and agents (a crash dump,
+ * a container log tail) and is unbounded: a record must stay small, or one status could push a registry txn
+ * over etcd's request limit (1.5 MiB by default) and block every other update written with it. */
+export const MAX_STATUS_MESSAGE_CHARS = 1024;
+
+export function boundedMessage(m: string): string {
+  if (m.length <= MAX_STATUS_MESSAGE_CHARS) return m;
+  const note = ` … [${m.length - MAX_STATUS_MESSAGE_CHARS} more characters not kept]`;
+  // Never split a surrogate pair.
+  const cut = /[\ud800-\udbff]/.test(m[MAX_STATUS_MESSAGE_CHARS - 1]!) ? MAX_STATUS_MESSAGE_CHARS - 1 : MAX_STATUS_MESSAGE_CHARS;
+  return m.slice(0, cut) + note;
+}
+
 export function applyStatus(current: TaskRecord | undefined, s: TaskStatus, now: Date, term?: string): ApplyResult {
   if (!current) return { changed: false, unknown: true, stale: false };
   if (!acceptsTransition(current.state, s.state)) return { next: current, changed: false, unknown: false, stale: true };
@@ -66,7 +79,7 @@ export function applyStatus(current: TaskRecord | undefined, s: TaskStatus, now:
   if (s.executor_id?.value) next.executorId = s.executor_id.value;
   if (s.reason !== undefined) next.reason = s.reason;
   else delete next.reason;
-  if (s.message !== undefined) next.message = s.message;
+  if (s.message !== undefined) next.message = boundedMessage(s.message);
   else delete next.message;
   if (s.source !== undefined) next.source = s.source;
   if (s.healthy !== undefined) next.healthy = s.healthy;

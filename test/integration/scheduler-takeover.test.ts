@@ -124,6 +124,60 @@ test('framework id lost with live tasks: the leader refuses, and resumes as soon
   void b;
 });
 
+test('reset-framework: a "new" in place when the term starts confirms a lost id at once; a leftover "new" never confirms a later removal', { timeout: 120_000 }, async (t) => {
+  const stack = await SchedulerStack.start();
+  t.after(() => stack.stop());
+  const a = stack.spawn('a');
+  const fwid = await waitFor('framework id', () => stack.frameworkId(), { timeoutMs: 30_000 });
+  const seeded = stack.mesos.seedTasks(fwid, 3, { prefix: 'pod-' });
+  const now = new Date().toISOString();
+  await a.proc.stop();
+  await stack.writeRegistry(seeded.map((id): TaskRecord => ({ id, agentId: stack.mesos.task(fwid, id)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now })));
+  // The id is lost, and the fresh start is confirmed while no replica runs (during a rollout, say).
+  await stack.etcdClient.delete().key(stack.keys.frameworkId);
+  await stack.etcdClient.put(stack.keys.resetFramework).value('new');
+  const b = stack.spawn('b');
+  const s1 = await waitFor('a new framework, confirmed by the key already in place', async () => {
+    const s = await stack.leaderStatus();
+    return s?.mesos === 'subscribed' && s.frameworkId && s.frameworkId !== fwid ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  const reg = await stack.registry();
+  for (const id of seeded) assert.equal(reg.get(id)?.state, 'TASK_LOST', 'the old framework\'s tasks are retired');
+  assert.equal(await stack.etcdClient.get(stack.keys.resetFramework).string(), null, 'the confirmation is consumed');
+  const fw2 = s1.frameworkId!;
+
+  // A "new" written while the framework is healthy (a mistake, or a leftover) must not confirm what comes later.
+  const live = stack.mesos.seedTasks(fw2, 2, { prefix: 'pod2-' });
+  await stack.writeRegistry(live.map((id): TaskRecord => ({ id, agentId: stack.mesos.task(fw2, id)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now })));
+  await b.proc.stop();
+  await stack.etcdClient.put(stack.keys.resetFramework).value('new');
+  const c = stack.spawn('c');
+  await waitFor('c subscribed with the stored id', async () => {
+    const s = await stack.leaderStatus();
+    return s?.mesos === 'subscribed' && s.frameworkId === fw2 && s.identity === 'c' ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(await stack.etcdClient.get(stack.keys.resetFramework).string(), null, 'a "new" found while the id is stored is deleted at the term start');
+  await stack.etcdClient.put(stack.keys.resetFramework).value('new'); // and one written mid-term, which nobody deletes
+  const r = await fetch(`${stack.mesos.leaderUrl}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: fw2 } } }) });
+  assert.equal(r.status, 200);
+  const st = await waitFor('c reports FrameworkRemoved', async () => {
+    const s = await stack.leaderStatus();
+    return s?.problem?.reason === 'FrameworkRemoved' ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(st.mesos, 'removed');
+  await new Promise((res) => setTimeout(res, 1000));
+  assert.equal(await stack.frameworkId(), fw2, 'no new framework: the leftover "new" predates the removal');
+  assert.deepEqual(stack.mesos.frameworks().map((f) => f.id), [fwid], 'only the first framework, abandoned at the fresh start, is still there');
+  // Written after the removal was reported, it confirms.
+  await stack.etcdClient.put(stack.keys.resetFramework).value('new');
+  const s3 = await waitFor('a new framework after the confirmation', async () => {
+    const s = await stack.leaderStatus();
+    return s?.mesos === 'subscribed' && s.frameworkId && s.frameworkId !== fw2 ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(await stack.frameworkId(), s3.frameworkId);
+  void c;
+});
+
 test('bad flags exit 1 with the validator message', () => {
   const argv = ['--ha', '--km-path=./km', '--etcd-servers=http://127.0.0.1:1', '--failover-timeout=0'];
   const r = spawnSync(process.execPath, [CLI, 'scheduler', ...argv], { encoding: 'utf8', timeout: 30_000 });

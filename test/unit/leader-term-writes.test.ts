@@ -24,6 +24,10 @@ interface Internals {
   state: string;
   problem: { reason: string; message: string } | undefined;
   startServices(): void;
+  liveStream: string | undefined;
+  offerStream: WeakMap<object, string | undefined>;
+  manager: { onOffers(offers: unknown[]): Promise<void> };
+  handleOffers(e: unknown): Promise<void>;
   onSubscribed(info: SubscribedInfo): Promise<void>;
   handleUpdates(statuses: TaskStatus[]): Promise<void>;
   statusRecord(): { reconciliation: { phase: string; remaining: number } };
@@ -47,6 +51,7 @@ function makeTerm(writer: LeaderWriter, opts: { frameworkId?: string; storedHash
     statusIntervalMs: 100_000,
   } as unknown as LeaderTermDeps;
   const ctx: TermContext = { term: '42', writer, isLeader: () => true, stepDown: (r) => void stepDowns.push(r), startedAt: 0 };
+  const metrics = (deps as { metrics: SchedulerMetrics }).metrics;
   const lt = new LeaderTerm(deps, ctx);
   const x = lt as unknown as Internals;
   const now = new Date().toISOString();
@@ -60,7 +65,7 @@ function makeTerm(writer: LeaderWriter, opts: { frameworkId?: string; storedHash
     stop: async () => undefined,
   };
   x.startServices();
-  return { lt, x, reconcileCalls, stepDowns };
+  return { lt, x, reconcileCalls, stepDowns, metrics };
 }
 
 const subscribed = (frameworkId: string): SubscribedInfo => ({ frameworkId, masterUrl: 'http://m:5050', streamId: 's', heartbeatIntervalSeconds: 15 }) as SubscribedInfo;
@@ -181,4 +186,76 @@ test('a task the registry holds as ended that Mesos reports running is killed (L
   assert.deepEqual(kills.sort(), ['gone', 'killed'], 'the operator (or an earlier kill) was wrong: they still run');
   assert.equal(x.registry.get('lost')!.state, 'TASK_RUNNING', 'a LOST task that comes back is recorded, not killed');
   assert.equal(x.registry.get('gone')!.state, 'TASK_GONE_BY_OPERATOR', 'an ended record is never revived');
+});
+
+test('a subscription that ends while its SUBSCRIBED is persisted stays disconnected: no "subscribed" claim, no reconciliation on it', async (t) => {
+  let release: () => void = () => {};
+  const blocked = new Promise<void>((r) => (release = r));
+  const writer: LeaderWriter = {
+    txn: async () => ({ succeeded: true, revision: '2', results: [] }),
+    put: async () => {
+      await blocked; // etcd slow: the executor-hash write waits
+      return undefined;
+    },
+  };
+  const { lt, x, reconcileCalls, metrics } = makeTerm(writer, { frameworkId: 'F1', storedHash: 'theirs' });
+  t.after(() => lt.stop());
+  const first = x.onSubscribed(subscribed('F1'));
+  // The stream drops meanwhile: what the client's 'disconnected' event does to the term.
+  x.liveStream = undefined;
+  x.state = 'disconnected';
+  release();
+  await first;
+  assert.equal(x.state, 'disconnected', 'the lost subscription is not reported as subscribed');
+  assert.match(await metrics.registry.getSingleMetricAsString('schedulerha_framework_registered'), /^schedulerha_framework_registered\{[^}]*\} 0$/m);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(reconcileCalls.length, 0, 'no reconciliation on a stream that is gone');
+  // The client re-subscribes (same id): that SUBSCRIBED is the live one.
+  await x.onSubscribed({ ...subscribed('F1'), streamId: 's2' });
+  assert.equal(x.state, 'subscribed');
+  await waitFor('reconciliation on the new subscription', () => reconcileCalls.some((c) => c !== 'implicit' && c.includes('t1')), { timeoutMs: 5000 });
+});
+
+test('offers of an ended subscription are dropped, never answered on the next one', async (t) => {
+  const writer: LeaderWriter = { txn: async () => ({ succeeded: true, revision: '2', results: [] }), put: async () => undefined };
+  const { lt, x } = makeTerm(writer, { frameworkId: 'F1', storedHash: 'mine' });
+  t.after(() => lt.stop());
+  const answered: unknown[][] = [];
+  x.manager.onOffers = async (offers) => void answered.push(offers);
+  await x.onSubscribed({ ...subscribed('F1'), streamId: 's1' });
+  const offers = (id: string) => ({ type: 'OFFERS', offers: { offers: [{ id: { value: id } }] } });
+  const old = offers('o-old');
+  x.offerStream.set(old, 's1');
+  // Disconnected (offers of s1 are void at the master), then subscribed again as s2 before the queue reached them.
+  x.liveStream = undefined;
+  await x.onSubscribed({ ...subscribed('F1'), streamId: 's2' });
+  const fresh = offers('o-new');
+  x.offerStream.set(fresh, 's2');
+  await x.handleOffers(old);
+  await x.handleOffers(fresh);
+  assert.deepEqual(answered.map((o) => (o[0] as { id: { value: string } }).id.value), ['o-new']);
+});
+
+test('task updates the registry cannot record: a problem and a metric while it lasts, cleared by the next write', async (t) => {
+  let fail = true;
+  const writer: LeaderWriter = {
+    txn: async (req: TxnRequest): Promise<TxnResult> => {
+      if (fail && req.success?.some((op) => 'put' in op && op.put.key.startsWith('/k/tasks/'))) throw new Error('etcdserver: request is too large');
+      return { succeeded: true, revision: '5', results: [] };
+    },
+    put: async () => undefined,
+  };
+  const { lt, x, metrics } = makeTerm(writer, { frameworkId: 'F1', storedHash: 'mine' });
+  t.after(() => lt.stop());
+  await x.onSubscribed(subscribed('F1'));
+  const failed: TaskStatus = { task_id: { value: 't1' }, agent_id: { value: 'S1' }, state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', uuid: 'dQ==' } as TaskStatus;
+  await x.handleUpdates([failed]);
+  assert.equal(x.problem?.reason, 'EtcdWriteFailed');
+  assert.match(x.problem!.message, /cannot record 1 task update\(s\) in the registry: etcdserver: request is too large; they are not acknowledged/);
+  assert.match(await metrics.registry.getSingleMetricAsString('schedulerha_etcd_write_failures_total'), /write="task-updates"[^}]*} 1/);
+  assert.equal(x.registry.get('t1')?.state, 'TASK_RUNNING', 'not recorded');
+  fail = false;
+  await x.handleUpdates([failed]); // the agent re-sends it
+  assert.equal(x.registry.get('t1')?.state, 'TASK_FAILED');
+  assert.equal(x.problem, undefined, 'cleared by the write that succeeded');
 });

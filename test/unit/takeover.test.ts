@@ -37,11 +37,15 @@ test('framework id: resubscribe with a stored id; register only without live tas
 });
 
 test('after removal: new framework only without live tasks or with an explicit reset', () => {
-  assert.equal(decideAfterRemoval('M-1', 0, undefined, keys).register, true);
-  const no = decideAfterRemoval('M-1', 4, undefined, keys);
+  const before = (value: string | undefined) => ({ value, writtenAfterRemoval: false });
+  const after = (value: string) => ({ value, writtenAfterRemoval: true });
+  assert.equal(decideAfterRemoval('M-1', 0, before(undefined), keys).register, true);
+  const no = decideAfterRemoval('M-1', 4, before(undefined), keys);
   assert.equal(no.register, false);
   assert.match(no.message, /etcdctl put \/k8sm\/Kubernetes\/reset-framework M-1/);
-  assert.equal(decideAfterRemoval('M-1', 4, 'M-1', keys).register, true);
-  assert.equal(decideAfterRemoval('M-1', 4, 'M-0', keys).register, false, 'a reset naming another id does not count');
-  assert.equal(decideAfterRemoval('M-1', 4, 'new', keys).register, true);
+  assert.equal(decideAfterRemoval('M-1', 4, before('M-1'), keys).register, true, 'the removed id confirms, whenever it was written');
+  assert.equal(decideAfterRemoval('M-1', 4, after('M-1'), keys).register, true);
+  assert.equal(decideAfterRemoval('M-1', 4, after('M-0'), keys).register, false, 'a reset naming another id does not count');
+  assert.equal(decideAfterRemoval('M-1', 4, after(' new\n'), keys).register, true, '"new" written after the removal was reported');
+  assert.equal(decideAfterRemoval('M-1', 4, before('new'), keys).register, false, 'a "new" already in place is a leftover: it never confirms a removal nobody has seen');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyStatus, countByState, isLive, type TaskRecord } from '../../src/scheduler/task-record.js';
+import { applyStatus, boundedMessage, countByState, encodeRecord, isLive, MAX_STATUS_MESSAGE_CHARS, type TaskRecord } from '../../src/scheduler/task-record.js';
 import type { TaskStatus } from '../../src/mesos/types.js';
 
 const now = new Date('2026-11-25T00:00:00Z');
@@ -42,4 +42,20 @@ test('counts and liveness', () => {
   assert.deepEqual(rs.map(isLive), [true, true, false, true]);
   assert.equal(isLive(rec('TASK_UNREACHABLE')), true);
   assert.equal(isLive(rec('TASK_UNKNOWN')), true);
+});
+
+test('a status message is kept up to a bound: one executor message cannot bloat the record (and its registry txn)', () => {
+  const short = applyStatus(rec('TASK_RUNNING'), st('TASK_FAILED', { message: 'exit 1' }), now);
+  assert.equal(short.next?.message, 'exit 1');
+  const huge = 'E'.repeat(2_000_000);
+  const r = applyStatus(rec('TASK_RUNNING'), st('TASK_FAILED', { message: huge }), now);
+  assert.ok(r.changed);
+  assert.ok(r.next!.message!.startsWith('E'.repeat(MAX_STATUS_MESSAGE_CHARS)));
+  assert.match(r.next!.message!, new RegExp(`\\[${2_000_000 - MAX_STATUS_MESSAGE_CHARS} more characters not kept\\]$`));
+  assert.ok(encodeRecord(r.next!).length < 2 * MAX_STATUS_MESSAGE_CHARS, 'the encoded record stays small');
+  // A bound that falls inside a surrogate pair keeps the pair whole (no lone surrogate in the record).
+  const emoji = 'x'.repeat(MAX_STATUS_MESSAGE_CHARS - 1) + '😀'.repeat(10);
+  const b = boundedMessage(emoji);
+  assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(b), 'no unpaired high surrogate');
+  assert.equal(boundedMessage('x'.repeat(MAX_STATUS_MESSAGE_CHARS)), 'x'.repeat(MAX_STATUS_MESSAGE_CHARS), 'at the bound: unchanged');
 });
