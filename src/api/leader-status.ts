@@ -67,6 +67,8 @@ export interface CandidateIdentity {
   incarnation: string;
   host: string;
   pod?: string;
+  /** The pod's namespace ($POD_NAMESPACE): with `pod`, which resource's replica this is. */
+  namespace?: string;
   executorHash: string;
   /** http://address:port of the replica's /status. */
   url?: string;

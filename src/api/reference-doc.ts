@@ -38,7 +38,7 @@ export function renderSpecSection(): string[] {
   out.push('Cross-field rules (CRD `x-kubernetes-validations`, also enforced by the operator and `schedulerha validate`):');
   out.push('');
   for (const r of (specSchema['x-kubernetes-validations'] as Array<{ message: string }>) ?? []) out.push(`- ${r.message}`);
-  out.push('- frameworkName is immutable (a transition rule).');
+  out.push('- flags.frameworkName and etcd.prefix are immutable (transition rules): either names the framework\'s etcd root.');
   out.push('');
   return out;
 }

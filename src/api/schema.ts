@@ -66,7 +66,10 @@ export const specSchema: Schema = {
       additionalProperties: false,
       properties: {
         endpoints: { type: 'array', description: 'http(s)://host:port endpoints.', items: { type: 'string' }, minItems: 1 },
-        prefix: str('Key prefix; keys live under <prefix>/<frameworkName>/.', { default: '/k8sm' }),
+        prefix: str('Key prefix; keys live under <prefix>/<frameworkName>/. Immutable.', {
+          default: '/k8sm',
+          'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'etcd.prefix is immutable: the replicas under a new prefix would campaign in a new election and register a second framework while the old one still runs, orphaning the tasks of the first' }],
+        }),
         leaseTTLSeconds: { type: 'integer', format: 'int32', minimum: 2, maximum: 300, default: 10, description: 'Election lease TTL; a crashed leader is replaced after about this long.' },
         tlsSecret: str('Secret with ca.crt, tls.crt and tls.key for etcd TLS.'),
         credentialsSecret: str('Secret with username and password for etcd authentication.'),

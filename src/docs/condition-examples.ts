@@ -18,9 +18,9 @@ export const EXAMPLE_FRAMEWORK_ID = '5f1e6c0a-93b2-4d1e-8f4a-1c2b3d4e5f60-0000';
 const KEYS = keyLayout('/k8sm', 'Kubernetes');
 const MASTER = 'http://master-1:5050';
 
-function candidate(pod: string, createRevision: string, hash = EXAMPLE_HASH): CandidateInfo {
+function candidate(pod: string, createRevision: string, hash = EXAMPLE_HASH, namespace = 'mesos'): CandidateInfo {
   const leaseIdHex = `694d8a${createRevision.padStart(10, '0')}`;
-  const identity = { id: pod, incarnation: `inc-${pod}`, host: pod, pod, executorHash: hash };
+  const identity = { id: pod, incarnation: `inc-${pod}`, host: pod, pod, namespace, executorHash: hash };
   return { key: `${KEYS.electionPrefix}/${leaseIdHex}`, createRevision, modRevision: createRevision, leaseId: BigInt(`0x${leaseIdHex}`).toString(), leaseIdHex, identity, raw: JSON.stringify(identity) };
 }
 
@@ -95,6 +95,7 @@ export function healthyInput(over: Partial<ConditionInput> = {}): ConditionInput
     pods: [pod('k8sm-0'), pod('k8sm-1')],
     etcd: snapshot(),
     mesos: mesos(),
+    owner: { namespace: 'mesos', name: 'k8sm' },
     ...over,
   };
 }
@@ -165,6 +166,7 @@ export const CONDITION_EXAMPLES: ConditionExample[] = [
 
   { type: 'Degraded', reason: 'AsExpected', situation: 'healthy', input: healthyInput() },
   { type: 'Degraded', reason: 'FrameworkRemoved', situation: 'the framework is among the completed frameworks', input: healthyInput({ mesos: mesos({ framework: undefined, removed: true }) }) },
+  { type: 'Degraded', reason: 'SharedFrameworkRoot', situation: 'a resource of the same name in another namespace uses the same etcd prefix and framework name', input: healthyInput({ etcd: snapshot({ candidates: [candidate('k8sm-0', '1042'), candidate('k8sm-1', '1057'), candidate('k8sm-0', '1063', EXAMPLE_HASH, 'staging')] }) }) },
   { type: 'Degraded', reason: 'ZombieFramework', situation: 'another connected framework named Kubernetes', input: healthyInput({ mesos: mesos({ zombies: [{ id: '0c7a1b2d-0000-4e3f-9a8b-7c6d5e4f3a2b-0001', name: 'Kubernetes', connected: true, active: true, recovered: false }] }) }) },
   { type: 'Degraded', reason: 'ZombieFramework', situation: 'the framework a lost id left behind, disconnected, its tasks still running', input: healthyInput({ mesos: mesos({ zombies: [{ id: '0c7a1b2d-0000-4e3f-9a8b-7c6d5e4f3a2b-0000', name: 'Kubernetes', connected: false, active: false, recovered: false }] }) }) },
   {

@@ -80,6 +80,7 @@ export const CANDIDATE_FIELDS: Record<keyof CandidateIdentity, string> = {
   incarnation: 'A UUID per process start, so two incarnations never share an identity.',
   host: 'Host name.',
   pod: '$POD_NAME, when set.',
+  namespace: "$POD_NAMESPACE, with `pod`: the operator acts on (revokes the lease of, tears down for) only its own resource's pods.",
   executorHash: "The replica's executor-config hash.",
   url: 'http://address:port of its /healthz, /readyz, /status and /metrics.',
 };

@@ -99,6 +99,7 @@ export const CONDITION_REASONS = {
     AsExpected: { status: 'False', meaning: 'Nothing degraded.' },
     FrameworkRemoved: { status: 'True', meaning: 'Mesos removed the framework (as FrameworkRegistered=FrameworkRemoved).', action: 'Follow the reset-framework runbook (docs/operations.md).' },
     ZombieFramework: { status: 'True', meaning: 'Another framework with this framework name and another id is on the master: connected (a second scheduler, competing for the pods whose spec.schedulerName is this name), or disconnected (a registration whose id was lost, kept with its tasks until its failover timeout).', action: 'See troubleshooting: zombie framework.' },
+    SharedFrameworkRoot: { status: 'True', meaning: 'A candidate in the framework\'s election is a pod of another resource or namespace: two deployments share one etcd root (prefix + frameworkName) and compete for one framework. The operator does not revoke the other deployment\'s leases, and a Teardown waits until no scheduler of it runs.', action: 'Give each deployment its own flags.frameworkName or etcd.prefix (see troubleshooting: shared framework root).' },
     LeaderFlapping: { status: 'True', meaning: 'The leader changed 4 or more times in the last 10 minutes.', action: 'See troubleshooting: leader flapping.' },
     TooManyReplicas: { status: 'True', meaning: 'spec.replicas is more than 2: it works, but more than 2 schedulers has not been extensively tested (the original k8sm recommends at most 2).', action: 'Use 2 unless you have a reason (operations: more than 2 replicas).' },
   },

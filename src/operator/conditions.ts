@@ -13,6 +13,7 @@
 //                        same name and another id, the framework removed by Mesos
 //   Ready                ConfigValid, ReplicasReady, LeaderElected, FrameworkRegistered, TasksReconciled all True
 //                        and the executor config not incompatible
+import { candidateOwner, describeCandidate } from './ownership.js';
 import type { ValidationResult } from '../api/validate.js';
 import type { Condition, ConditionStatus, FailoverRecord, SchedulerHAStatus } from '../api/types.js';
 import type { FrameworkSnapshot } from './framework-watch.js';
@@ -88,6 +89,8 @@ export interface ConditionInput {
   flapWindowMs?: number;
   /** How long a new leader may go without publishing its status record (default 15 s). */
   reportGraceMs?: number;
+  /** The resource: whose pods the election's candidates are (SharedFrameworkRoot). */
+  owner?: { namespace: string; name: string };
 }
 
 type Cond = { status: ConditionStatus; reason: string; message: string };
@@ -239,6 +242,13 @@ function degraded(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>):
     if (connected.length) parts.push(`connected: ${connected.map((z) => z.id).join(', ')} (a second scheduler; it competes for pods with spec.schedulerName = this name)`);
     if (parked.length) parts.push(`disconnected: ${parked.map((z) => z.id).join(', ')} (a registration whose id was lost; the master keeps it and its tasks running until its failover timeout — tear it down if those tasks are not wanted)`);
     found.push({ reason: 'ZombieFramework', message: `another framework with this framework name is on the master, ${parts.join('; ')}` });
+  }
+  const others = i.owner && i.etcd?.state === 'ok' ? i.etcd.candidates.filter((c) => candidateOwner(c, i.owner!.namespace, i.owner!.name) === 'foreign') : [];
+  if (others.length) {
+    found.push({
+      reason: 'SharedFrameworkRoot',
+      message: `another deployment shares this framework's etcd root: ${others.map(describeCandidate).join(', ')} campaign${others.length === 1 ? 's' : ''} in its election but ${others.length === 1 ? 'is not a pod' : 'are not pods'} of this resource. They compete for one framework; the operator neither revokes their leases nor tears the framework down while they run. Give each deployment its own flags.frameworkName or etcd.prefix`,
+    });
   }
   const window = i.flapWindowMs ?? 10 * 60_000;
   const changes = (i.etcd?.transitions ?? []).filter((t) => t.to && i.now - t.at <= window).length;

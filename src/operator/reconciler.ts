@@ -30,6 +30,7 @@ import type { EtcdPool } from './etcd-pool.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
 import type { MesosObservation, MesosPool } from './mesos-pool.js';
 import type { OperatorMetrics } from './metrics.js';
+import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
 import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
 import type { ReconcileContext, ReconcileResult } from './queue.js';
 
@@ -106,7 +107,7 @@ export class Reconciler {
   /** Read-your-writes: the object our last write returned, until the informer catches up (kopf "consistency",
    * JOSDK "primary cache"): a reconcile must not diff against a status older than the one it just wrote. */
   private readonly fresh = new Map<string, { obj: SchedulerHA; rv: string; at: number }>();
-  private readonly secretCache = new Map<string, { at: number; data: Record<string, string> | undefined }>();
+  private readonly secretCache = new Map<string, { at: number; data: Record<string, string> | undefined; last?: Record<string, string> }>();
   private readonly ownChildWrites = new Set<string>();
   /** Children being written now → resourceVersions their informer delivered meanwhile. The API server sends a
    * write's watch event before (or while) it answers the write, so the echo of our own write usually arrives
@@ -298,6 +299,7 @@ export class Reconciler {
       ...(mesos ? { mesos } : {}),
       ...(this.d.options.flapThreshold !== undefined ? { flapThreshold: this.d.options.flapThreshold } : {}),
       ...(this.d.options.flapWindowMs !== undefined ? { flapWindowMs: this.d.options.flapWindowMs } : {}),
+      owner: { namespace: ns, name },
     });
     const conditions = toConditions(values, prevStatus.conditions, current.metadata.generation ?? 0, now);
     const status = buildStatus({
@@ -497,11 +499,13 @@ export class Reconciler {
     this.d.metrics.etcdWatches.inc();
   }
 
-  private async ensureMesos(st: ResourceState, ns: string, r: RenderedConfig, obj: SchedulerHA): Promise<void> {
+  private async ensureMesos(st: ResourceState, ns: string, r: RenderedConfig, obj: SchedulerHA, opts: { deleting?: boolean } = {}): Promise<void> {
     const m = obj.spec?.mesos;
     let credentials: { principal: string; secret: string } | undefined;
     if (m?.credentialsSecret && m.principal) {
-      const data = await this.readSecret(ns, m.credentialsSecret);
+      // Deleting: a namespace deletion may have removed the Secret before the TEARDOWN it is needed for; the last
+      // value this operator read then still serves.
+      const data = await this.readSecret(ns, m.credentialsSecret, { lastKnown: opts.deleting === true });
       if (!data?.secret) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.credentialsSecret} (spec.mesos.credentialsSecret) has no key "secret"`);
       credentials = { principal: m.principal, secret: data.secret.trim() };
     }
@@ -509,11 +513,11 @@ export class Reconciler {
     st.mesosKey = r.config.mesosMaster;
   }
 
-  /** Secret data, decoded, cached for 60 s. */
-  readSecret = async (namespace: string, name: string): Promise<Record<string, string> | undefined> => {
+  /** Secret data, decoded, cached for 60 s. `lastKnown`: a Secret that is gone answers with the last data read. */
+  readSecret = async (namespace: string, name: string, opts: { lastKnown?: boolean } = {}): Promise<Record<string, string> | undefined> => {
     const k = `${namespace}/${name}`;
     const c = this.secretCache.get(k);
-    if (c && Date.now() - c.at < 60_000) return c.data;
+    if (c && Date.now() - c.at < 60_000 && (c.data || !opts.lastKnown)) return c.data ?? (opts.lastKnown ? c.last : undefined);
     let data: Record<string, string> | undefined;
     try {
       const s = await kubeRequestOk<{ data?: Record<string, string> }>(this.d.kc, { method: 'GET', path: resourcePath({ apiVersion: 'v1', kind: 'Secret', namespace, name }) });
@@ -521,8 +525,9 @@ export class Reconciler {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    this.secretCache.set(k, { at: Date.now(), data });
-    return data;
+    const last = data ?? c?.data ?? c?.last;
+    this.secretCache.set(k, { at: Date.now(), data, ...(last ? { last } : {}) });
+    return data ?? (opts.lastKnown ? last : undefined);
   };
 
   // ---- actions -----------------------------------------------------------------------------------------------------
@@ -555,6 +560,9 @@ export class Reconciler {
     const term = leader.createRevision;
     if (st.revoked.has(term)) return;
     const ns = obj.metadata.namespace!;
+    // A leader of another deployment on the same etcd root (same pod name in another namespace, say) is not ours to
+    // judge: our pod of that name says nothing about its process.
+    if (candidateOwner(leader, ns, obj.metadata.name!) === 'foreign') return;
     const seen = st.leaderPod?.term === term ? st.leaderPod : undefined;
     let pod = this.podsOf(ns, obj.metadata.name!).find((p) => p.name === podName);
     if (!pod && (seen || podOfStatefulSet(podName, obj.metadata.name!))) {
@@ -719,23 +727,46 @@ export class Reconciler {
       log.info({ pods: pods.map((p) => p.name) }, 'teardown: waiting for the scheduler pods to terminate');
       return { requeueAfterMs: 1000 };
     }
-    // 2. TEARDOWN through the master's operator API.
-    await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
-    const synced = await st.watch!.waitForSync(5000);
-    if (!synced || st.watch!.snapshot.state !== 'ok') throw new SchedulerHAError('EtcdUnreachable', 'teardown: cannot read the framework id from etcd');
-    const fid = st.watch!.snapshot.frameworkId;
-    if (fid) {
-      await this.ensureMesos(st, ns, rendered, obj);
-      try {
-        const outcome = await this.d.mesos.teardown(st.key, fid, ctx.signal);
-        this.d.metrics.teardowns.inc({ result: outcome });
-        log.warn({ frameworkId: fid, outcome }, 'TEARDOWN sent (deletionPolicy Teardown)');
-        this.d.recorder.normal(ref, 'FrameworkTornDown', 'Teardown', outcome === 'torn-down' ? `sent TEARDOWN for framework ${fid}: Mesos killed its tasks and removed it` : `framework ${fid} is already gone from the leading master`);
-      } catch (err) {
-        this.d.metrics.teardowns.inc({ result: 'error' });
-        this.d.recorder.warning(ref, 'TeardownFailed', 'Teardown', `TEARDOWN of framework ${fid} failed: ${errorMessage(err)}; retrying`);
-        throw err;
+    // 2. TEARDOWN through the master's operator API — once nobody schedules for the framework any more. Until
+    // then (etcd or the master unreachable, the Secret gone, another deployment on the same root), say why.
+    let teardownError = false;
+    try {
+      await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
+      const synced = await st.watch!.waitForSync(5000);
+      if (!synced || st.watch!.snapshot.state !== 'ok') throw new SchedulerHAError('EtcdUnreachable', `cannot read the framework id from etcd (${st.watch!.snapshot.error ?? 'not synced'})`);
+      const snap = st.watch!.snapshot;
+      const fid = snap.frameworkId;
+      if (fid) {
+        await this.ensureMesos(st, ns, rendered, obj, { deleting: true });
+        const seen = await this.d.mesos.observe(st.key, { frameworkId: fid, frameworkName: rendered.frameworkName, tasks: false, maxAgeMs: 0, signal: ctx.signal });
+        if (seen.state !== 'ok') throw new SchedulerHAError('MesosUnreachable', `cannot see framework ${fid} on the master: ${seen.error ?? 'no answer'}`);
+        const j = judgeTeardown(snap, seen.framework, { namespace: ns, name, root: rendered.keys.root });
+        if (j.action === 'wait') {
+          log.info({ why: j.why }, 'teardown: waiting for the election to empty');
+          return { requeueAfterMs: 1000 };
+        }
+        if (j.action === 'blocked') {
+          log.warn({ frameworkId: fid }, `teardown blocked: ${j.message}`);
+          this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', j.message);
+          return { requeueAfterMs: 30_000 };
+        }
+        try {
+          const outcome = await this.d.mesos.teardown(st.key, fid, ctx.signal);
+          this.d.metrics.teardowns.inc({ result: outcome });
+          log.warn({ frameworkId: fid, outcome }, 'TEARDOWN sent (deletionPolicy Teardown)');
+          this.d.recorder.normal(ref, 'FrameworkTornDown', 'Teardown', outcome === 'torn-down' ? `sent TEARDOWN for framework ${fid}: Mesos killed its tasks and removed it` : `framework ${fid} is already gone from the leading master`);
+        } catch (err) {
+          teardownError = true;
+          this.d.metrics.teardowns.inc({ result: 'error' });
+          this.d.recorder.warning(ref, 'TeardownFailed', 'Teardown', `TEARDOWN of framework ${fid} failed: ${errorMessage(err)}; retrying`);
+          throw err;
+        }
       }
+    } catch (err) {
+      if (!teardownError && !ctx.signal.aborted) {
+        this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', `cannot tear the framework down yet: ${errorMessage(err)}; retrying. To delete the resource without TEARDOWN, set spec.deletionPolicy: Orphan`);
+      }
+      throw err;
     }
     // 3. The framework is gone: its etcd state would only make a re-created resource refuse to start.
     const deleted = await deleteFrameworkState(st.etcd!, rendered.keys);
@@ -799,11 +830,6 @@ export class Reconciler {
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
-/** A pod name of this resource's StatefulSet (`<name>-<ordinal>`): only those are ours to judge gone — a leader
- * running elsewhere (by hand, another resource on the same prefix) is never revoked for lack of a pod here. */
-export function podOfStatefulSet(pod: string, sts: string): boolean {
-  return pod.startsWith(`${sts}-`) && /^\d+$/.test(pod.slice(sts.length + 1));
-}
 
 /** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
 export function rvAtLeast(a: string | undefined, b: string): boolean {

@@ -106,6 +106,7 @@ export class Replica {
       incarnation: randomUUID(),
       host: hostname(),
       ...(process.env.POD_NAME ? { pod: process.env.POD_NAME } : {}),
+      ...(process.env.POD_NAME && process.env.POD_NAMESPACE ? { namespace: process.env.POD_NAMESPACE } : {}),
       executorHash: this.executor.hash,
     };
     this.log = opts.logger.child({ framework: c.frameworkName, identity: id });

@@ -274,7 +274,7 @@ test('a CRD with two served versions serves the same objects under both (convers
   assert.deepEqual(crd.status?.storedVersions, ['v1']);
 });
 
-test("the SchedulerHA CRD's own CEL rules are enforced: replicas > 1 needs flags.ha; frameworkName is immutable", async () => {
+test("the SchedulerHA CRD's own CEL rules are enforced: replicas > 1 needs flags.ha; frameworkName and etcd.prefix are immutable", async () => {
   const crd = buildCrd() as { spec: { group: string; names: { plural: string } } };
   const created = await c.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
   assert.ok(created.status === 201 || created.status === 409, `CRD: ${created.status} ${created.json?.message ?? ''}`);
@@ -289,4 +289,9 @@ test("the SchedulerHA CRD's own CEL rules are enforced: replicas > 1 needs flags
   const rename = await c.raw('PATCH', `${path}/${name}`, { body: { spec: { flags: { frameworkName: 'Other' } } }, contentType: 'application/merge-patch+json' });
   assert.equal(rename.status, 422);
   assert.match(rename.json.message, /spec\.flags\.frameworkName: Invalid value: "string": frameworkName is immutable/);
+  const move = await c.raw('PATCH', `${path}/${name}`, { body: { spec: { etcd: { prefix: '/elsewhere' } } }, contentType: 'application/merge-patch+json' });
+  assert.equal(move.status, 422);
+  assert.match(move.json.message, /spec\.etcd\.prefix: Invalid value: "string": etcd\.prefix is immutable/);
+  const more = await c.raw('PATCH', `${path}/${name}`, { body: { spec: { etcd: { endpoints: ['http://etcd-0:2379', 'http://etcd-1:2379'] } } }, contentType: 'application/merge-patch+json' });
+  assert.equal(more.status, 200, 'the endpoints may change (members of one cluster)');
 });
