@@ -48,14 +48,23 @@ export type TeardownJudgement =
 export function judgeTeardown(
   snap: Pick<FrameworkSnapshot, 'candidates'>,
   framework: { id: string; connected: boolean } | undefined,
-  ctx: { namespace: string; name: string; root: string },
+  /** `waitedMs`: how long our own pods' keys have been awaited already. */
+  ctx: { namespace: string; name: string; root: string; waitedMs?: number; leaseTtlMs: number },
 ): TeardownJudgement {
   const others = otherCandidates(snap, ctx.namespace, ctx.name);
   const way = 'TEARDOWN would kill the tasks of a scheduler this resource does not run. Stop those schedulers (or give this resource its own frameworkName / etcd prefix), or set spec.deletionPolicy: Orphan to delete the resource without tearing the framework down';
   if (others.length) {
     return { action: 'blocked', message: `framework ${framework?.id ?? '?'} is still in use: ${others.map(describeCandidate).join(', ')} campaign${others.length === 1 ? 's' : ''} in its election at ${ctx.root}/election, and ${others.length === 1 ? 'it is' : 'they are'} not pods of this resource (another deployment shares this etcd root). ${way}` };
   }
-  if (snap.candidates.length) return { action: 'wait', why: `${snap.candidates.map(describeCandidate).join(', ')} still in the election (a pod that stopped without resigning: its lease expires)` };
+  if (snap.candidates.length) {
+    const who = snap.candidates.map(describeCandidate).join(', ');
+    // A key that outlives two lease TTLs is being renewed: the process still runs without its pod (force-deleted,
+    // its node lost) and would go on leading the framework.
+    if ((ctx.waitedMs ?? 0) > 2 * ctx.leaseTtlMs) {
+      return { action: 'blocked', message: `framework ${framework?.id ?? '?'}: ${who} still campaign${snap.candidates.length === 1 ? 's' : ''} at ${ctx.root}/election ${Math.round((ctx.waitedMs ?? 0) / 1000)} s after the pods of this resource were gone — longer than two lease TTLs, so that scheduler runs on without its pod. ${way}` };
+    }
+    return { action: 'wait', why: `${who} still in the election (a pod that stopped without resigning: its lease expires)` };
+  }
   if (framework?.connected) {
     return { action: 'blocked', message: `framework ${framework.id} is connected to the master, but no scheduler of this resource runs and none campaigns at ${ctx.root}/election: a scheduler elsewhere (another etcd, or run by hand) leads it. ${way}` };
   }

@@ -96,6 +96,8 @@ interface ResourceState {
   revoked: Map<string, RevokeRecord>;
   leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
   lastFailover?: FailoverRecord;
+  /** Teardown: since when election keys are awaited after our pods were gone (ours expire within one lease TTL). */
+  teardownWaitSince?: number;
   /** resourceVersions of our own writes of children (their informer events need no reconcile). */
   ownWrites: Set<string>;
 }
@@ -740,7 +742,9 @@ export class Reconciler {
         await this.ensureMesos(st, ns, rendered, obj, { deleting: true });
         const seen = await this.d.mesos.observe(st.key, { frameworkId: fid, frameworkName: rendered.frameworkName, tasks: false, maxAgeMs: 0, signal: ctx.signal });
         if (seen.state !== 'ok') throw new SchedulerHAError('MesosUnreachable', `cannot see framework ${fid} on the master: ${seen.error ?? 'no answer'}`);
-        const j = judgeTeardown(snap, seen.framework, { namespace: ns, name, root: rendered.keys.root });
+        const waitedMs = snap.candidates.length ? Date.now() - (st.teardownWaitSince ??= Date.now()) : 0;
+        if (!snap.candidates.length) st.teardownWaitSince = undefined;
+        const j = judgeTeardown(snap, seen.framework, { namespace: ns, name, root: rendered.keys.root, waitedMs, leaseTtlMs: rendered.config.leaseTtlSeconds * 1000 });
         if (j.action === 'wait') {
           log.info({ why: j.why }, 'teardown: waiting for the election to empty');
           return { requeueAfterMs: 1000 };
@@ -829,7 +833,6 @@ export class Reconciler {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
-
 
 /** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
 export function rvAtLeast(a: string | undefined, b: string): boolean {

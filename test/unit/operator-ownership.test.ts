@@ -25,12 +25,18 @@ test('a candidate is ours only as a pod <name>-<ordinal> of this namespace (a re
 });
 
 test('Teardown proceeds only when nobody schedules for the framework', () => {
-  const ctx = { namespace: 'prod', name: 'k8sm', root: '/k8sm/K' };
+  const ctx = { namespace: 'prod', name: 'k8sm', root: '/k8sm/K', leaseTtlMs: 10_000 };
   const fw = (connected: boolean) => ({ id: 'F-1', connected });
   assert.deepEqual(judgeTeardown({ candidates: [] }, fw(false), ctx), { action: 'proceed' });
   assert.deepEqual(judgeTeardown({ candidates: [] }, undefined, ctx), { action: 'proceed' }, 'already gone from the master');
   // Our own pod's key, left by a pod that did not resign: it expires within the TTL.
-  assert.equal(judgeTeardown({ candidates: [cand('7', { pod: 'k8sm-1', namespace: 'prod' })] }, fw(false), ctx).action, 'wait');
+  const lingering = { candidates: [cand('7', { pod: 'k8sm-1', namespace: 'prod' })] };
+  assert.equal(judgeTeardown(lingering, fw(false), ctx).action, 'wait');
+  assert.equal(judgeTeardown(lingering, fw(false), { ...ctx, waitedMs: 19_000 }).action, 'wait');
+  // Renewed for more than two TTLs: that scheduler still runs without its pod.
+  const renewed = judgeTeardown(lingering, fw(false), { ...ctx, waitedMs: 21_000 });
+  assert.equal(renewed.action, 'blocked');
+  if (renewed.action === 'blocked') assert.match(renewed.message, /prod\/k8sm-1 \(term 7, host h\) still campaigns at \/k8sm\/K\/election 21 s after the pods of this resource were gone/);
   const other = judgeTeardown({ candidates: [cand('7', { pod: 'k8sm-0', namespace: 'staging' })] }, fw(true), ctx);
   assert.equal(other.action, 'blocked');
   if (other.action === 'blocked') {
