@@ -96,6 +96,9 @@ interface ResourceState {
   revoked: Map<string, RevokeRecord>;
   leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
   lastFailover?: FailoverRecord;
+  /** spec.replicas was 0 since the last leader change: the next new leader starts the framework again after a
+   * scale-up (not a failover). */
+  scaledToZero?: boolean;
   /** Teardown: since when election keys are awaited after our pods were gone (ours expire within one lease TTL). */
   teardownWaitSince?: number;
   /** resourceVersions of our own writes of children (their informer events need no reconcile). */
@@ -257,10 +260,13 @@ export class Reconciler {
       }
     }
 
-    // Actions.
+    // Actions. Scaled to zero, the leader's pod goes because nothing is to run: no standby to hand over to, so
+    // no lease to revoke, and the leader elected after the scale-up is no failover.
+    const scaledToZero = (valid ? spec.replicas : obj.spec?.replicas) === 0;
+    if (scaledToZero) st.scaledToZero = true;
     if (snap?.state === 'ok' && st.etcd && rendered) {
       await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => problems.push(`failover request: ${errorMessage(err)}`));
-      await this.assistedFailover(current, st, snap, log, ctx.signal).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
+      if (!scaledToZero) await this.assistedFailover(current, st, snap, log, ctx.signal).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
       snap = st.watch!.snapshot;
     }
 
@@ -634,6 +640,14 @@ export class Reconciler {
       const label = (r: LeaderRef | undefined) => r?.pod ?? r?.id ?? (r ? `term ${r.term}` : 'none');
       if (!from) {
         st.vacated = undefined;
+        continue;
+      }
+      if (st.scaledToZero && !t.from) {
+        // The schedulers were stopped on purpose (spec.replicas 0): this leader starts them again.
+        st.vacated = undefined;
+        st.scaledToZero = false;
+        log.info({ from, to: t.to }, 'scheduler leader elected after a scale-up from zero replicas');
+        this.d.recorder.normal(refOf_(obj), 'LeaderChanged', 'Failover', `${label(t.to)} (term ${t.to.term}) leads after the scale-up from zero replicas (the last leader was ${label(from)}, term ${from.term}): not a failover`);
         continue;
       }
       let reason = 'LeaderLost';

@@ -339,4 +339,23 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     }
     await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 60_000 });
   });
+
+  await t.test('scaled to zero and back: no lease revoked, and the new leader is no failover', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const before = (await s.events(ns, name)).length;
+    const failovers = async () => metricValue(await op.metrics(), 'schedulerha_resource_failovers_total') ?? 0;
+    const f0 = await failovers();
+    await s.patch(ns, name, { spec: { replicas: 0 } });
+    await s.waitForCondition(ns, name, 'ReplicasReady', 'True', { reason: 'ScaledToZero', timeoutMs: 60_000 });
+    await waitFor('no leader', async () => (await s.get(ns, name))?.status?.leader === undefined || undefined, { timeoutMs: 60_000 });
+    await s.patch(ns, name, { spec: { replicas: 2 } });
+    const o1 = await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 120_000 });
+    const ev = await waitFor('the LeaderChanged Event of the scale-up', async () => (await s.events(ns, name)).slice(before).find((e) => e.reason === 'LeaderChanged'), { timeoutMs: 30_000 });
+    assert.match(ev.note, /after the scale-up from zero replicas .*not a failover/);
+    const since = (await s.events(ns, name)).slice(before);
+    assert.deepEqual(since.filter((e) => e.reason === 'LeaderLeaseRevoked'), [], 'no lease revoked for pods scaled away');
+    assert.deepEqual(o1.status!.lastFailover, o0.status!.lastFailover, 'lastFailover is still the last real failover');
+    assert.equal(await failovers(), f0);
+    assert.equal(o1.status!.frameworkID, o0.status!.frameworkID);
+  });
 });
