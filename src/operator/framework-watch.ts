@@ -41,6 +41,9 @@ export interface LeaderTransition {
   from?: LeaderRef;
   /** New leader (undefined: leadership vacated). */
   to?: LeaderRef;
+  /** Found on the re-read after the watch was down since this time (epoch ms): the change happened unseen,
+   * somewhere in between. */
+  unobservedSince?: number;
 }
 
 /** What the operator writes to <root>/failover-request (the replicas resign on any new put). */
@@ -136,6 +139,8 @@ export class FrameworkWatch {
   private readonly rangeStart: string;
   private readonly rangeEnd: string;
   private synced = false;
+  /** When the watch went down (cleared by the next read): leader changes found then were not seen happen. */
+  private blindSince: number | undefined;
   private readonly syncWaiters = new Set<() => void>();
   /** Values the operator itself is writing (key → value): their watch events update the view silently. */
   private readonly ownWrites = new Map<string, string>();
@@ -254,6 +259,7 @@ export class FrameworkWatch {
   }
 
   private setUnknown(error: string): void {
+    this.blindSince ??= Date.now();
     if (this.snap.state === 'unknown' && this.snap.error === error) return;
     this.snap = { ...this.snap, state: 'unknown', error };
     this.opts.onChange();
@@ -272,10 +278,11 @@ export class FrameworkWatch {
     if ((prev?.createRevision ?? '') !== (lowest?.createRevision ?? '') || prev?.key !== lowest?.key) {
       this.leaderSince = now;
       if (!initial) {
-        transitions.push({ at: now, ...(prev ? { from: refOf(prev)! } : {}), ...(lowest ? { to: refOf(lowest)! } : {}) });
+        transitions.push({ at: now, ...(prev ? { from: refOf(prev)! } : {}), ...(lowest ? { to: refOf(lowest)! } : {}), ...(this.blindSince !== undefined ? { unobservedSince: this.blindSince } : {}) });
         while (transitions.length > (this.opts.maxTransitions ?? 50)) transitions.shift();
       }
     }
+    this.blindSince = undefined;
     const str = (key: string) => this.kvs.get(key)?.value;
     const fr = this.kvs.get(k.failoverRequest);
     let parsedFr: FailoverRequestRecord | undefined;

@@ -87,7 +87,8 @@ interface ResourceState {
   mesosKey?: string;
   /** Last processed transition time. */
   transitionsSeenAt: number;
-  vacated?: { at: number; from?: LeaderRef };
+  /** `unseen`: found vacant on a re-read after the watch was down; `at` is then when the operator lost sight of etcd. */
+  vacated?: { at: number; from?: LeaderRef; unseen?: boolean };
   failoverPending?: { annotation: string; at: number; fromTerm?: string };
   /** A leader change whose new leader has not reported SUBSCRIBED yet: lastFailover.seconds then grows by the
    * leader's own elected → SUBSCRIBED time, so it covers the whole outage (a resign hands the key over in one
@@ -633,7 +634,7 @@ export class Reconciler {
       st.transitionsSeenAt = t.at;
       this.d.metrics.leaderChanges.inc({ namespace: ns, name });
       if (!t.to) {
-        st.vacated = { at: t.at, ...(t.from ? { from: t.from } : {}) };
+        st.vacated = { at: t.unobservedSince ?? t.at, ...(t.from ? { from: t.from } : {}), ...(t.unobservedSince !== undefined ? { unseen: true } : {}) };
         continue;
       }
       const from = t.from ?? st.vacated?.from;
@@ -661,13 +662,25 @@ export class Reconciler {
         reason = rev.reason;
         trigger = rev.at;
       }
+      // A change found when the watch came back (etcd unreachable for the operator meanwhile): the vacancy was not
+      // seen, so the time is only bounded — by when the operator lost sight of etcd.
+      const unseen = reason === 'LeaderLost' && (st.vacated ? st.vacated.unseen === true : t.unobservedSince !== undefined);
+      if (unseen && !st.vacated) trigger = t.unobservedSince!;
       const seconds = Math.max(0, (t.at - trigger) / 1000);
       st.vacated = undefined;
       st.lastFailover = { at: new Date(t.at).toISOString(), from: label(from), to: label(t.to), reason, seconds: Math.round(seconds * 1000) / 1000 };
-      st.failoverSubscribing = { term: t.to.term, electedSeconds: seconds, reason };
+      // Unseen: no elected → SUBSCRIBED completion, and no sample for the failover-time histogram (a bound is not a time).
+      st.failoverSubscribing = unseen ? undefined : { term: t.to.term, electedSeconds: seconds, reason };
       this.d.metrics.failovers.inc({ namespace: ns, name, reason });
-      log.info({ from, to: t.to, reason, seconds }, 'scheduler leader changed');
-      this.d.recorder.normal(refOf_(obj), 'LeaderChanged', 'Failover', `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}), elected ${seconds.toFixed(3)} s after the trigger (${reason})`);
+      log.info({ from, to: t.to, reason, seconds, ...(unseen ? { unobservedSince: new Date(trigger).toISOString() } : {}) }, 'scheduler leader changed');
+      this.d.recorder.normal(
+        refOf_(obj),
+        'LeaderChanged',
+        'Failover',
+        unseen
+          ? `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}) while the operator could not see etcd: elected at most ${seconds.toFixed(3)} s after the operator lost sight of it (${reason})`
+          : `leader changed from ${label(from)} (term ${from.term}) to ${label(t.to)} (term ${t.to.term}), elected ${seconds.toFixed(3)} s after the trigger (${reason})`,
+      );
     }
     // Complete the record once the new leader reports SUBSCRIBED with its own elected → SUBSCRIBED time.
     const pending = st.failoverSubscribing;
