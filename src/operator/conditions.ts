@@ -10,16 +10,17 @@
 //   TasksReconciled      the leader's reconciliation run after its SUBSCRIBED completed
 //   ExecutorCompatible   leader and candidates run the executor-config hash the spec renders
 //   Degraded             (True = something to look at) > 2 replicas, leader flapping, a zombie framework with the
-//                        same name and another id, the framework removed by Mesos
+//                        same name and another id, the framework removed by Mesos, another deployment's pods in
+//                        the election (a shared etcd root)
 //   Ready                ConfigValid, ReplicasReady, LeaderElected, FrameworkRegistered, TasksReconciled all True
 //                        and the executor config not incompatible
-import { candidateOwner, describeCandidate } from './ownership.js';
 import type { ValidationResult } from '../api/validate.js';
 import type { Condition, ConditionStatus, FailoverRecord, SchedulerHAStatus } from '../api/types.js';
 import type { FrameworkSnapshot } from './framework-watch.js';
 import { canonicalJson } from './plan.js';
 import type { MesosObservation } from './mesos-pool.js';
 import type { ConditionReason } from './condition-reasons.js';
+import { candidateOwner, describeCandidate } from './ownership.js';
 
 export const CONDITION_TYPES = ['ConfigValid', 'ReplicasReady', 'LeaderElected', 'FrameworkRegistered', 'TasksReconciled', 'ExecutorCompatible', 'Degraded', 'Ready'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
