@@ -97,6 +97,8 @@ interface ResourceState {
   revoked: Map<string, RevokeRecord>;
   leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
   lastFailover?: FailoverRecord;
+  /** The leader's pod seen deleting (its container still running) at `at`: it has RESIGN_GRACE_MS to resign. */
+  leaderDeleting?: { term: string; at: number };
   /** spec.replicas was 0 since the last leader change: the next new leader starts the framework again after a
    * scale-up (not a failover). */
   scaledToZero?: boolean;
@@ -107,6 +109,10 @@ interface ResourceState {
 }
 
 const podsKey = (ns: string, name: string): string => `${ns}/${name}`;
+
+/** How long a leader whose pod is being deleted gracefully has to resign before its lease is revoked: SIGTERM makes
+ * a healthy replica resign within milliseconds; one that has not after this is frozen or hung. */
+export const RESIGN_GRACE_MS = 2000;
 
 export class Reconciler {
   private readonly states = new Map<string, ResourceState>();
@@ -342,7 +348,10 @@ export class Reconciler {
     if (status.tasks) this.d.metrics.setTasks(ns, name, status.tasks.byState);
 
     if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '));
-    return this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
+    const result = this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
+    // A leader pod being deleted is looked at again when its resign grace ends (a resign would wake us sooner).
+    const recheck = st.leaderDeleting && st.leaderDeleting.term === snap?.leader?.createRevision ? Math.max(50, st.leaderDeleting.at + RESIGN_GRACE_MS - Date.now()) : undefined;
+    return recheck !== undefined && (result.requeueAfterMs === undefined || recheck < result.requeueAfterMs) ? { requeueAfterMs: recheck } : result;
   }
 
   private requeueAfter(ready: boolean, replicas: number, frameworkId: string | undefined): ReconcileResult {
@@ -564,6 +573,7 @@ export class Reconciler {
    * still the observed term — so a standby takes over now instead of after the lease TTL. */
   private async assistedFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, log: Logger, signal?: AbortSignal): Promise<void> {
     const leader = snap.leader;
+    if (st.leaderDeleting && st.leaderDeleting.term !== leader?.createRevision) st.leaderDeleting = undefined; // it resigned
     const podName = leader?.identity?.pod;
     if (!leader || !podName) return;
     const term = leader.createRevision;
@@ -610,6 +620,14 @@ export class Reconciler {
     else if (pod.deleting) reason = 'LeaderPodDeleted';
     else if (pod.container !== 'running' || pod.restartCount > seen.restartCount) reason = 'LeaderContainerTerminated';
     if (!reason) return;
+    if (reason === 'LeaderPodDeleted' && pod?.deleting && pod.container === 'running') {
+      // A graceful deletion (rolling update, drain, kubectl delete pod): the kubelet sends SIGTERM and the leader
+      // resigns within milliseconds. Only a leader that has not resigned after RESIGN_GRACE_MS (frozen, hung) has
+      // its lease revoked.
+      const d = st.leaderDeleting?.term === term ? st.leaderDeleting : (st.leaderDeleting = { term, at: Date.now() });
+      if (Date.now() - d.at < RESIGN_GRACE_MS) return;
+    }
+    st.leaderDeleting = undefined;
     const at = Date.now();
     const outcome = await revokeLeaderLease(st.etcd!, leader);
     st.revoked.set(term, { at, reason });

@@ -358,4 +358,21 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.equal(await failovers(), f0);
     assert.equal(o1.status!.frameworkID, o0.status!.frameworkID);
   });
+
+  await t.test('the leader pod deleted gracefully (kubectl delete pod, a drain) → it resigns; no lease revoked', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    const leaderPod = o0.status!.leader!.pod!;
+    const term = o0.status!.leader!.term!;
+    const before = (await s.events(ns, name)).length;
+    await kubeRequestOk(s.kc, { method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${leaderPod}` });
+    const o = await waitFor('this failover recorded', async () => {
+      const x = await s.get(ns, name);
+      const lf = x?.status?.lastFailover;
+      return lf && lf.at !== o0.status!.lastFailover?.at && lf.from === leaderPod && x.status!.leader?.term && x.status!.leader.term !== term ? x : undefined;
+    }, { timeoutMs: 60_000 });
+    assert.equal(o.status!.lastFailover!.reason, 'LeaderLost', 'the leader resigned on SIGTERM: nothing to revoke');
+    const since = (await s.events(ns, name)).slice(before);
+    assert.deepEqual(since.filter((e) => e.reason === 'LeaderLeaseRevoked'), [], 'no LeaderLeaseRevoked Warning for a graceful deletion');
+    await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
+  });
 });
