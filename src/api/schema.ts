@@ -170,6 +170,7 @@ export const statusSchema: Schema = {
       type: 'object',
       properties: { at: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, seconds: { type: 'number' } },
     },
+    failoverHandled: { type: 'string' },
   },
 };
 

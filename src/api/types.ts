@@ -131,6 +131,8 @@ export interface SchedulerHAStatus {
   mesosMaster?: string;
   tasks?: TaskCounts;
   lastFailover?: FailoverRecord;
+  /** The last k8sm.io/failover value the operator acted on. */
+  failoverHandled?: string;
 }
 
 export interface ObjectMeta {

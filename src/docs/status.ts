@@ -41,6 +41,7 @@ export const STATUS_FIELDS: Record<string, string> = {
   'lastFailover.to': 'The new leader (pod name).',
   'lastFailover.reason': 'Why, one of the failover reasons below.',
   'lastFailover.seconds': 'From the trigger (the failover request, the lease revoke, or the old leader key disappearing) to the new leader elected; once that leader reports SUBSCRIBED, its own elected → SUBSCRIBED time is added, so the final value covers the whole hand-over. A change that happened while the operator could not reach etcd (found when its watch came back) is bounded instead: from when it lost sight of etcd to the new leader found (its LeaderChanged Event says "at most"), with no elected → SUBSCRIBED part and no sample in schedulerha_failover_seconds.',
+  failoverHandled: 'The last `k8sm.io/failover` value the operator acted on (it wrote it to `<root>/failover-request`): a value is acted on once, even when someone else rewrites that key afterwards.',
 };
 
 /** The reasons of status.lastFailover (and the `reason` label of schedulerha_resource_failovers_total). */

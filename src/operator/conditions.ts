@@ -343,6 +343,7 @@ export interface StatusInput {
   etcd?: FrameworkSnapshot;
   mesos?: MesosObservation;
   lastFailover?: FailoverRecord;
+  failoverHandled?: string;
   previous?: SchedulerHAStatus;
 }
 
@@ -392,6 +393,8 @@ export function buildStatus(i: StatusInput): SchedulerHAStatus {
   } else if (prev.tasks) st.tasks = prev.tasks;
   const lf = i.lastFailover ?? prev.lastFailover;
   if (lf) st.lastFailover = lf;
+  const handled = i.failoverHandled ?? prev.failoverHandled;
+  if (handled !== undefined) st.failoverHandled = handled;
   return st;
 }
 

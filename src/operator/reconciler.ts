@@ -97,6 +97,8 @@ interface ResourceState {
   revoked: Map<string, RevokeRecord>;
   leaderPod?: { term: string; pod: string; uid: string; restartCount: number };
   lastFailover?: FailoverRecord;
+  /** The last k8sm.io/failover value acted on (status.failoverHandled once written). */
+  failoverHandled?: string;
   /** The leader's pod seen deleting (its container still running) at `at`: it has RESIGN_GRACE_MS to resign. */
   leaderDeleting?: { term: string; at: number };
   /** spec.replicas was 0 since the last leader change: the next new leader starts the framework again after a
@@ -326,6 +328,7 @@ export class Reconciler {
       ...(snap ? { etcd: snap } : {}),
       ...(mesos ? { mesos } : {}),
       ...(st.lastFailover ? { lastFailover: st.lastFailover } : {}),
+      ...(st.failoverHandled !== undefined ? { failoverHandled: st.failoverHandled } : {}),
       previous: prevStatus,
     });
     const patch = mergePatchDiff(prevStatus, status);
@@ -554,9 +557,12 @@ export class Reconciler {
   private async manualFailover(obj: SchedulerHA, st: ResourceState, snap: FrameworkSnapshot, r: RenderedConfig, log: Logger): Promise<void> {
     const want = obj.metadata.annotations?.[ANNOTATIONS.failover];
     if (!want) return;
-    if (snap.failoverRequest?.parsed?.annotation === want) return;
+    // Handled: the request record still names it, or the status says so — someone may have rewritten the key
+    // since (`etcdctl put …/failover-request`), and acting again would be a second, unrequested failover.
+    if (snap.failoverRequest?.parsed?.annotation === want || (st.failoverHandled ?? obj.status?.failoverHandled) === want) return;
     const from = refOf(snap.leader);
     await putFailoverRequest(st.etcd!, r.keys, { annotation: want, at: new Date().toISOString(), by: `schedulerha-operator/${this.d.options.identity}`, ...(from ? { from } : {}) });
+    st.failoverHandled = want;
     // Pending only with a leader to resign: a request written while none leads is ignored by the next leader, and
     // must not be credited with whatever failover comes later.
     st.failoverPending = from ? { annotation: want, at: Date.now(), fromTerm: from.term } : undefined;

@@ -375,4 +375,24 @@ test('operator lifecycle: ready, scale, invalid spec, flag change, failover, lea
     assert.deepEqual(since.filter((e) => e.reason === 'LeaderLeaseRevoked'), [], 'no LeaderLeaseRevoked Warning for a graceful deletion');
     await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
   });
+
+  await t.test('the failover key written by hand (etcdctl put) → one failover; the handled annotation is not replayed', async () => {
+    const o0 = await s.waitForCondition(ns, name, 'Ready', 'True');
+    assert.equal(o0.metadata.annotations?.['k8sm.io/failover'], 'drill-1', 'the annotation of the earlier step is still on the resource');
+    assert.equal(o0.status!.failoverHandled, 'drill-1');
+    const term = o0.status!.leader!.term!;
+    const before = (await s.events(ns, name)).length;
+    await s.etcdClient.put(s.keys(o0).failoverRequest).value(`manual ${new Date().toISOString()}`);
+    const o = await waitFor('the new leader recorded', async () => {
+      const x = await s.get(ns, name);
+      return x?.status?.leader?.term && x.status.leader.term !== term && x.status.lastFailover?.at !== o0.status!.lastFailover?.at ? x : undefined;
+    }, { timeoutMs: 60_000 });
+    assert.equal(o.status!.lastFailover!.reason, 'LeaderLost', 'a failover by hand: the operator did not request it');
+    await s.waitForCondition(ns, name, 'Ready', 'True', { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 2000)); // room for a replay, which would come within a reconcile
+    const since = (await s.events(ns, name)).slice(before);
+    assert.deepEqual(since.filter((e) => e.reason === 'FailoverRequested').map((e) => e.note), [], 'drill-1 was not requested again');
+    assert.equal(since.filter((e) => e.reason === 'LeaderChanged').length, 1, 'one leader change');
+    assert.match((await s.etcdGet(s.keys(o0).failoverRequest)) ?? '', /^manual /, 'the key still holds what was written by hand');
+  });
 });
