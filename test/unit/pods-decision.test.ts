@@ -149,12 +149,29 @@ test('unbound pod: FAILED → Failed with Never, retried otherwise; FINISHED →
   assert.equal(decidePod(pod(), [fin], ctx()).launch!.restart, true);
 });
 
-test('unbound pod: after maxLaunchFailures attempts that never ran it is Failed', () => {
-  const rs = Array.from({ length: DEFAULT_BACKOFF.maxLaunchFailures }, (_, i) => rec(i, 'TASK_DROPPED'));
+test('unbound pod: Failed when its newest maxLaunchFailures attempts all failed on their own', () => {
+  const n = DEFAULT_BACKOFF.maxLaunchFailures;
+  const failed = (i: number) => rec(i, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+  const rs = Array.from({ length: n }, (_, i) => failed(i));
   const d = decidePod(pod(), rs, ctx());
   assert.equal(d.state, 'finished');
   assert.equal((d.actions[0] as { reason: string }).reason, 'LaunchFailed');
-  assert.equal(decidePod(pod(), rs.slice(1), ctx()).launch!.attempt, DEFAULT_BACKOFF.maxLaunchFailures, 'one fewer: still retried, with the next attempt');
+  assert.match((d.actions[0] as { message: string }).message, new RegExp(`^the last ${n} launch attempts failed`));
+  assert.equal(decidePod(pod(), rs.slice(1), ctx()).launch!.attempt, n, 'one fewer: still retried, with the next attempt');
+  const errors = Array.from({ length: n }, (_, i) => rec(i, 'TASK_ERROR', { reason: 'REASON_TASK_INVALID' }));
+  assert.equal(decidePod(pod(), errors, ctx()).state, 'finished', 'refused as invalid every time: the pod\'s own fault');
+  // Launches Mesos never carried out say nothing about the pod: retried (with back-off) however many there are.
+  for (const [state, reason] of [['TASK_DROPPED', 'REASON_INVALID_OFFERS'], ['TASK_GONE', 'REASON_RECONCILIATION'], ['TASK_LOST', 'REASON_RECONCILIATION'], ['TASK_UNKNOWN', 'REASON_RECONCILIATION'], ['TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH']] as const) {
+    const lost = Array.from({ length: 3 * n }, (_, i) => rec(i, state, { reason }));
+    const dl = decidePod(pod(), lost, ctx());
+    assert.equal(dl.state, 'backoff', `${state} ×${3 * n}: retried`);
+    assert.equal(dl.launch!.attempt, 3 * n);
+  }
+  // One cluster-side loss among the newest failures: not yet n failures of its own in a row.
+  const mixed = [...Array.from({ length: n - 1 }, (_, i) => failed(i)), rec(n - 1, 'TASK_DROPPED', { reason: 'REASON_INVALID_OFFERS' })];
+  assert.equal(decidePod(pod(), mixed, ctx()).state, 'backoff');
+  assert.equal(decidePod(pod(), [...mixed, failed(n)], ctx()).state, 'backoff', 'the dropped one is still among the newest n');
+  assert.equal(decidePod(pod(), [...mixed, ...Array.from({ length: n }, (_, i) => failed(n + i))], ctx()).state, 'finished');
 });
 
 test('back-off doubles per consecutive short attempt up to the cap, and resets after a long run', () => {

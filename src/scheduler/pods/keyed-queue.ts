@@ -18,7 +18,7 @@ export class KeyedQueue<K = string> {
   private readonly running = new Set<K>();
   private readonly dirty = new Set<K>();
   private readonly failures = new Map<K, number>();
-  private readonly delayed = new Map<K, NodeJS.Timeout>();
+  private readonly delayed = new Map<K, { timer: NodeJS.Timeout; due: number }>();
   private readonly log: Logger;
   private head = 0;
   private stopped = false;
@@ -35,13 +35,19 @@ export class KeyedQueue<K = string> {
   add(key: K, delayMs = 0): void {
     if (this.stopped) return;
     if (delayMs > 0) {
-      if (this.delayed.has(key) || this.queued.has(key)) return;
-      const t = setTimeout(() => {
+      if (this.queued.has(key)) return;
+      // One timer per key, for the earliest time asked: a retry 200 ms from now must not wait behind a recheck
+      // already due in 5 s (the later one is then redundant: the run re-decides everything).
+      const due = Date.now() + delayMs;
+      const pending = this.delayed.get(key);
+      if (pending && pending.due <= due) return;
+      if (pending) clearTimeout(pending.timer);
+      const timer = setTimeout(() => {
         this.delayed.delete(key);
         this.add(key);
       }, delayMs);
-      t.unref();
-      this.delayed.set(key, t);
+      timer.unref();
+      this.delayed.set(key, { timer, due });
       return;
     }
     if (this.running.has(key)) {
@@ -66,7 +72,7 @@ export class KeyedQueue<K = string> {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.delayed.values()) clearTimeout(t);
+    for (const d of this.delayed.values()) clearTimeout(d.timer);
     this.delayed.clear();
     this.order.length = 0;
     this.head = 0;

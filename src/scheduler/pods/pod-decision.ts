@@ -13,7 +13,8 @@
 // - The newest attempt ended (or Mesos does not know it: TASK_UNKNOWN) → per restartPolicy, as the kubelet would:
 //     unbound pod (it never reached RUNNING in our view): a launch that never happened (DROPPED, GONE, LOST,
 //       UNKNOWN, ERROR, killed during launch) is retried whatever the policy; FINISHED → Succeeded unless Always;
-//       FAILED/KILLED → Failed with Never, else retried. After `maxLaunchFailures` attempts that never ran → Failed.
+//       FAILED/KILLED → Failed with Never, else retried. When the newest `maxLaunchFailures` attempts all failed on
+//       their own (FAILED, KILLED, ERROR — not a launch Mesos lost or dropped) → Failed (LaunchFailed).
 //     bound pod: restarted on its node (a new attempt: a new task id) unless the policy says it is done; an agent
 //       removed from the cluster cannot restart it → Failed (NodeLost).
 //   Retries back off exponentially (k8sm's pod back-off: 1 s doubling to 60 s), reset after a long run.
@@ -145,6 +146,12 @@ export function outcomeOf(r: Pick<PodTaskRecord, 'state' | 'reason'>): Outcome {
   }
 }
 
+/** An attempt that ended because of the pod (its task failed, or Mesos refused it as invalid), not because of the
+ * cluster (offers gone, a master or agent that lost it, killed while launching). */
+function failedOnItsOwn(r: Pick<PodTaskRecord, 'state' | 'reason'>): boolean {
+  return outcomeOf(r) === 'failed' || r.state === 'TASK_ERROR';
+}
+
 function ranMs(r: PodTaskRecord): number {
   const a = Date.parse(r.createdAt);
   const b = Date.parse(r.updatedAt);
@@ -255,9 +262,15 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
       actions.push({ kind: 'set-status', phase: 'Failed', reason: cur.reason ?? cur.state, message: describe(cur) });
       return { state: 'finished', actions };
     }
-    const neverRan = records.filter((r) => !isActive(r)).length;
-    if (neverRan >= policy.maxLaunchFailures) {
-      actions.push({ kind: 'set-status', phase: 'Failed', reason: 'LaunchFailed', message: `${neverRan} launch attempts failed; the last: ${describe(cur)}` });
+    // Failed only when the pod itself keeps failing to start: its newest `maxLaunchFailures` attempts all ended in
+    // a failure of its own (the task failed or was refused as invalid). A launch Mesos never carried out — offers
+    // rescinded (DROPPED), an ACCEPT lost to a master failover (GONE/LOST/UNKNOWN on reconciliation) — says nothing
+    // about the pod: retried with back-off like any other, for as long as the trouble lasts. (The newest ones
+    // only: the registry's retention keeps more than that per pod, so pruning never changes this decision.)
+    const ended = records.filter((r) => !isActive(r)).sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0));
+    const recent = ended.slice(0, policy.maxLaunchFailures);
+    if (recent.length >= policy.maxLaunchFailures && recent.every(failedOnItsOwn)) {
+      actions.push({ kind: 'set-status', phase: 'Failed', reason: 'LaunchFailed', message: `the last ${recent.length} launch attempts failed; the last: ${describe(cur)}` });
       return { state: 'finished', actions };
     }
     return { state: 'backoff', actions, launch: { attempt: nextAttempt, notBefore, restart: false } };
