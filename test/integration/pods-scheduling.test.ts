@@ -66,6 +66,9 @@ test('pods are launched and bound; resources are never over-committed; freed res
   // Delete the 15 running pods: their tasks are killed, the pods go, and the other 15 take their place.
   for (const p of running) await s.deletePod(p.metadata.name);
   await waitFor('the deleted pods’ tasks killed', () => running.every((p) => s.taskState(fwid, taskIdFor(p.metadata.uid, 0)) === 'TASK_KILLED'), { timeoutMs: 60_000, intervalMs: 200 });
+  // Each KILL carried the deletion's grace (a bound pod's terminationGracePeriodSeconds, 30 s by default) to the executor.
+  const killed = s.mesos.framework(fwid)!.completedTasks.find((x) => x.info.task_id.value === taskIdFor(running[0]!.metadata.uid, 0));
+  assert.deepEqual(killed?.killPolicy, { grace_period: { nanoseconds: 30_000_000_000 } });
   await waitFor('the deleted pods removed', async () => {
     const names = new Set((await s.pods()).map((p) => p.metadata.name));
     return running.every((p) => !names.has(p.metadata.name));

@@ -209,3 +209,14 @@ test('bound pod without records: ours (annotated) is relaunched or failed per po
   assert.deepEqual(foreign.actions, []);
   assert.equal(foreign.launch, undefined);
 });
+
+test('a pod being deleted: its tasks are killed with the deletion grace for the executor (none for a gone pod)', () => {
+  const running = rec(0, 'TASK_RUNNING');
+  const deleting = (grace?: number): PodLike => {
+    const p = pod({ nodeName: 'node-1', deleting: true });
+    return { ...p, metadata: { ...p.metadata!, ...(grace !== undefined ? { deletionGracePeriodSeconds: grace } : {}) } };
+  };
+  assert.deepEqual(decidePod(deleting(120), [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod is being deleted', gracePeriodSeconds: 120 }]);
+  assert.deepEqual(decidePod(deleting(0), [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod is being deleted' }], 'grace 0: kill at once');
+  assert.deepEqual(decidePod(undefined, [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod no longer exists' }]);
+});

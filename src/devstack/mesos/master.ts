@@ -438,7 +438,7 @@ export class Master implements AgentSink {
         this.suppress(fw, call.suppress?.roles ?? []);
         return { status: 202 };
       case 'KILL':
-        this.kill(fw, call.kill!.task_id.value, call.kill!.agent_id?.value);
+        this.kill(fw, call.kill!.task_id.value, call.kill!.agent_id?.value, call.kill!.kill_policy);
         return { status: 202 };
       case 'SHUTDOWN':
         this.shutdownExecutor(fw, call.shutdown!.agent_id.value, call.shutdown!.executor_id.value);
@@ -711,8 +711,9 @@ export class Master implements AgentSink {
 
   // ---- KILL / SHUTDOWN / ACKNOWLEDGE / RECONCILE -----------------------------------------------------------
 
-  private kill(fw: FrameworkRec, taskId: string, agentId: string | undefined): void {
+  private kill(fw: FrameworkRec, taskId: string, agentId: string | undefined, killPolicy?: Record<string, unknown>): void {
     const t = fw.tasks.get(taskId);
+    if (t && killPolicy) t.killPolicy = killPolicy;
     if (!t) {
       // Unknown task: answer with explicit reconciliation for it.
       this.reconcile(fw, [{ task_id: { value: taskId }, ...(agentId !== undefined ? { agent_id: { value: agentId } } : {}) }]);

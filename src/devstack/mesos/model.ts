@@ -21,6 +21,8 @@ export interface MasterTask {
   resourcesHeld: boolean;
   role: string;
   unreachableTimeNs?: number;
+  /** The `kill_policy` of the last KILL, as the master forwards it to the executor (KillTaskMessage). */
+  killPolicy?: Record<string, unknown>;
 }
 
 export interface OfferRec {

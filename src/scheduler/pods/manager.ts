@@ -113,7 +113,8 @@ export class PodTaskManager implements TaskManager {
   private readonly states = new Map<string, PodState>();
   /** Task ids in INTENT/STAGING/STARTING → ms when last asked about (for the launch timeout). */
   private readonly launchingTasks = new Map<string, number>();
-  private readonly kills = new Map<string, { uid: string; at: number }>();
+  /** KILLs sent, re-sent after the kill retry (plus the grace the executor was given: no second KILL inside it). */
+  private readonly kills = new Map<string, { uid: string; at: number; graceMs: number }>();
   private readonly incompatible = new Map<string, number>();
   private readonly incompatibleDetail = new Map<string, { hostname: string; executors: string[] }>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -557,14 +558,15 @@ export class PodTaskManager implements TaskManager {
     if (!this.svc.isLeader()) return;
     if (a.kind === 'kill') {
       const k = this.kills.get(a.taskId);
-      if (k && this.now() - k.at < (this.opts.killRetryMs ?? 15_000)) return;
+      if (k && this.now() - k.at < (this.opts.killRetryMs ?? 15_000) + k.graceMs) return;
       const mesos = this.svc.mesos();
       if (!mesos) return;
-      this.kills.set(a.taskId, { uid, at: this.now() });
+      const graceMs = a.gracePeriodSeconds !== undefined ? Math.round(a.gracePeriodSeconds * 1000) : 0;
+      this.kills.set(a.taskId, { uid, at: this.now(), graceMs });
       this.metrics.kills.inc({ reason: a.reason.startsWith('superseded') ? 'superseded' : a.reason.includes('deleted') || a.reason.includes('no longer exists') ? 'pod-deleted' : 'other' });
-      this.log.info({ task: a.taskId, agent: a.agentId, reason: a.reason }, 'killing a pod task');
+      this.log.info({ task: a.taskId, agent: a.agentId, reason: a.reason, ...(graceMs ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}) }, 'killing a pod task');
       try {
-        await mesos.kill(a.taskId, a.agentId);
+        await mesos.kill(a.taskId, a.agentId, graceMs ? { grace_period: { nanoseconds: graceMs * 1_000_000 } } : undefined);
       } catch (err) {
         this.kills.delete(a.taskId);
         this.log.debug({ err: errorMessage(err), task: a.taskId }, 'KILL failed; retrying on the next sync');
@@ -805,7 +807,7 @@ export class PodTaskManager implements TaskManager {
     for (const [id, k] of this.kills) {
       const r = this.svc.registry.get(id);
       if (!r || !isActiveState(r.state)) this.kills.delete(id);
-      else if (now - k.at >= killRetry) this.queue.add(k.uid);
+      else if (now - k.at >= killRetry + k.graceMs) this.queue.add(k.uid);
     }
     const byState: Record<string, number> = {};
     for (const s of this.states.values()) byState[s] = (byState[s] ?? 0) + 1;

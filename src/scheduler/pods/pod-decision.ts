@@ -5,7 +5,8 @@
 // Rules:
 // - At most one live launch per pod: the newest attempt governs; live older attempts are killed.
 // - A pod that is gone (deleted, or replaced by a pod with another uid), being deleted, or finished: its live
-//   tasks are killed. A bound pod being deleted is removed (grace 0, uid precondition) once no task of it is live
+//   tasks are killed (a pod being deleted: with its deletion grace period as the KILL's kill_policy, so the
+//   executor gives the containers the time a kubelet would). A bound pod being deleted is removed (grace 0, uid precondition) once no task of it is live
 //   — the scheduler's executor is the pod's kubelet, and on a real API server a bound pod stays until its kubelet
 //   confirms.
 // - RUNNING → the pod is bound (Binding, carrying the k8sm annotations) to the node named after the agent's
@@ -52,7 +53,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, 
 export const DEFAULT_ANNOTATE_AFTER_MS = 5000;
 
 export type PodAction =
-  | { kind: 'kill'; taskId: string; agentId?: string; reason: string }
+  /** `gracePeriodSeconds`: the pod's deletion grace, for the executor (KILL kill_policy.grace_period). */
+  | { kind: 'kill'; taskId: string; agentId?: string; reason: string; gracePeriodSeconds?: number }
   | { kind: 'bind'; host: string; annotations: Record<string, string> }
   | { kind: 'annotate'; annotations: Record<string, string> }
   | { kind: 'set-status'; phase: 'Failed' | 'Succeeded'; reason: string; message: string }
@@ -181,8 +183,8 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
   const policy = ctx.backoff ?? DEFAULT_BACKOFF;
   const records = [...recordsIn].sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
   const actions: PodAction[] = [];
-  const killAll = (reason: string, except?: PodTaskRecord) => {
-    for (const r of records) if (r !== except && isActive(r) && !ctx.inflight.has(r.id)) actions.push({ kind: 'kill', taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}), reason });
+  const killAll = (reason: string, except?: PodTaskRecord, gracePeriodSeconds?: number) => {
+    for (const r of records) if (r !== except && isActive(r) && !ctx.inflight.has(r.id)) actions.push({ kind: 'kill', taskId: r.id, ...(r.agentId ? { agentId: r.agentId } : {}), reason, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) });
   };
   const anyInflight = records.some((r) => ctx.inflight.has(r.id));
 
@@ -191,7 +193,9 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
     return { state: 'orphaned', actions };
   }
   if (isDeleting(pod)) {
-    killAll('the pod is being deleted');
+    // The grace the deletion gives the pod's containers (a kubelet's SIGTERM → SIGKILL window) goes to the executor.
+    const grace = pod.metadata?.deletionGracePeriodSeconds;
+    killAll('the pod is being deleted', undefined, typeof grace === 'number' && grace > 0 ? grace : undefined);
     if (!actions.length && !anyInflight && !records.some(isActive) && pod.spec?.nodeName) actions.push({ kind: 'finish-delete' });
     return { state: 'deleting', actions };
   }

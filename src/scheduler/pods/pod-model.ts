@@ -46,6 +46,7 @@ export interface PodLike {
     labels?: Record<string, string>;
     creationTimestamp?: Date | string;
     deletionTimestamp?: Date | string;
+    deletionGracePeriodSeconds?: number;
   };
   spec?: {
     schedulerName?: string;
