@@ -10,6 +10,7 @@ import { KubeApiServer } from '../../src/devstack/kube/server.js';
 import { expectStatus, collectWatch } from '../helpers/kube-cluster.js';
 import { ProcGroup } from '../helpers/procs.js';
 import { waitFor } from '../helpers/wait.js';
+import { kubeRequestOk } from '../../src/kube/request.js';
 
 async function emulator(t: import('node:test').TestContext) {
   const server = await KubeApiServer.start();
@@ -148,4 +149,18 @@ test('kube-apiserver --run-pods runs pods as processes and stops them on SIGTERM
   await p.stop(15_000);
   assert.equal(await p.exited, 0);
   await waitFor('pod process gone', async () => (await fetch(`http://${pod.status!.podIP}:8080/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined)) === undefined, { timeoutMs: 10_000 });
+});
+
+test('a delayed request whose client gives up while it waits is dropped, never executed (as a cancelled queued request)', async (t) => {
+  const { server, kc, core } = await emulator(t);
+  server.hooks.delayResponses(500, { method: 'POST', path: /configmaps/ });
+  const ac = new AbortController();
+  const sent = kubeRequestOk(kc, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'abandoned' } }, signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  await assert.rejects(sent);
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal((await core.listNamespacedConfigMap({ namespace: 'default' })).items.some((c) => c.metadata?.name === 'abandoned'), false, 'not created');
+  // One whose client waits is executed after the delay.
+  await kubeRequestOk(kc, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' } } });
+  assert.ok((await core.listNamespacedConfigMap({ namespace: 'default' })).items.some((c) => c.metadata?.name === 'kept'));
 });

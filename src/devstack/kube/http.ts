@@ -100,9 +100,17 @@ export class HttpLayer {
     res.setHeader('Audit-Id', randomUUID());
 
     const isWatch = query.watch === 'true' || query.watch === '1' || url.pathname.includes('/watch/');
+    let delayed = false;
     for (const d of this.delays) {
       if ((d.method && d.method !== method) || (d.path && !d.path.test(url.pathname))) continue;
       await new Promise((r) => setTimeout(r, d.ms));
+      delayed = true;
+    }
+    // A request whose client gave up while it waited is dropped, as the API server's priority-and-fairness queue
+    // drops a queued request whose context was cancelled: it is never executed.
+    if (delayed && (res.destroyed || req.socket.destroyed)) {
+      rec.status = 0;
+      return;
     }
     const fault = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)) && (f.watch === undefined || f.watch === isWatch));
     if (fault) {

@@ -578,19 +578,19 @@ export class PodTaskManager implements TaskManager {
     try {
       switch (a.kind) {
         case 'bind':
-          await w.bind(ref, a.host, a.annotations);
+          await w.bind(ref, a.host, a.annotations, this.svc.signal);
           this.metrics.bindings.inc({ result: 'bound' });
           this.log.debug({ pod: `${ref.namespace}/${ref.name}`, node: a.host }, 'pod bound');
           break;
         case 'annotate':
-          await w.annotate(ref, a.annotations);
+          await w.annotate(ref, a.annotations, this.svc.signal);
           break;
         case 'set-status':
-          await w.setTerminalStatus(ref, a.phase, a.reason, a.message);
+          await w.setTerminalStatus(ref, a.phase, a.reason, a.message, this.svc.signal);
           this.log.info({ pod: `${ref.namespace}/${ref.name}`, phase: a.phase, reason: a.reason }, a.message);
           break;
         case 'finish-delete':
-          await w.finishDelete(ref);
+          await w.finishDelete(ref, this.svc.signal);
           break;
       }
       this.metrics.kubeWrites.inc({ op: a.kind, result: 'ok' });

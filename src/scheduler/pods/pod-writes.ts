@@ -12,12 +12,14 @@ function podPath(ref: PodRefFull, sub?: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}${sub ? `/${sub}` : ''}`;
 }
 
+/** Every write takes the leader term's signal: a term that ended aborts the writes it still has in flight (a late
+ * Binding of an old term could otherwise land after the next leader placed the pod elsewhere). */
 export interface PodWriter {
-  bind(ref: PodRefFull, node: string, annotations: Record<string, string>): Promise<void>;
-  annotate(ref: PodRefFull, annotations: Record<string, string>): Promise<void>;
-  setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string): Promise<void>;
+  bind(ref: PodRefFull, node: string, annotations: Record<string, string>, signal?: AbortSignal): Promise<void>;
+  annotate(ref: PodRefFull, annotations: Record<string, string>, signal?: AbortSignal): Promise<void>;
+  setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void>;
   /** Deletes a pod whose tasks are all gone (grace 0), as its kubelet would. */
-  finishDelete(ref: PodRefFull): Promise<void>;
+  finishDelete(ref: PodRefFull, signal?: AbortSignal): Promise<void>;
 }
 
 export class KubePodWriter implements PodWriter {
@@ -28,11 +30,12 @@ export class KubePodWriter implements PodWriter {
 
   /** POST pods/<name>/binding. The Binding's annotations are copied onto the pod by the API server (assignPod),
    * so the k8sm annotations and the node name land in one write. */
-  async bind(ref: PodRefFull, node: string, annotations: Record<string, string>): Promise<void> {
+  async bind(ref: PodRefFull, node: string, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
     await kubeRequestOk(this.kc, {
       method: 'POST',
       path: podPath(ref, 'binding'),
       timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
       body: {
         apiVersion: 'v1',
         kind: 'Binding',
@@ -42,17 +45,18 @@ export class KubePodWriter implements PodWriter {
     });
   }
 
-  async annotate(ref: PodRefFull, annotations: Record<string, string>): Promise<void> {
-    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, body: { metadata: { uid: ref.uid, annotations } } });
+  async annotate(ref: PodRefFull, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}), body: { metadata: { uid: ref.uid, annotations } } });
   }
 
-  async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string): Promise<void> {
+  async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await kubeRequestOk(this.kc, {
       method: 'PATCH',
       path: podPath(ref, 'status'),
       contentType: 'application/strategic-merge-patch+json',
       timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
       body: {
         metadata: { uid: ref.uid },
         status: {
@@ -66,11 +70,12 @@ export class KubePodWriter implements PodWriter {
     });
   }
 
-  async finishDelete(ref: PodRefFull): Promise<void> {
+  async finishDelete(ref: PodRefFull, signal?: AbortSignal): Promise<void> {
     await kubeRequestOk(this.kc, {
       method: 'DELETE',
       path: podPath(ref),
       timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
       body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: ref.uid } },
     });
   }
