@@ -1,7 +1,7 @@
 // What the leader does about one pod (src/scheduler/pods/pod-decision.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decidePod, DEFAULT_ANNOTATE_AFTER_MS, DEFAULT_BACKOFF, outcomeOf, taskAnnotations } from '../../src/scheduler/pods/pod-decision.js';
+import { decidePod, DEFAULT_ANNOTATE_AFTER_MS, DEFAULT_BACKOFF, outcomeOf, taskAnnotations, DEFAULT_UNREACHABLE_TIMEOUT_MS } from '../../src/scheduler/pods/pod-decision.js';
 import type { PodLike } from '../../src/scheduler/pods/pod-model.js';
 import type { PodTaskRecord } from '../../src/scheduler/pods/task-info.js';
 import { taskIdFor } from '../../src/scheduler/pods/task-id.js';
@@ -219,4 +219,21 @@ test('a pod being deleted: its tasks are killed with the deletion grace for the 
   assert.deepEqual(decidePod(deleting(120), [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod is being deleted', gracePeriodSeconds: 120 }]);
   assert.deepEqual(decidePod(deleting(0), [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod is being deleted' }], 'grace 0: kill at once');
   assert.deepEqual(decidePod(undefined, [running], ctx()).actions, [{ kind: 'kill', taskId: running.id, agentId: 'S1', reason: 'the pod no longer exists' }]);
+});
+
+test('an unbound pod whose task is on an unreachable agent is launched anew after the timeout; the old attempt is then killed as superseded', () => {
+  const lost = rec(0, 'TASK_UNREACHABLE', { reason: 'REASON_AGENT_REMOVED' }); // unreachable since T0 + 100
+  const since = Date.parse(lost.updatedAt);
+  const waiting = decidePod(pod(), [lost], ctx({ now: since + DEFAULT_UNREACHABLE_TIMEOUT_MS - 1 }));
+  assert.equal(waiting.state, 'unreachable');
+  assert.equal(waiting.recheckAt, since + DEFAULT_UNREACHABLE_TIMEOUT_MS, 'looked at again when the timeout ends');
+  assert.equal(waiting.launch, undefined);
+  const gaveUp = decidePod(pod(), [lost], ctx({ now: since + DEFAULT_UNREACHABLE_TIMEOUT_MS }));
+  assert.equal(gaveUp.state, 'backoff');
+  assert.deepEqual(gaveUp.launch, { attempt: 1, notBefore: 0, restart: false });
+  const relaunched = decidePod(pod(), [lost, rec(1, 'TASK_INTENT')], ctx({ now: since + DEFAULT_UNREACHABLE_TIMEOUT_MS + 10 }));
+  assert.deepEqual(relaunched.actions.filter((a) => a.kind === 'kill').map((a) => (a as { taskId: string }).taskId), [lost.id], 'the unreachable attempt is superseded');
+  // A configurable timeout; a bound pod is left to its node (never relaunched elsewhere).
+  assert.equal(decidePod(pod(), [lost], { ...ctx({ now: since + 1000 }), unreachableTimeoutMs: 1000 }).state, 'backoff');
+  assert.equal(decidePod(pod({ nodeName: 'node-1' }), [lost], ctx({ now: since + 10 * DEFAULT_UNREACHABLE_TIMEOUT_MS })).state, 'unreachable');
 });

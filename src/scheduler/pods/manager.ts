@@ -67,6 +67,9 @@ export interface PodTaskManagerOptions {
   /** A launch not RUNNING after this long gets the k8sm annotations before its Binding (default 5 s; see
    * DEFAULT_ANNOTATE_AFTER_MS). */
   annotateAfterMs?: number;
+  /** An unbound pod's task on an unreachable agent is given up (the pod launched anew) after this long (default
+   * DEFAULT_UNREACHABLE_TIMEOUT_MS). */
+  unreachableTimeoutMs?: number;
   /** Include the pod as TaskInfo.data (default true). */
   taskData?: boolean;
   now?: () => number;
@@ -509,6 +512,7 @@ export class PodTaskManager implements TaskManager {
       inflight: this.inflight,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       ...(this.opts.annotateAfterMs !== undefined ? { annotateAfterMs: this.opts.annotateAfterMs } : {}),
+      ...(this.opts.unreachableTimeoutMs !== undefined ? { unreachableTimeoutMs: this.opts.unreachableTimeoutMs } : {}),
     });
   }
 

@@ -19,6 +19,9 @@
 //     bound pod: restarted on its node (a new attempt: a new task id) unless the policy says it is done; an agent
 //       removed from the cluster cannot restart it → Failed (NodeLost).
 //   Retries back off exponentially (k8sm's pod back-off: 1 s doubling to 60 s), reset after a long run.
+// - An unbound pod whose task is on an unreachable agent (TASK_UNREACHABLE) is launched anew after
+//   DEFAULT_UNREACHABLE_TIMEOUT_MS (Kubernetes' eviction of an unreachable node's pods); the old attempt is killed
+//   as superseded.
 // - A task whose ACCEPT is in flight is never killed or superseded (the ACCEPT may still create it).
 import { isTerminalState, type TaskState } from '../../mesos/types.js';
 import { isLive } from '../task-record.js';
@@ -51,6 +54,9 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, 
  * annotations in the same write. Only a slow launch (an executor still fetching, a lost offer) costs a PATCH. The
  * registry's write-ahead intent, not the annotation, is what makes launches exactly-once. */
 export const DEFAULT_ANNOTATE_AFTER_MS = 5000;
+/** How long an unbound pod waits for its task on an unreachable agent before it is launched anew: Kubernetes'
+ * default toleration of an unreachable node (300 s) before its pods are evicted. */
+export const DEFAULT_UNREACHABLE_TIMEOUT_MS = 300_000;
 
 export type PodAction =
   /** `gracePeriodSeconds`: the pod's deletion grace, for the executor (KILL kill_policy.grace_period). */
@@ -89,6 +95,8 @@ export interface DecisionContext {
   backoff?: BackoffPolicy;
   /** Default DEFAULT_ANNOTATE_AFTER_MS. */
   annotateAfterMs?: number;
+  /** Default DEFAULT_UNREACHABLE_TIMEOUT_MS. */
+  unreachableTimeoutMs?: number;
 }
 
 /** A launch not yet RUNNING: its intent is written, Mesos may be staging or starting it. */
@@ -241,6 +249,15 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
       const miss = missingAnnotations(pod, taskAnnotations(cur, bound));
       if (miss) actions.push({ kind: 'annotate', annotations: miss });
       return { state: 'running', actions };
+    }
+    if (cur.state === 'TASK_UNREACHABLE' && !bound) {
+      // Its agent is partitioned before the pod was bound: nothing binds or fails the pod (a partition-aware
+      // framework hears nothing more until the agent returns, and the master may forget the agent without a word).
+      // After the timeout it is launched anew; the unreachable attempt is then an older live one, killed as
+      // superseded (the master keeps the KILL for the agent's return).
+      const due = Date.parse(cur.updatedAt) + (ctx.unreachableTimeoutMs ?? DEFAULT_UNREACHABLE_TIMEOUT_MS);
+      if (!(ctx.now >= due)) return { state: 'unreachable', actions, ...(Number.isFinite(due) ? { recheckAt: due } : {}), note: `task ${cur.id} is on an unreachable agent; launched anew if it is not back by ${new Date(due).toISOString()}` };
+      return { state: 'backoff', actions, launch: { attempt: nextAttempt, notBefore: 0, restart: false }, note: `task ${cur.id} has been on an unreachable agent since ${cur.updatedAt}: launching anew` };
     }
     const state = cur.state === 'TASK_UNREACHABLE' ? 'unreachable' : 'launching';
     const miss = missingAnnotations(pod, taskAnnotations(cur, bound));
