@@ -293,3 +293,17 @@ test('property: random offers (two roles, some reserved) and pods never over-com
   }
   assert.ok(totalPlaced > 300 && totalUnplaced > 100, `the rounds exercise both outcomes (${totalPlaced} placed, ${totalUnplaced} not)`);
 });
+
+test('an unplaced request is explained across the offered agents, reasons counted (kube-scheduler style), once per shape', () => {
+  const offers = [offer('S1', { cpus: 4, mem: 8192, ports: [[31000, 31100]] }), offer('S2', { cpus: 4, mem: 8192, ports: [[31000, 31100]] }), offer('S3', { cpus: 1, mem: 256, ports: [[31000, 31100]] })];
+  const m = matchOffers(offers, [req('huge', 64, 128), req('huge2', 64, 128), req('port', 0.1, 64, { ports: [32500] }), req('fits', 0.1, 64), req('home', 0.1, 64, { hostname: 'host-nowhere' })], opts());
+  assert.deepEqual(m.unplaced.sort(), ['home', 'huge', 'huge2', 'port']);
+  assert.equal(m.unplacedWhy.get('huge'), '0/3 offered agents fit the pod (cpus 64, mem 128 MB): 3 too little cpus');
+  assert.equal(m.unplacedWhy.get('huge2'), m.unplacedWhy.get('huge'));
+  assert.equal(m.unplacedWhy.get('port'), '0/3 offered agents fit the pod (cpus 0.1, mem 64 MB, host ports 32500): 3 port 32500 not offered');
+  assert.equal(m.unplacedWhy.get('home'), '0/3 offered agents fit the pod (cpus 0.1, mem 64 MB): 3 not its node host-nowhere');
+  assert.equal(m.unplacedWhy.has('fits'), false);
+  const roles = matchOffers(offers, [req('web', 0.1, 64, { roles: ['web'] })], opts());
+  assert.equal(roles.unplacedWhy.get('web'), '0/3 offered agents fit the pod (cpus 0.1, mem 64 MB, roles web): 3 no offer for role web');
+  assert.equal(matchOffers([], [req('x', 1, 1)], opts()).unplacedWhy.size, 0, 'no offer: nothing to explain');
+});

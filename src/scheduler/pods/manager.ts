@@ -97,6 +97,9 @@ const INTENT_CHUNK = 100;
  * holds etcd (or the term's other writes) for long. */
 const PRUNE_MAX = 5000;
 
+/** A pod's PodScheduled=False message is rewritten when it changes, but not more often than this. */
+const UNSCHEDULABLE_REWRITE_MS = 30_000;
+
 export class PodTaskManager implements TaskManager {
   private readonly log: Logger;
   private readonly metrics: PodMetrics;
@@ -127,6 +130,9 @@ export class PodTaskManager implements TaskManager {
   private reviveDue = Infinity;
   private lastReviveAt = -Infinity;
   private rotation = 0;
+  /** The PodScheduled=False message last written per pod, and when (rewritten when it changes, at most every
+   * UNSCHEDULABLE_REWRITE_MS). */
+  private readonly unschedulable = new Map<string, { message: string; at: number; keep?: boolean }>();
   /** Bumped whenever a pod becomes launchable (or its attempt / back-off changes). */
   private demandEpoch = 0;
   private offersInFlight = 0;
@@ -265,6 +271,7 @@ export class PodTaskManager implements TaskManager {
       const a = o.agent_id.value;
       if (!stillIncompatible.has(a) && this.incompatibleDetail.delete(a)) this.incompatible.delete(a);
     }
+    this.reportUnschedulable(m.unplacedWhy, chosen, now);
 
     // Write-ahead: every intent committed (fenced) before any ACCEPT.
     const frameworkId = this.svc.frameworkId();
@@ -539,7 +546,12 @@ export class PodTaskManager implements TaskManager {
       const dem = podDemand(pod);
       if (dem.error) {
         this.launchable.delete(uid);
-        this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
+        const message = `the pod cannot be placed: ${dem.error}`;
+        const ref = podRef(pod);
+        if (ref && this.unschedulable.get(uid)?.message !== message) {
+          this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
+          this.reportUnschedulable(new Map([[uid, message]]), new Map([[uid, { ref }]]), this.now(), { keep: true });
+        }
       } else {
         const prev = this.launchable.get(uid);
         const l: Launchable = { uid, since: this.now(), attempt: d.launch.attempt, notBefore: d.launch.notBefore, restart: d.launch.restart, retry: d.state === 'backoff' && !d.launch.restart, created: creationMs(pod), name: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...(d.launch.hostname ? { hostname: d.launch.hostname } : {}) };
@@ -614,6 +626,43 @@ export class PodTaskManager implements TaskManager {
   }
 
   // ---- offers: helpers -------------------------------------------------------------------------------------
+
+  /** Tells each pod no offer could take why (PodScheduled=False Unschedulable), as kube-scheduler does, without
+   * holding up the offers: the writes go out beside them, a few at a time. */
+  private reportUnschedulable(why: ReadonlyMap<string, string>, chosen: ReadonlyMap<string, { ref: PodRefFull }>, now: number, opts: { keep?: boolean } = {}): void {
+    const w = this.opts.writer;
+    if (!w.markUnschedulable) return;
+    const due: Array<{ ref: PodRefFull; message: string }> = [];
+    for (const [uid, message] of why) {
+      const ref = chosen.get(uid)?.ref;
+      const last = this.unschedulable.get(uid);
+      if (!ref || (last && (last.message === message || now - last.at < UNSCHEDULABLE_REWRITE_MS))) continue;
+      this.unschedulable.set(uid, { message, at: now, ...(opts.keep ? { keep: true } : {}) });
+      due.push({ ref, message });
+    }
+    // Forgotten once the pod is placed (its Binding sets PodScheduled=True) or gone; a pod that cannot become a
+    // demand at all (`keep`) is remembered while it exists, so the same message is not written again.
+    for (const [uid, u] of this.unschedulable) if (u.keep ? !this.opts.source.byUidGet(uid) : !this.launchable.has(uid)) this.unschedulable.delete(uid);
+    if (!due.length) return;
+    this.log.info({ pods: due.length, first: `${due[0]!.ref.namespace}/${due[0]!.ref.name}`, why: due[0]!.message }, 'pods no offer can take');
+    void (async () => {
+      for (let i = 0; i < due.length && this.svc.isLeader(); i += 16) {
+        await Promise.all(
+          due.slice(i, i + 16).map(({ ref, message }) =>
+            w.markUnschedulable!(ref, message, this.svc.signal).then(
+              () => this.metrics.kubeWrites.inc({ op: 'unschedulable', result: 'ok' }),
+              (err: unknown) => {
+                const d = decodeApiError(err);
+                this.metrics.kubeWrites.inc({ op: 'unschedulable', result: String(d.code || d.reason) });
+                this.unschedulable.delete(ref.uid); // written again on the next round
+                this.log.debug({ pod: `${ref.namespace}/${ref.name}`, err: d.message }, 'could not mark the pod unschedulable');
+              },
+            ),
+          ),
+        );
+      }
+    })();
+  }
 
   /** Resolves once the pod source is synced, the term ends, or `ms` pass. */
   private untilSynced(ms: number): Promise<void> {

@@ -109,6 +109,9 @@ export interface MatchResult {
   incompatible: IncompatibleOffer[];
   /** Keys of requests that did not fit anywhere. */
   unplaced: string[];
+  /** Why, per unplaced key, in kube-scheduler's words: "0/3 offered agents fit the pod (cpus 64, mem 128 MB):
+   * 3 too little cpus". Only when at least one agent was offered. */
+  unplacedWhy: Map<string, string>;
   /** Keys of holds that held resources on an offered node (those that kept a whole node included). */
   held: string[];
 }
@@ -356,6 +359,35 @@ interface FailedShape {
   ports: number[];
 }
 
+/** What an agent lacks for `need` under the best of `roles` (empty: it fits). */
+function shortfall(a: AgentPool, roles: readonly string[], need: Need): string[] {
+  let best: string[] | undefined;
+  for (const role of roles) {
+    if (a.executorRole !== undefined && a.executorRole !== role) continue;
+    const rp = a.roles.get(role);
+    if (!rp) continue;
+    const miss: string[] = [];
+    if (!scalarFits(rp.scalars.get('cpus'), need.cpus, need.execCpus)) miss.push('too little cpus');
+    if (!scalarFits(rp.scalars.get('mem'), need.mem, need.execMem)) miss.push('too little mem');
+    for (const p of need.ports) if (!rp.ports.some((pp) => rangeContains(pp.ranges, p))) miss.push(`port ${p} not offered`);
+    if (!best || miss.length < best.length) best = miss;
+  }
+  return best ?? [`no offer for role${roles.length === 1 ? '' : 's'} ${roles.join(', ')}`];
+}
+
+/** The unplaced request's explanation across the offered agents, reasons counted as kube-scheduler does. */
+function explainUnplaced(agents: readonly AgentPool[], req: MatchRequest, roles: readonly string[], exec: { cpus: number; mem: number }): string {
+  const d = req.demand;
+  const counts = new Map<string, number>();
+  for (const a of agents) {
+    const reasons = req.hostname !== undefined && a.hostname !== req.hostname ? [`not its node ${req.hostname}`] : shortfall(a, roles, { cpus: milli(d.cpus), mem: milli(d.mem), ports: d.ports, execCpus: !a.runsOurs && a.executorRole === undefined ? exec.cpus : 0, execMem: !a.runsOurs && a.executorRole === undefined ? exec.mem : 0 });
+    for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+  const wants = `cpus ${d.cpus}, mem ${d.mem} MB${d.ports.length ? `, host ports ${d.ports.join(', ')}` : ''}${d.roles ? `, roles ${d.roles.join(', ')}` : ''}`;
+  const why = [...counts].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([r, n]) => `${n} ${r}`).join(', ');
+  return `0/${agents.length} offered agent${agents.length === 1 ? '' : 's'} fit the pod (${wants}): ${why || 'it fits nowhere this round'}`;
+}
+
 function dominates(n: Need, f: FailedShape): boolean {
   return n.cpus >= f.cpus && n.mem >= f.mem && f.ports.every((p) => n.ports.includes(p));
 }
@@ -460,5 +492,19 @@ export function matchOffers(offers: readonly Offer[], requests: readonly MatchRe
       else unused.push(...rp.offerIds);
     }
   }
-  return { groups, unused, incompatible, unplaced, held };
+  // Explained once per shape: a thousand pending pods of one size cost one scan of the agents.
+  const unplacedWhy = new Map<string, string>();
+  if (agents.length) {
+    const byShape = new Map<string, string>();
+    const byKey = new Map(requests.map((r) => [r.key, r]));
+    for (const key of unplaced) {
+      const req = byKey.get(key)!;
+      const roles = req.demand.roles ?? opts.frameworkRoles;
+      const shape = `${roles.join(',')}|${req.hostname ?? ''}|${req.demand.cpus}|${req.demand.mem}|${req.demand.ports.join(',')}`;
+      let why = byShape.get(shape);
+      if (why === undefined) byShape.set(shape, (why = explainUnplaced(agents, req, roles, { cpus: execCpus, mem: execMem })));
+      unplacedWhy.set(key, why);
+    }
+  }
+  return { groups, unused, incompatible, unplaced, unplacedWhy, held };
 }

@@ -20,6 +20,9 @@ export interface PodWriter {
   setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void>;
   /** Deletes a pod whose tasks are all gone (grace 0), as its kubelet would. */
   finishDelete(ref: PodRefFull, signal?: AbortSignal): Promise<void>;
+  /** PodScheduled=False, reason Unschedulable, with why — what kube-scheduler writes for a pod it cannot place
+   * (`kubectl describe pod` shows it). The Binding sets PodScheduled=True. */
+  markUnschedulable?(ref: PodRefFull, message: string, signal?: AbortSignal): Promise<void>;
 }
 
 export class KubePodWriter implements PodWriter {
@@ -67,6 +70,19 @@ export class KubePodWriter implements PodWriter {
           conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: now }],
         },
       },
+    });
+  }
+
+  async markUnschedulable(ref: PodRefFull, message: string, signal?: AbortSignal): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await kubeRequestOk(this.kc, {
+      method: 'PATCH',
+      path: podPath(ref, 'status'),
+      contentType: 'application/strategic-merge-patch+json',
+      timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
+      // Strategic merge: conditions merge by type.
+      body: { metadata: { uid: ref.uid }, status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now, lastProbeTime: null }] } },
     });
   }
 
