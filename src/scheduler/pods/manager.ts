@@ -99,6 +99,8 @@ const PRUNE_MAX = 5000;
 
 /** A pod's PodScheduled=False message is rewritten when it changes, but not more often than this. */
 const UNSCHEDULABLE_REWRITE_MS = 30_000;
+/** A launchable pod is reported unschedulable only once it has waited this long. */
+const UNSCHEDULABLE_AFTER_MS = 5_000;
 
 export class PodTaskManager implements TaskManager {
   private readonly log: Logger;
@@ -637,6 +639,9 @@ export class PodTaskManager implements TaskManager {
       const ref = chosen.get(uid)?.ref;
       const last = this.unschedulable.get(uid);
       if (!ref || (last && (last.message === message || now - last.at < UNSCHEDULABLE_REWRITE_MS))) continue;
+      // Offers come a few agents at a time: a pod pending for less than UNSCHEDULABLE_AFTER_MS may simply not have
+      // met its agent yet (a burst of new pods would otherwise each get a write they do not need).
+      if (!opts.keep && now - (this.launchable.get(uid)?.since ?? now) < UNSCHEDULABLE_AFTER_MS) continue;
       this.unschedulable.set(uid, { message, at: now, ...(opts.keep ? { keep: true } : {}) });
       due.push({ ref, message });
     }
