@@ -51,7 +51,7 @@ export interface PodTaskManagerOptions {
   syncWaitMs?: number;
   /** Full resync of every pod and record (default 60 s). */
   resyncIntervalMs?: number;
-  /** Concurrent pod syncs (Kubernetes writes in flight; default 32). */
+  /** Concurrent pod syncs, and (separately) concurrent pods with Kubernetes writes in flight (default 32 each). */
   concurrency?: number;
   /** Minimum spacing of REVIVE calls (default 200 ms); REVIVEs are also debounced by `reviveDelayMs` (20 ms). */
   reviveMinIntervalMs?: number;
@@ -107,6 +107,7 @@ export class PodTaskManager implements TaskManager {
   private readonly metrics: PodMetrics;
   private readonly now: () => number;
   private readonly queue: KeyedQueue<string>;
+  private readonly writes: KeyedQueue<string>;
   /** pod uid → task ids of that pod in the registry. */
   private readonly index = new Map<string, Set<string>>();
   /** agent id → our newest launch there (retention.ts laterLaunch): the allocation role our executor serves there,
@@ -156,6 +157,9 @@ export class PodTaskManager implements TaskManager {
     this.now = opts.now ?? Date.now;
     this.lastPruneAt = this.now();
     this.queue = new KeyedQueue<string>((uid) => this.sync(uid), { concurrency: opts.concurrency ?? 32, logger: this.log, name: 'pods' });
+    // Kubernetes writes (Binding, annotations, status, the final delete) have their own queue: a slow API server
+    // must not hold the syncs, whose kills (Mesos) and decisions go on meanwhile.
+    this.writes = new KeyedQueue<string>((uid) => this.syncWrites(uid), { concurrency: opts.concurrency ?? 32, logger: this.log, name: 'pod-writes' });
     for (const r of svc.registry.all()) this.indexRecord(r as PodTaskRecord);
     this.unsubscribe.push(opts.source.subscribe((uid) => this.queue.add(uid)));
     this.unsubscribe.push(opts.source.onSynced(() => this.resyncAll()));
@@ -476,14 +480,18 @@ export class PodTaskManager implements TaskManager {
     if (this.stopped) return;
     this.stopped = true;
     this.queue.stop();
+    this.writes.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     clearTimeout(this.reviveTimer);
   }
 
-  /** Resolves when no pod sync is queued or running (tests). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves when no pod sync and no Kubernetes write is queued or running (tests). */
+  async idle(): Promise<void> {
+    while (this.queue.length || this.writes.length) {
+      await this.queue.idle();
+      await this.writes.idle();
+    }
   }
 
   // ---- per-pod sync ----------------------------------------------------------------------------------------
@@ -569,7 +577,17 @@ export class PodTaskManager implements TaskManager {
       }
     } else this.launchable.delete(uid);
     const ref = pod ? podRef(pod) : undefined;
-    for (const a of d.actions) await this.act(a, ref, uid);
+    for (const a of d.actions) if (a.kind === 'kill') await this.act(a, ref, uid);
+    if (d.actions.some((a) => a.kind !== 'kill')) this.writes.add(uid);
+  }
+
+  /** The pod's Kubernetes writes, decided afresh when their turn comes (the pod or its tasks may have moved on). */
+  private async syncWrites(uid: string): Promise<void> {
+    if (!this.svc.isLeader() || this.launching.has(uid)) return;
+    const pod = this.opts.source.byUidGet(uid);
+    if (!pod) return;
+    const ref = podRef(pod);
+    for (const a of this.decide(uid, pod).actions) if (a.kind !== 'kill') await this.act(a, ref, uid);
   }
 
   private async act(a: PodAction, ref: PodRefFull | undefined, uid: string): Promise<void> {
