@@ -8,6 +8,9 @@ import type { PodRefFull } from './pod-model.js';
 
 const MERGE_PATCH = 'application/merge-patch+json';
 
+/** RFC 3339 to the second, as the API server writes condition times. */
+const nowSeconds = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
 function podPath(ref: PodRefFull, sub?: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}${sub ? `/${sub}` : ''}`;
 }
@@ -53,36 +56,22 @@ export class KubePodWriter implements PodWriter {
   }
 
   async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await kubeRequestOk(this.kc, {
-      method: 'PATCH',
-      path: podPath(ref, 'status'),
-      contentType: 'application/strategic-merge-patch+json',
-      timeoutMs: this.timeoutMs,
-      ...(signal ? { signal } : {}),
-      body: {
-        metadata: { uid: ref.uid },
-        status: {
-          phase,
-          reason,
-          message,
-          // Strategic merge: conditions merge by type.
-          conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: now }],
-        },
-      },
-    });
+    await this.patchStatus(ref, { phase, reason, message, conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: nowSeconds() }] }, signal);
   }
 
   async markUnschedulable(ref: PodRefFull, message: string, signal?: AbortSignal): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await this.patchStatus(ref, { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: nowSeconds(), lastProbeTime: null }] }, signal);
+  }
+
+  /** A strategic-merge patch of the pod's status (conditions merge by type), guarded by its uid. */
+  private async patchStatus(ref: PodRefFull, status: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
     await kubeRequestOk(this.kc, {
       method: 'PATCH',
       path: podPath(ref, 'status'),
       contentType: 'application/strategic-merge-patch+json',
       timeoutMs: this.timeoutMs,
       ...(signal ? { signal } : {}),
-      // Strategic merge: conditions merge by type.
-      body: { metadata: { uid: ref.uid }, status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now, lastProbeTime: null }] } },
+      body: { metadata: { uid: ref.uid }, status },
     });
   }
 
