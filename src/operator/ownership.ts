@@ -48,7 +48,7 @@ export type TeardownJudgement =
 export function judgeTeardown(
   snap: Pick<FrameworkSnapshot, 'candidates'>,
   framework: { id: string; connected: boolean } | undefined,
-  /** `waitedMs`: how long our own pods' keys have been awaited already. */
+  /** `waitedMs`: how long the election or the master's connection has been awaited already. */
   ctx: { namespace: string; name: string; root: string; waitedMs?: number; leaseTtlMs: number },
 ): TeardownJudgement {
   const others = otherCandidates(snap, ctx.namespace, ctx.name);
@@ -66,6 +66,8 @@ export function judgeTeardown(
     return { action: 'wait', why: `${who} still in the election (a pod that stopped without resigning: its lease expires)` };
   }
   if (framework?.connected) {
+    // The last leader's connection may still be closing; one that stays open is someone else's.
+    if ((ctx.waitedMs ?? 0) <= 2 * ctx.leaseTtlMs) return { action: 'wait', why: `framework ${framework.id} is still connected to the master (its last scheduler closing the connection?)` };
     return { action: 'blocked', message: `framework ${framework.id} is connected to the master, but no scheduler of this resource runs and none campaigns at ${ctx.root}/election: a scheduler elsewhere (another etcd, or run by hand) leads it. ${way}` };
   }
   return { action: 'proceed' };

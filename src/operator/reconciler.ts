@@ -793,8 +793,9 @@ export class Reconciler {
         await this.ensureMesos(st, ns, rendered, obj, { deleting: true });
         const seen = await this.d.mesos.observe(st.key, { frameworkId: fid, frameworkName: rendered.frameworkName, tasks: false, maxAgeMs: 0, signal: ctx.signal });
         if (seen.state !== 'ok') throw new SchedulerHAError('MesosUnreachable', `cannot see framework ${fid} on the master: ${seen.error ?? 'no answer'}`);
-        const waitedMs = snap.candidates.length ? Date.now() - (st.teardownWaitSince ??= Date.now()) : 0;
-        if (!snap.candidates.length) st.teardownWaitSince = undefined;
+        const busy = snap.candidates.length > 0 || seen.framework?.connected === true;
+        const waitedMs = busy ? Date.now() - (st.teardownWaitSince ??= Date.now()) : 0;
+        if (!busy) st.teardownWaitSince = undefined;
         const j = judgeTeardown(snap, seen.framework, { namespace: ns, name, root: rendered.keys.root, waitedMs, leaseTtlMs: rendered.config.leaseTtlSeconds * 1000 });
         if (j.action === 'wait') {
           log.info({ why: j.why }, 'teardown: waiting for the election to empty');
