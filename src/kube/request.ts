@@ -66,3 +66,9 @@ export async function kubeRequestOk<T = unknown>(kc: k8s.KubeConfig, req: KubeRe
   if (res.status < 200 || res.status > 299) throw ApiError.fromResponse(res.status, res.text, `${req.method} ${req.path}`, res.headers);
   return res.body;
 }
+
+/** One pod, read as a list narrowed to its name: the `list` an informer's RBAC grants covers it, with no `get`. */
+export async function listPodByName<T = unknown>(kc: k8s.KubeConfig, namespace: string, name: string, signal?: AbortSignal): Promise<T | undefined> {
+  const l = await kubeRequestOk<{ items?: Array<T & { metadata?: { name?: string } }> }>(kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, query: { fieldSelector: `metadata.name=${name}` }, ...(signal ? { signal } : {}) });
+  return l.items?.find((p) => p.metadata?.name === name);
+}

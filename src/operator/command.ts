@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { installCrd, KubeConfigError, kubeRequestOk, loadKubeConfig } from '../kube/index.js';
+import { installCrd, KubeConfigError, listPodByName, loadKubeConfig } from '../kube/index.js';
 import { buildCrd } from '../api/schema.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
@@ -83,9 +83,8 @@ async function resolveSchedulerImage(flags: OperatorFlags, kc: import('@kubernet
   const ns = process.env.POD_NAMESPACE;
   if (pod && ns) {
     try {
-      // A list narrowed to the one name: the operator may list pods (its informer) but has no `get` on them.
-      const l = await kubeRequestOk<{ items?: Array<{ spec?: { containers?: Array<{ name: string; image?: string }> } }> }>(kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods`, query: { fieldSelector: `metadata.name=${pod}` } });
-      const p = l.items?.[0];
+      // The operator may list pods (its informer) but has no `get` on them.
+      const p = await listPodByName<{ spec?: { containers?: Array<{ name: string; image?: string }> } }>(kc, ns, pod);
       if (!p) throw new Error(`pod ${ns}/${pod} (POD_NAMESPACE/POD_NAME) not found`);
       const c = p.spec?.containers?.find((x) => x.name === 'operator') ?? p.spec?.containers?.[0];
       if (c?.image) return c.image;

@@ -22,7 +22,7 @@ import { decodeApiError, describeApiError, isConflict, isNotFound } from '../kub
 import type { EventRecorder, ObjectReference } from '../kube/events.js';
 import type { Informer, KubeObject } from '../kube/informer.js';
 import { applyObject, mergePatchCustomStatus, mergePatchObject, resourcePath } from '../kube/patch.js';
-import { kubeRequestOk } from '../kube/request.js';
+import { kubeRequestOk, listPodByName } from '../kube/request.js';
 import { errorMessage, SchedulerHAError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { buildStatus, conditionChanges, evaluateConditions, mergePatchDiff, toConditions, type PodView, type StatefulSetView } from './conditions.js';
@@ -538,7 +538,7 @@ export class Reconciler {
   readSecret = async (namespace: string, name: string, opts: { lastKnown?: boolean } = {}): Promise<Record<string, string> | undefined> => {
     const k = `${namespace}/${name}`;
     const c = this.secretCache.get(k);
-    if (c && Date.now() - c.at < 60_000 && (c.data || !opts.lastKnown)) return c.data ?? (opts.lastKnown ? c.last : undefined);
+    if (c && Date.now() - c.at < 60_000 && (c.data || !opts.lastKnown)) return c.data;
     let data: Record<string, string> | undefined;
     try {
       const s = await kubeRequestOk<{ data?: Record<string, string> }>(this.d.kc, { method: 'GET', path: resourcePath({ apiVersion: 'v1', kind: 'Secret', namespace, name }) });
@@ -594,9 +594,7 @@ export class Reconciler {
       // Absent from the view is not proof of absence: a pod relabelled by hand leaves the label-selected informer
       // (and a lagging cache may not show it yet) while the leader in it still runs. A revocation ends a live term,
       // so it is judged on the pod read live.
-      // A list narrowed to the name: the RBAC that lets the informer list pods already covers it (no `get`).
-      const list = await kubeRequestOk<{ items?: KubeObject[] }>(this.d.kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, query: { fieldSelector: `metadata.name=${podName}` }, ...(signal ? { signal } : {}) });
-      const live = list.items?.find((p) => p.metadata?.name === podName);
+      const live = await listPodByName<KubeObject>(this.d.kc, ns, podName, signal);
       if (live) {
         pod = podView(live);
         log.debug({ term, pod: podName, labels: live.metadata?.labels }, 'leader pod not in the pod view; judged on the live pod');

@@ -380,7 +380,8 @@ function explainUnplaced(agents: readonly AgentPool[], req: MatchRequest, roles:
   const d = req.demand;
   const counts = new Map<string, number>();
   for (const a of agents) {
-    const reasons = req.hostname !== undefined && a.hostname !== req.hostname ? [`not its node ${req.hostname}`] : shortfall(a, roles, { cpus: milli(d.cpus), mem: milli(d.mem), ports: d.ports, execCpus: !a.runsOurs && a.executorRole === undefined ? exec.cpus : 0, execMem: !a.runsOurs && a.executorRole === undefined ? exec.mem : 0 });
+    const needsExecutor = !a.runsOurs && a.executorRole === undefined;
+    const reasons = req.hostname !== undefined && a.hostname !== req.hostname ? [`not its node ${req.hostname}`] : shortfall(a, roles, { cpus: milli(d.cpus), mem: milli(d.mem), ports: d.ports, execCpus: needsExecutor ? exec.cpus : 0, execMem: needsExecutor ? exec.mem : 0 });
     for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
   const wants = `cpus ${d.cpus}, mem ${d.mem} MB${d.ports.length ? `, host ports ${d.ports.join(', ')}` : ''}${d.roles ? `, roles ${d.roles.join(', ')}` : ''}`;
