@@ -8,6 +8,7 @@ import { validateSchedulerHA } from '../api/validate.js';
 import { applySpecExample } from '../api/validation-examples.js';
 import type { ConditionInput, ConditionType, PodView, StatefulSetView } from '../operator/conditions.js';
 import type { CandidateInfo, FrameworkSnapshot } from '../operator/framework-watch.js';
+import { judgeEtcdMove } from '../operator/etcd-move.js';
 import type { MesosObservation } from '../operator/mesos-pool.js';
 import { decideAfterRemoval, decideExecutorHash, decideFrameworkId } from '../scheduler/takeover.js';
 
@@ -17,6 +18,16 @@ export const EXAMPLE_OLD_HASH = '8a1d5e0c9b7f2346';
 export const EXAMPLE_FRAMEWORK_ID = '5f1e6c0a-93b2-4d1e-8f4a-1c2b3d4e5f60-0000';
 const KEYS = keyLayout('/k8sm', 'Kubernetes');
 const MASTER = 'http://master-1:5050';
+
+function etcdMoveHeld(): string {
+  const j = judgeEtcdMove({
+    deployed: { endpoints: ['https://etcd-0.etcd:2379', 'https://etcd-1.etcd:2379'], clusterId: '14841639068965178418', frameworkId: EXAMPLE_FRAMEWORK_ID },
+    desired: { endpoints: ['https://etcd-new:2379'], clusterId: '9372538179322589801' },
+    podsRunning: 2,
+    root: KEYS.root,
+  });
+  return j.action === 'hold' ? j.message : '';
+}
 
 function candidate(pod: string, createRevision: string, hash = EXAMPLE_HASH, namespace = 'mesos'): CandidateInfo {
   const leaseIdHex = `694d8a${createRevision.padStart(10, '0')}`;
@@ -119,6 +130,7 @@ const oldLeader = snapshot({ leaderStatus: leaderStatus({ executorHash: EXAMPLE_
 export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'ConfigValid', reason: 'Valid', situation: 'a valid spec with a warning (3 replicas)', input: healthyInput({ validation: validateSchedulerHA(applySpecExample({ 'spec.replicas': 3 })) }) },
   { type: 'ConfigValid', reason: 'InvalidSpec', situation: 'spec.replicas 2 with spec.flags.ha false', input: healthyInput({ validation: validateSchedulerHA(applySpecExample({ 'spec.flags.ha': false })) }) },
+  { type: 'ConfigValid', reason: 'EtcdClusterChanged', situation: 'spec.etcd.endpoints changed to another etcd cluster while two replicas run', input: healthyInput({ etcdMoveHeld: etcdMoveHeld() }) },
 
   { type: 'ReplicasReady', reason: 'StatefulSetMissing', situation: 'no StatefulSet', input: healthyInput({ sts: undefined, pods: [] }) },
   { type: 'ReplicasReady', reason: 'ChildConflict', situation: 'a ConfigMap k8sm-config made by someone else', input: healthyInput({ sts: undefined, pods: [], childConflict: 'ConfigMap k8sm-config exists but is not controlled by this SchedulerHA (uid 2f1c…): it does not carry the labels app.kubernetes.io/managed-by=schedulerha-operator and k8sm.io/schedulerha=k8sm; rename or delete it' }) },

@@ -19,14 +19,14 @@ export interface ConditionDoc {
 }
 
 export const CONDITION_DOCS: Record<ConditionType, ConditionDoc> = {
-  ConfigValid: { description: 'The spec passes the shared validator (src/api/validate.ts). While it is False nothing is changed: the children keep the last valid configuration, and the replicas it deployed are still observed.' },
+  ConfigValid: { description: 'The spec passes the shared validator (src/api/validate.ts) and can be rolled out (not a move to another etcd cluster while it would mean two elections). While it is False nothing is changed: the children keep the last valid configuration, and the replicas it deployed are still observed.' },
   ReplicasReady: { description: 'The StatefulSet has spec.replicas updated and ready replicas. A replica is ready while it is in the election (leading or standing by) and healthy; a replica that refuses to lead is not.' },
   LeaderElected: { description: 'A candidate holds the leader key in etcd and publishes its own status record for its term (it is allowed 15 s to publish the first one).' },
   FrameworkRegistered: { description: 'The framework id is stored in etcd, the leading Mesos master has the framework connected and active, and the current leader reports itself SUBSCRIBED with that id.' },
   TasksReconciled: { description: "The current leader's reconciliation run after its last SUBSCRIBED has completed (explicit reconciliation of every live registry task, then implicit)." },
   ExecutorCompatible: { description: 'The leader and the standbys run the executor-config hash the spec renders, and no agent still runs executors of another hash.' },
   Degraded: { description: 'True when something needs a look although the scheduler may work: the only condition whose good value is False. It carries the first problem found as its reason and all of them in its message.' },
-  Ready: { description: 'ConfigValid, ReplicasReady, LeaderElected, FrameworkRegistered and TasksReconciled are True, and ExecutorCompatible is not False with ExecutorHashMismatch. When False it carries the reason of the first of those that is not True (InvalidSpec for ConfigValid). Degraded does not affect it.' },
+  Ready: { description: 'ConfigValid, ReplicasReady, LeaderElected, FrameworkRegistered and TasksReconciled are True, and ExecutorCompatible is not False with ExecutorHashMismatch. When False it carries the reason of the first of those that is not True. Degraded does not affect it.' },
 };
 
 const ETCD_UNREACHABLE = 'The operator cannot observe the framework keys in etcd (its watch is not synced: etcd down or unreachable from the operator, TLS or credentials wrong).';
@@ -36,6 +36,12 @@ export const CONDITION_REASONS = {
   ConfigValid: {
     Valid: { status: 'True', meaning: 'The spec is valid. Warnings, if any, follow "warnings:" in the message.', action: 'Read the warnings (docs/reference.md, Validation messages).' },
     InvalidSpec: { status: 'False', meaning: "The spec has errors; the message lists the validator's messages, each naming its field. No child was changed.", action: 'Fix the named fields; `schedulerha validate -f <file>` shows the same messages offline.' },
+    EtcdClusterChanged: {
+      status: 'False',
+      meaning:
+        "spec.etcd.endpoints name another etcd cluster (another cluster id) than the StatefulSet's replicas run with. Rolling them over would run an election on each cluster, and two leaders, while old replicas run; or, with none running, the new cluster lacks the framework id the old one holds, so the first leader there would register a second framework. No child was changed: the replicas keep the old endpoints and are observed there. The message names both clusters.",
+      action: 'Move stopped (operations: changing etcd endpoints): old endpoints with spec.replicas: 0 until ScaledToZero, copy the framework keys to the new cluster, then the new endpoints and the replicas back. The change goes ahead by itself once nothing runs and the framework id is there.',
+    },
   },
   ReplicasReady: {
     StatefulSetMissing: { status: 'False', meaning: 'The scheduler StatefulSet does not exist (yet).', action: 'Wait a reconcile. If it stays, read the operator log ("applying the children failed") and the Events.' },

@@ -2,7 +2,8 @@
 // condition carries observedGeneration; lastTransitionTime changes only when the status flips (reason and message
 // may change without a transition, as meta.SetStatusCondition does); messages are truncated to 32 KiB.
 //
-//   ConfigValid          the spec passes src/api/validate.ts (False: the validator's messages)
+//   ConfigValid          the spec passes src/api/validate.ts (False: the validator's messages) and can be rolled
+//                        out (False: a move to another etcd cluster held back)
 //   ReplicasReady        the StatefulSet has spec.replicas updated, ready replicas
 //   LeaderElected        a candidate leads in etcd and reports itself (its leader-status record has its term)
 //   FrameworkRegistered  the framework id is known, the framework is connected and active on the leading master,
@@ -74,6 +75,8 @@ export interface ConditionInput {
   now: number;
   replicas: number;
   validation: ValidationResult;
+  /** A valid spec held back: its etcd endpoints name another etcd cluster (etcd-move.ts; the message says why). */
+  etcdMoveHeld?: string;
   /** The executor-config hash the spec (or, if invalid, the deployed config) renders. */
   desiredExecutorHash?: string;
   sts?: StatefulSetView;
@@ -117,6 +120,7 @@ function configValid(i: ConditionInput): CondOf<'ConfigValid'> {
   if (i.validation.errors.length) {
     return { status: 'False', reason: 'InvalidSpec', message: i.validation.errors.map((e) => e.message).join('; ') };
   }
+  if (i.etcdMoveHeld) return { status: 'False', reason: 'EtcdClusterChanged', message: i.etcdMoveHeld };
   const w = i.validation.warnings.map((x) => x.message);
   return { status: 'True', reason: 'Valid', message: w.length ? `the spec is valid; warnings: ${w.join('; ')}` : 'the spec is valid' };
 }
@@ -262,7 +266,7 @@ function degraded(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>):
 function ready(c: { [K in Exclude<ConditionType, 'Ready'>]: CondOf<K> }): CondOf<'Ready'> {
   const required: Array<Exclude<ConditionType, 'Ready' | 'Degraded' | 'ExecutorCompatible'>> = ['ConfigValid', 'ReplicasReady', 'LeaderElected', 'FrameworkRegistered', 'TasksReconciled'];
   for (const t of required) {
-    if (c[t].status !== 'True') return { status: 'False', reason: t === 'ConfigValid' ? 'InvalidSpec' : c[t].reason, message: `${t}: ${c[t].message}` };
+    if (c[t].status !== 'True') return { status: 'False', reason: c[t].reason, message: `${t}: ${c[t].message}` };
   }
   const ex = c.ExecutorCompatible;
   if (ex.status === 'False' && ex.reason === 'ExecutorHashMismatch') return { status: 'False', reason: ex.reason, message: `ExecutorCompatible: ${ex.message}` };

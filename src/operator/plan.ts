@@ -15,6 +15,7 @@ import { DEFAULT_HTTP_PORT, MOUNTS, parseSchedulerArgv, specToArgv, type Schedul
 import { executorHash, executorHashInputs } from '../api/hash.js';
 import { keyLayout, type KeyLayout } from '../api/keys.js';
 import { API_VERSION, KIND, type SchedulerHA, type SchedulerHASpec } from '../api/types.js';
+import type { KubeObject } from '../kube/informer.js';
 
 export const MANAGED_BY = 'schedulerha-operator';
 export const FIELD_MANAGER = 'schedulerha-operator';
@@ -97,16 +98,11 @@ export function renderConfig(spec: SchedulerHASpec): RenderedConfig {
   const argv = specToArgv(spec);
   const parsed = parseSchedulerArgv(argv);
   if (parsed.errors.length) throw new Error(`rendered scheduler flags do not parse: ${parsed.errors.map((e) => e.message).join('; ')}`);
-  const c = parsed.config;
-  return {
-    argv,
-    config: c,
-    executorHash: executorHash(c),
-    executorHashInputs: executorHashInputs(c),
-    configHash: shortHash(argv.join('\n')),
-    keys: keyLayout(c.etcdPrefix, c.frameworkName),
-    frameworkName: c.frameworkName,
-  };
+  return renderedOf(argv, parsed.config);
+}
+
+function renderedOf(argv: string[], c: SchedulerConfig): RenderedConfig {
+  return { argv, config: c, executorHash: executorHash(c), executorHashInputs: executorHashInputs(c), configHash: shortHash(argv.join('\n')), keys: keyLayout(c.etcdPrefix, c.frameworkName), frameworkName: c.frameworkName };
 }
 
 /** Config of the scheduler replicas deployed from a ConfigMap this operator rendered (args.json), so an invalid
@@ -115,14 +111,24 @@ export function configFromConfigMap(cm: { data?: Record<string, string> } | unde
   const raw = cm?.data?.['args.json'];
   if (!raw) return undefined;
   try {
-    const argv = JSON.parse(raw) as string[];
-    const parsed = parseSchedulerArgv(argv);
-    if (parsed.errors.length) return undefined;
-    const c = parsed.config;
-    return { argv, config: c, executorHash: executorHash(c), executorHashInputs: executorHashInputs(c), configHash: shortHash(argv.join('\n')), keys: keyLayout(c.etcdPrefix, c.frameworkName), frameworkName: c.frameworkName };
+    return configFromArgv(JSON.parse(raw) as string[]);
   } catch {
     return undefined;
   }
+}
+
+/** Config the StatefulSet's pod template runs the scheduler container with (its args, less the pod's own
+ * `--port`, which the operator adds to the rendered argv). */
+export function configFromStatefulSet(sts: KubeObject | undefined): RenderedConfig | undefined {
+  const containers = (sts?.spec as { template?: { spec?: { containers?: { name?: string; args?: unknown }[] } } } | undefined)?.template?.spec?.containers;
+  const args = containers?.find((c) => c.name === CONTAINER_NAME)?.args;
+  if (!Array.isArray(args) || !args.every((a): a is string => typeof a === 'string')) return undefined;
+  return configFromArgv(args.filter((a) => !a.startsWith('--port=')));
+}
+
+function configFromArgv(argv: string[]): RenderedConfig | undefined {
+  const parsed = parseSchedulerArgv(argv);
+  return parsed.errors.length ? undefined : renderedOf(argv, parsed.config);
 }
 
 export function selectorLabels(name: string): Record<string, string> {

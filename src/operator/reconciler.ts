@@ -8,7 +8,8 @@
 //   every transition.
 //
 // An invalid spec changes no child: ConfigValid=False carries the validator's messages and the deployed
-// configuration (the ConfigMap's argv) is still observed. Deletion honours deletionPolicy through a finalizer
+// configuration (the ConfigMap's argv) is still observed. So does a change of spec.etcd.endpoints to another etcd
+// cluster while replicas run (ConfigValid=False EtcdClusterChanged, etcd-move.ts): it would mean two elections. Deletion honours deletionPolicy through a finalizer
 // that exists only for Teardown (Orphan needs no clean-up: the children are garbage-collected, the framework and
 // its etcd state stay, and re-creating the resource resumes the same framework id).
 import type { Etcd3 } from 'etcd3';
@@ -17,6 +18,7 @@ import { applyDefaults } from '../api/defaults.js';
 import type { Condition, FailoverRecord, SchedulerHA, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
 import { GROUP, PLURAL, VERSION } from '../api/types.js';
 import { validateSchedulerHA, type ValidationResult } from '../api/validate.js';
+import { clientCallTimeoutMs, deadlineIn } from '../election/client.js';
 import type { KubeClients } from '../kube/config.js';
 import { decodeApiError, describeApiError, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventRecorder, ObjectReference } from '../kube/events.js';
@@ -27,11 +29,12 @@ import { errorMessage, SchedulerHAError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { buildStatus, conditionChanges, evaluateConditions, mergePatchDiff, toConditions, type PodView, type StatefulSetView } from './conditions.js';
 import type { EtcdPool } from './etcd-pool.js';
+import { judgeEtcdMove, sameEndpoints, type EtcdSide } from './etcd-move.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
 import type { MesosObservation, MesosPool } from './mesos-pool.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
-import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
+import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, configFromStatefulSet, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
 import type { ReconcileContext, ReconcileResult } from './queue.js';
 
 export const FINALIZER = 'k8sm.io/teardown';
@@ -104,6 +107,8 @@ interface ResourceState {
   /** spec.replicas was 0 since the last leader change: the next new leader starts the framework again after a
    * scale-up (not a failover). */
   scaledToZero?: boolean;
+  /** The etcd endpoint change (`from→to`) already warned about as unverified. */
+  etcdMoveWarned?: string;
   /** Teardown: since when election keys are awaited after our pods were gone (ours expire within one lease TTL). */
   teardownWaitSince?: number;
   /** resourceVersions of our own writes of children (their informer events need no reconcile). */
@@ -234,20 +239,38 @@ export class Reconciler {
     let plan: Plan | undefined;
     let rendered: RenderedConfig | undefined;
     let spec = obj.spec;
+    // A move to another etcd cluster that cannot be rolled out (etcd-move.ts): held like an invalid spec — no child
+    // changes, and what runs is observed.
+    let etcdMoveHeld: string | undefined;
+    let liveStsReplicas: number | undefined;
     if (valid) {
       spec = applyDefaults(obj.spec);
       plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage });
       rendered = plan.rendered;
       current = await this.ensureFinalizer(current, spec.deletionPolicy === 'Teardown', log);
+      const liveSts = this.d.informers.statefulsets.get(name, ns);
+      const deployed = liveSts && ownedBy(liveSts, obj) ? configFromStatefulSet(liveSts) : undefined;
+      if (deployed && !sameEndpoints(deployed.config.etcdServers, spec.etcd.endpoints)) {
+        etcdMoveHeld = await this.judgeEtcdMove(obj, st, deployed, spec.etcd, log);
+        if (etcdMoveHeld) {
+          plan = undefined;
+          rendered = deployed;
+          liveStsReplicas = (liveSts!.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+        }
+      }
     } else {
       rendered = configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
     }
+    const applying = valid && !etcdMoveHeld;
+    // The replicas wanted: the spec's, or while it is not applied what the StatefulSet runs (an invalid spec's
+    // value is still shown, as the user's intent).
+    const wantReplicas = etcdMoveHeld ? liveStsReplicas : valid ? spec.replicas : obj.spec?.replicas;
 
     // etcd (the framework's keys, watched) and the children that do not depend on it, at once: the ConfigMap and
     // the Service are applied while the watch syncs; the StatefulSet waits for etcd (its executor hash must be
     // sanctioned first).
     const watched = rendered
-      ? this.watchFramework(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd))
+      ? this.watchFramework(st, ns, rendered, applying ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd))
       : Promise.resolve({ etcdError: 'no valid configuration (the spec is invalid and nothing was deployed yet)' } as { snap?: FrameworkSnapshot; etcdError?: string });
     const independent = plan && rendered ? this.applyIndependentChildren(obj, st, plan, log, ctx.signal) : Promise.resolve(undefined);
     const [w, independentError] = await Promise.all([watched, independent]);
@@ -271,7 +294,7 @@ export class Reconciler {
 
     // Actions. Scaled to zero, the leader's pod goes because nothing is to run: no standby to hand over to, so
     // no lease to revoke, and the leader elected after the scale-up is no failover.
-    const scaledToZero = (valid ? spec.replicas : obj.spec?.replicas) === 0;
+    const scaledToZero = wantReplicas === 0;
     if (scaledToZero) st.scaledToZero = true;
     if (snap?.state === 'ok' && st.etcd && rendered) {
       await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => problems.push(`failover request: ${errorMessage(err)}`));
@@ -300,13 +323,14 @@ export class Reconciler {
 
     // Conditions and status.
     const now = Date.now();
-    const replicas = (valid ? spec.replicas : obj.spec?.replicas) ?? 2;
+    const replicas = wantReplicas ?? 2;
     const prevStatus: SchedulerHAStatus = current.status ?? {};
     const values = evaluateConditions({
       generation: current.metadata.generation ?? 0,
       now,
       replicas: typeof replicas === 'number' ? replicas : 2,
       validation,
+      ...(etcdMoveHeld ? { etcdMoveHeld } : {}),
       ...(rendered ? { desiredExecutorHash: rendered.executorHash } : {}),
       ...(sts ? { sts } : {}),
       ...(childConflict ? { childConflict } : {}),
@@ -351,7 +375,8 @@ export class Reconciler {
     if (status.tasks) this.d.metrics.setTasks(ns, name, status.tasks.byState);
 
     if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '));
-    const result = this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
+    // A held etcd move waits on the other cluster (the framework keys copied there), which nothing here watches.
+    const result = etcdMoveHeld ? { requeueAfterMs: this.d.options.unreadyPollMs ?? 5_000 } : this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
     // A leader pod being deleted is looked at again when its resign grace ends (a resign would wake us sooner).
     const recheck = st.leaderDeleting && st.leaderDeleting.term === snap?.leader?.createRevision ? Math.max(50, st.leaderDeleting.at + RESIGN_GRACE_MS - Date.now()) : undefined;
     return recheck !== undefined && (result.requeueAfterMs === undefined || recheck < result.requeueAfterMs) ? { requeueAfterMs: recheck } : result;
@@ -470,6 +495,41 @@ export class Reconciler {
       log.info({ from: stored, to: r.executorHash }, 'sanctioned a new executor-config hash');
       this.d.recorder.normal(refOf_(owner), 'ExecutorHashSanctioned', 'Reconcile', `the spec renders executor-config hash ${r.executorHash} (the last leader ran ${stored}); sanctioned it at ${r.keys.desiredExecutorHash} so updated replicas can take over`);
     }
+  }
+
+  /** spec.etcd.endpoints differ from those the StatefulSet runs with: reads both sides (cluster id, framework id)
+   * and judges the change (etcd-move.ts). Resolves with the message when the change must be held. */
+  private async judgeEtcdMove(owner: SchedulerHA, st: ResourceState, deployed: RenderedConfig, desired: EtcdSpec, log: Logger): Promise<string | undefined> {
+    const ns = owner.metadata.namespace!;
+    const read = async (side: string, spec: EtcdSpec): Promise<EtcdSide> => {
+      // Own pool owners, released at once: the watch's client stays whatever it was.
+      const user = `${st.key}#etcd-move-${side}`;
+      try {
+        const client = await this.d.etcd.acquire(user, ns, spec);
+        const r = await client.kv.range({ key: Buffer.from(deployed.keys.frameworkId) }, deadlineIn(clientCallTimeoutMs(client)));
+        const id = r.kvs[0]?.value.toString().trim();
+        return { endpoints: spec.endpoints, clusterId: String(r.header.cluster_id), ...(id ? { frameworkId: id } : {}) };
+      } catch (err) {
+        return { endpoints: spec.endpoints, error: errorMessage(err) };
+      } finally {
+        this.d.etcd.release(user);
+      }
+    };
+    const [from, to] = await Promise.all([read('deployed', etcdSpecFromConfig(deployed, owner.spec?.etcd)), read('desired', desired)]);
+    const j = judgeEtcdMove({ deployed: from, desired: to, podsRunning: this.podsOf(ns, owner.metadata.name!).length, root: deployed.keys.root });
+    if (j.action === 'hold') {
+      log.warn({ from: from.endpoints, to: to.endpoints, fromCluster: from.clusterId, toCluster: to.clusterId }, 'holding a change of spec.etcd.endpoints to another etcd cluster');
+      return j.message;
+    }
+    if (j.action === 'unverified') {
+      const pair = `${from.endpoints.join(',')}→${to.endpoints.join(',')}`;
+      if (st.etcdMoveWarned !== pair) {
+        st.etcdMoveWarned = pair;
+        log.warn({ why: j.why }, 'rolling out new etcd endpoints unverified');
+        this.d.recorder.warning(refOf_(owner), 'EtcdClusterUnverified', 'Reconcile', `${j.why}; rolling the StatefulSet out anyway (replicas that cannot reach a cluster cannot lead on it). If the endpoints name another etcd cluster, see docs/operations.md, changing etcd endpoints`);
+      }
+    }
+    return undefined;
   }
 
   private async ensureFinalizer(obj: SchedulerHA, want: boolean, log: Logger): Promise<SchedulerHA> {
@@ -740,7 +800,11 @@ export class Reconciler {
     }
     const valid = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }).errors.length === 0;
     const spec = valid ? applyDefaults(obj.spec) : obj.spec;
-    const rendered = valid ? planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage }).rendered : configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
+    const deployed = configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
+    // The framework to tear down is the one the replicas ran: a move to another etcd cluster that was held back
+    // (etcd-move.ts) left its id in the deployed cluster.
+    const moveHeld = valid && deployed !== undefined && !sameEndpoints(deployed.config.etcdServers, spec.etcd.endpoints);
+    const rendered = valid && !moveHeld ? planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage }).rendered : deployed;
     if (!rendered) {
       this.d.recorder.warning(ref, 'TeardownBlocked', 'Teardown', 'cannot tear the framework down: the spec is invalid and no deployed configuration is known; fix the spec, or set spec.deletionPolicy: Orphan to delete without tearing down');
       return { requeueAfterMs: 60_000 };
@@ -782,7 +846,7 @@ export class Reconciler {
     // then (etcd or the master unreachable, the Secret gone, another deployment on the same root), say why.
     let teardownError = false;
     try {
-      await this.ensureWatch(st, ns, rendered, valid ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
+      await this.ensureWatch(st, ns, rendered, valid && !moveHeld ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
       const synced = await st.watch!.waitForSync(5000);
       if (!synced || st.watch!.snapshot.state !== 'ok') throw new SchedulerHAError('EtcdUnreachable', `cannot read the framework id from etcd (${st.watch!.snapshot.error ?? 'not synced'})`);
       const snap = st.watch!.snapshot;

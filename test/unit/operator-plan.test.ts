@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyDefaults } from '../../src/api/defaults.js';
 import { parseSchedulerArgv } from '../../src/api/flags.js';
 import type { SchedulerHA, SchedulerHASpec } from '../../src/api/types.js';
-import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, isSubset } from '../../src/operator/plan.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, configFromStatefulSet, isSubset } from '../../src/operator/plan.js';
 
 const IMAGE = 'registry.example/schedulerha:1.2.3';
 
@@ -56,6 +56,20 @@ test('the ConfigMap records the argv the scheduler runs, its hashes, and round-t
   assert.equal(back?.configHash, p.rendered.configHash);
   assert.equal(configFromConfigMap({ data: { 'args.json': '["--no-such-flag"]' } }), undefined);
   assert.equal(configFromConfigMap(undefined), undefined);
+});
+
+test('the config a StatefulSet runs is read back from its scheduler container (its --port aside), as the plan rendered it', () => {
+  const { sha, spec } = resource({ etcd: { endpoints: ['http://etcd-0:2379', 'http://etcd-1:2379'] } });
+  const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+  const back = configFromStatefulSet(p.statefulSet as Any);
+  assert.deepEqual(back?.argv, p.rendered.argv);
+  assert.deepEqual(back?.config.etcdServers, ['http://etcd-0:2379', 'http://etcd-1:2379']);
+  assert.equal(back?.configHash, p.rendered.configHash);
+  const sts = JSON.parse(JSON.stringify(p.statefulSet)) as Any;
+  sts.spec.template.spec.containers[0].name = 'sidecar';
+  assert.equal(configFromStatefulSet(sts), undefined, 'no scheduler container');
+  assert.equal(configFromStatefulSet({ spec: { template: { spec: { containers: [{ name: 'scheduler', args: ['--no-such-flag'] }] } } } } as Any), undefined);
+  assert.equal(configFromStatefulSet(undefined), undefined);
 });
 
 test('the scheduler container: argv + port, downward API, probes on the metrics port, a restricted security context', () => {
