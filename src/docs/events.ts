@@ -4,6 +4,7 @@
 import { CONDITION_TYPES, GOOD_STATUS } from '../operator/conditions.js';
 import { CONDITION_REASONS, READY_REQUIRES, type ReasonDoc } from '../operator/condition-reasons.js';
 import { REPORTING_CONTROLLER } from '../operator/reconciler.js';
+import { SCHEDULER_REPORTING_CONTROLLER } from '../scheduler/pods/pod-writes.js';
 import { cell, code, table } from './markdown.js';
 
 export interface EventDoc {
@@ -78,6 +79,13 @@ export function renderEventsSection(): string[] {
   );
   out.push('');
   out.push(...table(['Reason', 'Type', 'From'], conditionEvents().map((e) => [code(e.reason), e.type, e.from.join(', ')])));
+  out.push('');
+  out.push('### Events of the scheduler');
+  out.push('');
+  out.push(
+    `The leading scheduler records one kind of Event, on pods (reporting controller ${code(SCHEDULER_REPORTING_CONTROLLER)}): \`FailedScheduling\`, Warning, action \`Scheduling\`, whenever it writes \`PodScheduled=False Unschedulable\` on a pod no offer can take, with the same words (see troubleshooting: pods stay Pending). ` +
+      'Per pod at most 25 at once, then one every 5 min (client-go\'s budget).',
+  );
   out.push('');
   return out;
 }

@@ -121,8 +121,15 @@ export const SCHEDULER_RULES: RuleSpec[] = [
     apiGroups: [''],
     resources: ['pods/status'],
     verbs: ['patch'],
-    why: 'Record the terminal phase (Succeeded / Failed) when a pod\'s task ends.',
-    usedBy: ['src/scheduler/pods/pod-writes.ts (setTerminalStatus)'],
+    why: 'Record the terminal phase (Succeeded / Failed) when a pod\'s task ends, and PodScheduled=False Unschedulable (with why) on a pod no offer can take.',
+    usedBy: ['src/scheduler/pods/pod-writes.ts (setTerminalStatus, markUnschedulable)'],
+  },
+  {
+    apiGroups: ['events.k8s.io'],
+    resources: ['events'],
+    verbs: ['create', 'patch'],
+    why: 'events.k8s.io/v1 FailedScheduling Events on pods no offer can take, in their namespaces, as kube-scheduler records them; patch updates the series count of a repeated Event.',
+    usedBy: ['src/kube/events.ts (eventsV1Sink)', 'src/scheduler/pods/index.ts (EventRecorder)'],
   },
 ];
 

@@ -83,6 +83,8 @@ test('every call in the list is allowed, in any namespace (operator and schedule
       ['PATCH', `/api/v1/namespaces/${ns}/pods/web-0`, {}],
       ['PATCH', `/api/v1/namespaces/${ns}/pods/web-0/status`, {}],
       ['DELETE', `/api/v1/namespaces/${ns}/pods/web-0`, {}],
+      ['POST', `/apis/events.k8s.io/v1/namespaces/${ns}/events`, {}],
+      ['PATCH', `/apis/events.k8s.io/v1/namespaces/${ns}/events/web-0.1`, {}],
     ] as Array<[string, string, Record<string, string>]>) {
       assert.ok(can(scheduler, m, p, q), `scheduler ${m} ${p}`);
     }
@@ -125,7 +127,7 @@ test('what they must not do', () => {
     [operator, 'GET', '/api/v1/nodes'],
     [operator, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings'],
     [operator, 'POST', '/api/v1/namespaces/mesos/serviceaccounts/schedulerha-scheduler/token'],
-    // scheduler: pods only, and no pod creation / replacement
+    // scheduler: pods (and Events about them) only, and no pod creation / replacement
     [scheduler, 'POST', '/api/v1/namespaces/mesos/pods'],
     [scheduler, 'PUT', '/api/v1/namespaces/mesos/pods/web-0'],
     [scheduler, 'GET', '/api/v1/namespaces/mesos/pods/web-0'],
@@ -133,7 +135,8 @@ test('what they must not do', () => {
     [scheduler, 'PUT', '/api/v1/namespaces/mesos/pods/web-0/status'],
     [scheduler, 'GET', '/api/v1/namespaces/mesos/secrets/etcd-tls'],
     [scheduler, 'GET', '/api/v1/nodes'],
-    [scheduler, 'POST', '/apis/events.k8s.io/v1/namespaces/mesos/events'],
+    [scheduler, 'POST', '/api/v1/namespaces/mesos/events'],
+    [scheduler, 'DELETE', '/apis/events.k8s.io/v1/namespaces/mesos/events/web-0.1'],
     [scheduler, 'GET', '/apis/k8sm.io/v1alpha1/schedulerhas'],
     [scheduler, 'PATCH', '/apis/coordination.k8s.io/v1/namespaces/mesos/leases/x'],
     // a scheduler pod in a namespace that was not set up

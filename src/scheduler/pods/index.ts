@@ -2,16 +2,18 @@
 // itself with `schedulerha scheduler` as the "pods" task manager whenever Kubernetes access is configured
 // (--kubeconfig, $KUBECONFIG, or an in-cluster service account). The flow is described in manager.ts, the rules
 // for one pod in pod-decision.ts.
-import type { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import * as k8s from '@kubernetes/client-node';
 import type { SchedulerConfig } from '../../api/flags.js';
 import { inClusterAvailable, loadKubeConfig } from '../../kube/config.js';
+import { EventRecorder, eventsV1Sink } from '../../kube/events.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { registerTaskManager } from '../command.js';
 import { executorIdentity, schedulerNameOf } from '../framework.js';
 import type { LeaderServices, TaskManagerFactory } from '../task-manager.js';
 import { PodTaskManager, type PodTaskManagerOptions } from './manager.js';
 import { PodSource, type PodSourceOptions } from './pod-source.js';
-import { KubePodWriter, type PodWriter } from './pod-writes.js';
+import { KubePodWriter, SCHEDULER_REPORTING_CONTROLLER, type PodWriter } from './pod-writes.js';
 
 export { PodTaskManager, type PodTaskManagerOptions } from './manager.js';
 export { PodSource } from './pod-source.js';
@@ -24,10 +26,10 @@ export { buildTaskInfo, intentRecord, type PodTaskRecord } from './task-info.js'
 
 export interface PodSchedulerOptions {
   config: SchedulerConfig;
-  kc: KubeConfig;
+  kc: k8s.KubeConfig;
   logger?: Logger;
   /** Overrides of the task manager's tunables (tests, benchmarks). */
-  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'config' | 'executorId'>>;
+  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'events' | 'config' | 'executorId'>>;
   informer?: PodSourceOptions['informer'];
   writer?: PodWriter;
 }
@@ -36,6 +38,8 @@ export interface PodSchedulerOptions {
 export class PodScheduler {
   readonly source: PodSource;
   readonly writer: PodWriter;
+  /** Events about the pods (FailedScheduling). */
+  readonly events: EventRecorder;
   readonly schedulerName: string;
   private manager: PodTaskManager | undefined;
 
@@ -43,6 +47,12 @@ export class PodScheduler {
     this.schedulerName = schedulerNameOf(opts.config.frameworkName);
     this.source = new PodSource(opts.kc, { schedulerName: this.schedulerName, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.informer ? { informer: opts.informer } : {}) });
     this.writer = opts.writer ?? new KubePodWriter(opts.kc);
+    this.events = new EventRecorder({
+      sink: eventsV1Sink(opts.kc.makeApiClient(k8s.EventsV1Api)),
+      reportingController: SCHEDULER_REPORTING_CONTROLLER,
+      reportingInstance: opts.config.identity ?? process.env.POD_NAME ?? hostname(),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
   }
 
   start(): this {
@@ -53,6 +63,7 @@ export class PodScheduler {
   async stop(): Promise<void> {
     await this.manager?.stop();
     await this.source.stop();
+    await this.events.stop();
   }
 
   /** The TaskManagerFactory for Replica / LeaderTerm. */
@@ -61,6 +72,7 @@ export class PodScheduler {
       ...this.opts.manager,
       source: this.source,
       writer: this.writer,
+      events: this.events,
       config: this.opts.config,
       executorId: executorIdentity(this.opts.config).executorId,
     });

@@ -17,6 +17,7 @@ import type { SubscribedInfo } from '../../mesos/scheduler-client.js';
 import type { ReconcileProgress } from '../../api/leader-status.js';
 import type { SchedulerConfig } from '../../api/flags.js';
 import { decodeApiError } from '../../kube/errors.js';
+import type { EventRecorder } from '../../kube/events.js';
 import { isFenceLostError } from '../../election/index.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
@@ -37,6 +38,8 @@ import { buildTaskInfo, intentRecord, podTaskData, type PodTaskRecord } from './
 export interface PodTaskManagerOptions {
   source: PodSource;
   writer: PodWriter;
+  /** Events about pods (FailedScheduling), as kube-scheduler records them; none when absent. */
+  events?: Pick<EventRecorder, 'warning'>;
   config: SchedulerConfig;
   executorId: string;
   /** refuse_seconds for declined offers and the unused part of accepted ones (default 30). A REVIVE (new work)
@@ -673,7 +676,11 @@ export class PodTaskManager implements TaskManager {
         await Promise.all(
           due.slice(i, i + 16).map(({ ref, message }) =>
             w.markUnschedulable!(ref, message, this.svc.signal).then(
-              () => this.metrics.kubeWrites.inc({ op: 'unschedulable', result: 'ok' }),
+              () => {
+                this.metrics.kubeWrites.inc({ op: 'unschedulable', result: 'ok' });
+                // `kubectl describe pod` and `kubectl events` show this; the condition alone is easy to miss.
+                this.opts.events?.warning({ apiVersion: 'v1', kind: 'Pod', ...ref }, 'FailedScheduling', 'Scheduling', message);
+              },
               (err: unknown) => {
                 const d = decodeApiError(err);
                 this.metrics.kubeWrites.inc({ op: 'unschedulable', result: String(d.code || d.reason) });

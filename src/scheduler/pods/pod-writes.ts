@@ -8,6 +8,9 @@ import type { PodRefFull } from './pod-model.js';
 
 const MERGE_PATCH = 'application/merge-patch+json';
 
+/** reportingController of the scheduler's Events about pods (`kubectl events` FROM column). */
+export const SCHEDULER_REPORTING_CONTROLLER = 'k8sm.io/scheduler';
+
 /** RFC 3339 to the second, as the API server writes condition times. */
 const nowSeconds = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
