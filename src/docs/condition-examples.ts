@@ -31,7 +31,7 @@ function etcdMoveHeld(): string {
 
 function candidate(pod: string, createRevision: string, hash = EXAMPLE_HASH, namespace = 'mesos'): CandidateInfo {
   const leaseIdHex = `694d8a${createRevision.padStart(10, '0')}`;
-  const identity = { id: pod, incarnation: `inc-${pod}`, host: pod, pod, namespace, executorHash: hash };
+  const identity = { id: pod, incarnation: `inc-${namespace}-${pod}`, host: pod, pod, namespace, executorHash: hash };
   return { key: `${KEYS.electionPrefix}/${leaseIdHex}`, createRevision, modRevision: createRevision, leaseId: BigInt(`0x${leaseIdHex}`).toString(), leaseIdHex, identity, raw: JSON.stringify(identity) };
 }
 
@@ -41,7 +41,7 @@ function leaderStatus(over: Partial<LeaderStatusRecord> = {}): LeaderStatusRecor
     term: '1042',
     leaseId: '',
     identity: 'k8sm-0',
-    incarnation: 'inc-k8sm-0',
+    incarnation: 'inc-mesos-k8sm-0',
     pod: 'k8sm-0',
     since: new Date(EXAMPLE_NOW - 3_600_000).toISOString(),
     frameworkId: EXAMPLE_FRAMEWORK_ID,

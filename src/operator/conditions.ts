@@ -146,6 +146,18 @@ function replicasReady(i: ConditionInput): CondOf<'ReplicasReady'> {
   return { status: 'False', reason: 'ReplicasNotReady', message: `${s.readyReplicas}/${want} scheduler replicas ready${detail}` };
 }
 
+/** Processes campaigning besides the leader's. Counted by incarnation, not by key: after an etcd restart a
+ * replica's pre-outage key lives on (its lease restored) for up to a TTL beside the key it campaigns with now. */
+function standbyCount(e: FrameworkSnapshot): number {
+  const lead = e.leader?.identity?.incarnation ?? e.leader?.key;
+  const others = new Set<string>();
+  for (const c of e.candidates) {
+    const who = c.identity?.incarnation ?? c.key;
+    if (who !== lead) others.add(who);
+  }
+  return others.size;
+}
+
 function leaderElected(i: ConditionInput): CondOf<'LeaderElected'> {
   const e = i.etcd;
   if (!e) return { status: 'Unknown', reason: 'EtcdNotConfigured', message: i.etcdError ?? 'no valid etcd configuration to observe the election' };
@@ -159,7 +171,8 @@ function leaderElected(i: ConditionInput): CondOf<'LeaderElected'> {
   const who = `${leaderName(e)} (term ${l.createRevision})`;
   if (ls) {
     if (ls.mesos === 'refused') return { status: 'False', reason: 'LeaderRefused', message: `leader ${who} refuses to act: ${ls.problem?.message ?? 'refused'}` };
-    return { status: 'True', reason: 'Elected', message: `${who} leads${e.candidates.length > 1 ? `; ${plural(e.candidates.length - 1, 'standby')}` : ''}` };
+    const standbys = standbyCount(e);
+    return { status: 'True', reason: 'Elected', message: `${who} leads${standbys ? `; ${plural(standbys, 'standby')}` : ''}` };
   }
   if (i.now - l.since < (i.reportGraceMs ?? 15_000)) return { status: 'True', reason: 'Elected', message: `${who} leads (its status is not published yet)` };
   // The message names the time, not the elapsed seconds: it must not change (and the status be written) every pass.

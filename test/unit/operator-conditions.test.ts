@@ -116,3 +116,15 @@ test('a refusal that is not about the executor hash leaves ExecutorCompatible al
   assert.notEqual(values.ExecutorCompatible.reason, 'ExecutorHashMismatch', values.ExecutorCompatible.message);
   assert.equal(values.ExecutorCompatible.status, 'True', values.ExecutorCompatible.message);
 });
+
+test('LeaderElected counts standbys by process: after an etcd restart a replica\'s pre-outage key beside its new one is not another standby', () => {
+  const base = healthyInput();
+  const e = base.etcd!;
+  assert.match(evaluateConditions(base).LeaderElected.message, /leads; 1 standby$/);
+  // Both replicas campaign again with new leases while their pre-outage keys (leases restored) live on.
+  const again = e.candidates.map((c, k) => ({ ...c, key: `${c.key}0`, createRevision: String(5000 + k) }));
+  assert.match(evaluateConditions({ ...base, etcd: { ...e, candidates: [...e.candidates, ...again] } }).LeaderElected.message, /leads; 1 standby$/);
+  // Distinct processes still count each.
+  const third = { ...e.candidates[1]!, key: `${e.candidates[1]!.key}1`, createRevision: '6000', identity: { ...e.candidates[1]!.identity!, incarnation: 'inc-other' } };
+  assert.match(evaluateConditions({ ...base, etcd: { ...e, candidates: [...e.candidates, third] } }).LeaderElected.message, /leads; 2 standbys$/);
+});
