@@ -14,12 +14,14 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_HTTP_PORT, MOUNTS, parseSchedulerArgv, specToArgv, type SchedulerConfig } from '../api/flags.js';
 import { executorHash, executorHashInputs } from '../api/hash.js';
 import { keyLayout, type KeyLayout } from '../api/keys.js';
-import { API_VERSION, KIND, type SchedulerHA, type SchedulerHASpec } from '../api/types.js';
+import { API_VERSION, KIND, type EtcdSpec, type SchedulerHA, type SchedulerHASpec } from '../api/types.js';
 import type { KubeObject } from '../kube/informer.js';
 
 export const MANAGED_BY = 'schedulerha-operator';
 export const FIELD_MANAGER = 'schedulerha-operator';
 export const CONTAINER_NAME = 'scheduler';
+const ETCD_TLS_VOLUME = 'etcd-tls';
+const ETCD_CREDENTIALS_VOLUME = 'etcd-credentials';
 export const PORT_NAME = 'http-metrics';
 export const SCHEDULER_PORT = DEFAULT_HTTP_PORT;
 
@@ -126,6 +128,16 @@ export function configFromStatefulSet(sts: KubeObject | undefined): RenderedConf
   return configFromArgv(args.filter((a) => !a.startsWith('--port=')));
 }
 
+/** The etcd connection a StatefulSet's replicas use: the endpoints and prefix of its config, and the TLS and
+ * credentials Secrets its pod template mounts (the spec may name others by now). */
+export function etcdSpecFromStatefulSet(sts: KubeObject, r: RenderedConfig): EtcdSpec {
+  const volumes = (sts.spec as { template?: { spec?: { volumes?: { name?: string; secret?: { secretName?: string } }[] } } } | undefined)?.template?.spec?.volumes ?? [];
+  const secret = (volume: string): string | undefined => volumes.find((v) => v.name === volume)?.secret?.secretName;
+  const tls = secret(ETCD_TLS_VOLUME);
+  const creds = secret(ETCD_CREDENTIALS_VOLUME);
+  return { endpoints: r.config.etcdServers, prefix: r.config.etcdPrefix, ...(tls ? { tlsSecret: tls } : {}), ...(creds ? { credentialsSecret: creds } : {}) };
+}
+
 function configFromArgv(argv: string[]): RenderedConfig | undefined {
   const parsed = parseSchedulerArgv(argv);
   return parsed.errors.length ? undefined : renderedOf(argv, parsed.config);
@@ -196,8 +208,8 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
     volumes.push({ name: volName, secret: { secretName, defaultMode: 0o440 } });
     mounts.push({ name: volName, mountPath: path, readOnly: true });
   };
-  if (spec.etcd.tlsSecret) secretVolume('etcd-tls', spec.etcd.tlsSecret, MOUNTS.etcdTls);
-  if (spec.etcd.credentialsSecret) secretVolume('etcd-credentials', spec.etcd.credentialsSecret, MOUNTS.etcdCredentials);
+  if (spec.etcd.tlsSecret) secretVolume(ETCD_TLS_VOLUME, spec.etcd.tlsSecret, MOUNTS.etcdTls);
+  if (spec.etcd.credentialsSecret) secretVolume(ETCD_CREDENTIALS_VOLUME, spec.etcd.credentialsSecret, MOUNTS.etcdCredentials);
   if (spec.mesos.credentialsSecret) secretVolume('mesos-credentials', spec.mesos.credentialsSecret, MOUNTS.mesosCredentials);
 
   const env: unknown[] = [

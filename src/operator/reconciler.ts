@@ -17,6 +17,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { applyDefaults } from '../api/defaults.js';
 import type { Condition, FailoverRecord, SchedulerHA, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
 import { GROUP, PLURAL, VERSION } from '../api/types.js';
+import type { KeyLayout } from '../api/keys.js';
 import { validateSchedulerHA, type ValidationResult } from '../api/validate.js';
 import { clientCallTimeoutMs, deadlineIn } from '../election/client.js';
 import type { KubeClients } from '../kube/config.js';
@@ -34,7 +35,7 @@ import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailov
 import type { MesosObservation, MesosPool } from './mesos-pool.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
-import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, configFromStatefulSet, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
+import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
 import type { ReconcileContext, ReconcileResult } from './queue.js';
 
 export const FINALIZER = 'k8sm.io/teardown';
@@ -242,6 +243,7 @@ export class Reconciler {
     // A move to another etcd cluster that cannot be rolled out (etcd-move.ts): held like an invalid spec — no child
     // changes, and what runs is observed.
     let etcdMoveHeld: string | undefined;
+    let heldEtcd: EtcdSpec | undefined;
     let liveStsReplicas: number | undefined;
     if (valid) {
       spec = applyDefaults(obj.spec);
@@ -251,10 +253,12 @@ export class Reconciler {
       const liveSts = this.d.informers.statefulsets.get(name, ns);
       const deployed = liveSts && ownedBy(liveSts, obj) ? configFromStatefulSet(liveSts) : undefined;
       if (deployed && !sameEndpoints(deployed.config.etcdServers, spec.etcd.endpoints)) {
-        etcdMoveHeld = await this.judgeEtcdMove(obj, st, deployed, spec.etcd, log);
+        const deployedEtcd = etcdSpecFromStatefulSet(liveSts!, deployed);
+        etcdMoveHeld = await this.judgeEtcdMove(obj, st, deployed.keys, deployedEtcd, spec.etcd, log);
         if (etcdMoveHeld) {
           plan = undefined;
           rendered = deployed;
+          heldEtcd = deployedEtcd;
           liveStsReplicas = (liveSts!.spec as { replicas?: number } | undefined)?.replicas ?? 1;
         }
       }
@@ -270,7 +274,7 @@ export class Reconciler {
     // the Service are applied while the watch syncs; the StatefulSet waits for etcd (its executor hash must be
     // sanctioned first).
     const watched = rendered
-      ? this.watchFramework(st, ns, rendered, applying ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd))
+      ? this.watchFramework(st, ns, rendered, applying ? spec.etcd : (heldEtcd ?? etcdSpecFromConfig(rendered, obj.spec?.etcd)))
       : Promise.resolve({ etcdError: 'no valid configuration (the spec is invalid and nothing was deployed yet)' } as { snap?: FrameworkSnapshot; etcdError?: string });
     const independent = plan && rendered ? this.applyIndependentChildren(obj, st, plan, log, ctx.signal) : Promise.resolve(undefined);
     const [w, independentError] = await Promise.all([watched, independent]);
@@ -499,14 +503,14 @@ export class Reconciler {
 
   /** spec.etcd.endpoints differ from those the StatefulSet runs with: reads both sides (cluster id, framework id)
    * and judges the change (etcd-move.ts). Resolves with the message when the change must be held. */
-  private async judgeEtcdMove(owner: SchedulerHA, st: ResourceState, deployed: RenderedConfig, desired: EtcdSpec, log: Logger): Promise<string | undefined> {
+  private async judgeEtcdMove(owner: SchedulerHA, st: ResourceState, keys: KeyLayout, deployed: EtcdSpec, desired: EtcdSpec, log: Logger): Promise<string | undefined> {
     const ns = owner.metadata.namespace!;
     const read = async (side: string, spec: EtcdSpec): Promise<EtcdSide> => {
       // Own pool owners, released at once: the watch's client stays whatever it was.
       const user = `${st.key}#etcd-move-${side}`;
       try {
         const client = await this.d.etcd.acquire(user, ns, spec);
-        const r = await client.kv.range({ key: Buffer.from(deployed.keys.frameworkId) }, deadlineIn(clientCallTimeoutMs(client)));
+        const r = await client.kv.range({ key: Buffer.from(keys.frameworkId) }, deadlineIn(clientCallTimeoutMs(client)));
         const id = r.kvs[0]?.value.toString().trim();
         return { endpoints: spec.endpoints, clusterId: String(r.header.cluster_id), ...(id ? { frameworkId: id } : {}) };
       } catch (err) {
@@ -515,8 +519,8 @@ export class Reconciler {
         this.d.etcd.release(user);
       }
     };
-    const [from, to] = await Promise.all([read('deployed', etcdSpecFromConfig(deployed, owner.spec?.etcd)), read('desired', desired)]);
-    const j = judgeEtcdMove({ deployed: from, desired: to, podsRunning: this.podsOf(ns, owner.metadata.name!).length, root: deployed.keys.root });
+    const [from, to] = await Promise.all([read('deployed', deployed), read('desired', desired)]);
+    const j = judgeEtcdMove({ deployed: from, desired: to, podsRunning: this.podsOf(ns, owner.metadata.name!).length, root: keys.root });
     if (j.action === 'hold') {
       log.warn({ from: from.endpoints, to: to.endpoints, fromCluster: from.clusterId, toCluster: to.clusterId }, 'holding a change of spec.etcd.endpoints to another etcd cluster');
       return j.message;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyDefaults } from '../../src/api/defaults.js';
 import { parseSchedulerArgv } from '../../src/api/flags.js';
 import type { SchedulerHA, SchedulerHASpec } from '../../src/api/types.js';
-import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, configFromStatefulSet, isSubset } from '../../src/operator/plan.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset } from '../../src/operator/plan.js';
 
 const IMAGE = 'registry.example/schedulerha:1.2.3';
 
@@ -70,6 +70,14 @@ test('the config a StatefulSet runs is read back from its scheduler container (i
   assert.equal(configFromStatefulSet(sts), undefined, 'no scheduler container');
   assert.equal(configFromStatefulSet({ spec: { template: { spec: { containers: [{ name: 'scheduler', args: ['--no-such-flag'] }] } } } } as Any), undefined);
   assert.equal(configFromStatefulSet(undefined), undefined);
+});
+
+test('the etcd connection a StatefulSet runs with names the Secrets its pod template mounts, whatever the spec says now', () => {
+  const { sha, spec } = resource({ etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-old-tls', credentialsSecret: 'etcd-old-user' } });
+  const sts = planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any;
+  assert.deepEqual(etcdSpecFromStatefulSet(sts, configFromStatefulSet(sts)!), { endpoints: ['https://etcd-0:2379'], prefix: '/k8sm', tlsSecret: 'etcd-old-tls', credentialsSecret: 'etcd-old-user' });
+  const plain = planChildren(sha, applyDefaults({ ...sha.spec, etcd: { endpoints: ['http://etcd-0:2379'] } }), { schedulerImage: IMAGE }).statefulSet as Any;
+  assert.deepEqual(etcdSpecFromStatefulSet(plain, configFromStatefulSet(plain)!), { endpoints: ['http://etcd-0:2379'], prefix: '/k8sm' });
 });
 
 test('the scheduler container: argv + port, downward API, probes on the metrics port, a restricted security context', () => {
