@@ -331,7 +331,9 @@ export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
         volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
       },
     ],
-    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+    // Memory-backed: the operator writes the etcd TLS material it reads from Secrets here (src/operator/etcd-pool.ts),
+    // which must not reach the node's disk.
+    volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }],
   };
   const out: Manifest[] = [
     {

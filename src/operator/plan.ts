@@ -21,6 +21,8 @@ export const MANAGED_BY = 'schedulerha-operator';
 export const FIELD_MANAGER = 'schedulerha-operator';
 export const CONTAINER_NAME = 'scheduler';
 const ETCD_TLS_VOLUME = 'etcd-tls';
+/** The image's user and group (Dockerfile: USER 1000:1000). */
+const SCHEDULER_FS_GROUP = 1000;
 const ETCD_CREDENTIALS_VOLUME = 'etcd-credentials';
 export const PORT_NAME = 'http-metrics';
 export const SCHEDULER_PORT = DEFAULT_HTTP_PORT;
@@ -263,6 +265,9 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
           automountServiceAccountToken: true,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,
+          // Secret volumes are root-owned, mode 0440: the group is what lets the non-root scheduler (uid 1000 in our
+          // image, or any other) read its etcd TLS / credentials and Mesos credentials files.
+          securityContext: { fsGroup: SCHEDULER_FS_GROUP },
           affinity: {
             // Leader and standby on different nodes when possible: one node failure must not take both.
             podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: sel } } }] },

@@ -152,3 +152,14 @@ test('isSubset: named lists match by name (entries another manager added are no 
   assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--a', '--b', '--c'], env: [{ name: 'POD_NAME', value: 'x' }] }] } }), false, 'args are atomic');
   assert.equal(isSubset(desired, { spec: { containers: [{ name: 'scheduler', args: ['--b', '--a'], env: [{ name: 'POD_NAME', value: 'x' }] }] } }), false, 'in order');
 });
+
+test('the non-root scheduler can read the Secrets it mounts: group-readable files, and the pod\'s fsGroup is their group', () => {
+  const { sha, spec } = resource({ etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-tls', credentialsSecret: 'etcd-user' }, mesos: { master: 'http://m:5050', principal: 'k8sm', credentialsSecret: 'mesos-creds' } });
+  const pod = (planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
+  const secrets = (pod.volumes as Any[]).filter((v) => v.secret);
+  assert.equal(secrets.length, 3);
+  // Kubernetes makes a Secret volume's files root-owned with the fsGroup as their group (none: root's group).
+  assert.equal(pod.securityContext?.fsGroup, 1000, 'the image runs as uid/gid 1000 (Dockerfile USER 1000:1000)');
+  for (const v of secrets) assert.equal(v.secret.defaultMode & 0o040, 0o040, `${v.name}: group-readable`);
+  assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
+});
