@@ -65,36 +65,47 @@ export function formatHostPort(hp: HostPort): string {
   return `${hp.host}:${hp.port}`;
 }
 
-/** `zk://[user:password@]h1:p1[,h2:p2...]/path` */
+/** `zk://[user:password@]h1:p1[,h2:p2...]/path`. Error messages show the URL with its password masked: they end up
+ * in status conditions, Events and logs. */
 export function parseZkUrl(s: string): Parsed<ZkMasterAddress> {
   const t = s.trim();
-  if (!t.startsWith('zk://')) return { ok: false, error: `"${t}" does not start with zk://` };
+  if (!t.startsWith('zk://')) return { ok: false, error: `"${maskZkPassword(t)}" does not start with zk://` };
   let rest = t.slice('zk://'.length);
   let auth: ZkMasterAddress['auth'];
   const slash = rest.indexOf('/');
   const authority = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '/' : rest.slice(slash);
   let hostsPart = authority;
+  const shown = maskZkPassword(t);
   const at = authority.lastIndexOf('@');
   if (at >= 0) {
     const cred = authority.slice(0, at);
     hostsPart = authority.slice(at + 1);
     const colon = cred.indexOf(':');
-    if (colon <= 0) return { ok: false, error: `"${t}": credentials must be user:password@ before the hosts` };
-    auth = { user: decodeURIComponent(cred.slice(0, colon)), password: decodeURIComponent(cred.slice(colon + 1)) };
+    if (colon <= 0) return { ok: false, error: `"${shown}": credentials must be user:password@ before the hosts` };
+    try {
+      auth = { user: decodeURIComponent(cred.slice(0, colon)), password: decodeURIComponent(cred.slice(colon + 1)) };
+    } catch {
+      return { ok: false, error: `"${shown}": the user or password has a malformed %-escape (write % as %25)` };
+    }
   }
-  if (hostsPart === '') return { ok: false, error: `"${t}" names no ZooKeeper hosts (write zk://h1:2181,h2:2181/mesos)` };
+  if (hostsPart === '') return { ok: false, error: `"${shown}" names no ZooKeeper hosts (write zk://h1:2181,h2:2181/mesos)` };
   const servers: HostPort[] = [];
   for (const h of hostsPart.split(',')) {
     const p = parseHostPort(h, 2181);
-    if (!p.ok) return { ok: false, error: `"${t}": ZooKeeper host ${p.error}` };
+    if (!p.ok) return { ok: false, error: `"${shown}": ZooKeeper host ${p.error}` };
     servers.push(p.value);
   }
   if (!/^\/[A-Za-z0-9_.\-/]*$/.test(path) || path.includes('//')) {
-    return { ok: false, error: `"${t}": znode path "${path}" is not valid (write e.g. /mesos)` };
+    return { ok: false, error: `"${shown}": znode path "${path}" is not valid (write e.g. /mesos)` };
   }
   rest = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   return { ok: true, value: { kind: 'zk', connectionString: servers.map(formatHostPort).join(','), servers, path: rest, ...(auth ? { auth } : {}) } };
+}
+
+/** A zk:// URL with the password of its `user:password@` part replaced by `***`. */
+export function maskZkPassword(url: string): string {
+  return url.replace(/^(zk:\/\/[^/@]*?:)[^/]*@/, '$1***@');
 }
 
 /** A Mesos master: zk://…, host:port, http(s)://host:port, or a comma list of the latter two (tried in turn). */

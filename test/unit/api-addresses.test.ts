@@ -17,6 +17,16 @@ test('zk:// URLs with several hosts, credentials and a path (which new URL() can
   assert.ok(root.ok && root.value.path === '/');
 });
 
+test('a zk:// URL that does not parse is an error whose message masks the password (it reaches status and logs)', () => {
+  const bad = parseZkUrl('zk://k8sm:50%zz-s3cret@z1:2181/mesos');
+  assert.ok(!bad.ok);
+  assert.equal(bad.error, '"zk://k8sm:***@z1:2181/mesos": the user or password has a malformed %-escape (write % as %25)');
+  const badHost = parseMesosMaster('zk://k8sm:s3cret@z1:99999/mesos');
+  assert.ok(!badHost.ok && badHost.error.startsWith('"zk://k8sm:***@z1:99999/mesos": ZooKeeper host') && !badHost.error.includes('s3cret'), !badHost.ok ? badHost.error : '');
+  const path = parseZkUrl('zk://u:p@ss@z1/me sos');
+  assert.ok(!path.ok && !path.error.includes('p@ss') && path.error.includes('zk://u:***@z1/me sos'));
+});
+
 test('http masters: host:port, URLs, comma lists, IPv6', () => {
   const p = parseMesosMaster('m0:5050, https://m1:5443,m2,[::1]:5051');
   assert.ok(p.ok && p.value.kind === 'http');
