@@ -106,9 +106,9 @@ export const SCHEDULER_RULES: RuleSpec[] = [
   {
     apiGroups: [''],
     resources: ['pods'],
-    verbs: ['list', 'watch', 'patch', 'delete'],
-    why: 'Informer over the pods that name this scheduler (field selector spec.schedulerName, which RBAC cannot restrict); patch of the k8sm annotations (task id, executor); delete with grace 0 once a deleted pod\'s task is gone (the kubelet\'s part, for pods run by Mesos).',
-    usedBy: ['src/scheduler/pods/pod-source.ts (informer)', 'src/scheduler/pods/pod-writes.ts (annotate, finishDelete)'],
+    verbs: ['list', 'watch', 'delete'],
+    why: 'Informer over the pods that name this scheduler (field selector spec.schedulerName, which RBAC cannot restrict); delete with grace 0 once a deleted pod\'s task is gone (the kubelet\'s part, for pods run by Mesos). No patch: that would let the scheduler rewrite any pod\'s containers (its annotations go through the Binding and pods/status, as kube-scheduler has it).',
+    usedBy: ['src/scheduler/pods/pod-source.ts (informer)', 'src/scheduler/pods/pod-writes.ts (finishDelete)'],
   },
   {
     apiGroups: [''],
@@ -121,8 +121,8 @@ export const SCHEDULER_RULES: RuleSpec[] = [
     apiGroups: [''],
     resources: ['pods/status'],
     verbs: ['patch'],
-    why: 'Record the terminal phase (Succeeded / Failed) when a pod\'s task ends, and PodScheduled=False Unschedulable (with why) on a pod no offer can take.',
-    usedBy: ['src/scheduler/pods/pod-writes.ts (setTerminalStatus, markUnschedulable)'],
+    why: 'Record the terminal phase (Succeeded / Failed) when a pod\'s task ends, PodScheduled=False Unschedulable (with why) on a pod no offer can take, and the k8sm annotations (task id, executor) of a task launched after the pod was bound (pods/status keeps metadata changes but never the spec).',
+    usedBy: ['src/scheduler/pods/pod-writes.ts (setTerminalStatus, markUnschedulable, annotate)'],
   },
   {
     apiGroups: ['events.k8s.io'],

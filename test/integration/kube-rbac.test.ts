@@ -43,7 +43,7 @@ test('install.yaml and every sample apply; the samples pass the CRD schema and S
   const ha = await kubeRequestOk<Obj>(admin, { method: 'GET', path: '/apis/k8sm.io/v1alpha1/namespaces/mesos/schedulerhas/k8sm' });
   assert.equal(ha.spec.replicas, 2);
   assert.equal(ha.spec.serviceAccountName, 'schedulerha-scheduler', 'CRD defaulting');
-  const pod = await kubeRequestOk<Obj>(admin, { method: 'GET', path: '/api/v1/namespaces/mesos/pods/nginx-on-mesos' });
+  const pod = await kubeRequestOk<Obj>(admin, { method: 'GET', path: '/api/v1/namespaces/default/pods/nginx-on-mesos' });
   assert.equal(pod.spec.serviceAccountName, 'default', 'ServiceAccount admission defaults it');
   const dep = await kubeRequestOk<Obj>(admin, { method: 'GET', path: '/apis/apps/v1/namespaces/schedulerha-system/deployments/schedulerha-operator' });
   assert.equal(dep.spec.replicas, 2);
@@ -93,6 +93,12 @@ test('ServiceAccount tokens: the operator and the scheduler make their calls; an
   await kubeRequestOk(admin, { method: 'POST', path: '/api/v1/namespaces/default/pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { schedulerName: 'kubernetes', containers: [{ name: 'c', image: 'x' }] } } });
   assert.equal((await kubeRequest(sched, { method: 'GET', path: '/api/v1/pods', query: { fieldSelector: 'spec.schedulerName=kubernetes' } })).status, 200);
   await kubeRequestOk(sched, { method: 'POST', path: '/api/v1/namespaces/default/pods/web/binding', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web' }, target: { kind: 'Node', name: 'agent-1' } } });
+  // Annotations through pods/status (metadata kept, spec never); the pod itself is not the scheduler's to patch.
+  const annotated = await kubeRequestOk<Obj>(sched, { method: 'PATCH', path: '/api/v1/namespaces/default/pods/web/status', contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'k8sm.io/task-id': 't1' } }, spec: { containers: [{ name: 'c', image: 'attacker/implant' }] } } });
+  assert.equal(annotated.metadata.annotations['k8sm.io/task-id'], 't1');
+  assert.equal(annotated.spec.containers[0].image, 'x', 'pods/status keeps the spec');
+  const patched = await kubeRequest<Obj>(sched, { method: 'PATCH', path: '/api/v1/namespaces/default/pods/web', contentType: 'application/merge-patch+json', body: { metadata: { annotations: { a: 'b' } } } });
+  assert.equal(patched.status, 403);
   assert.equal((await kubeRequest(sched, { method: 'GET', path: '/api/v1/namespaces/mesos/secrets/x' })).status, 403);
   assert.equal((await kubeRequest(sched, { method: 'POST', path: '/api/v1/namespaces/default/pods', body: {} })).status, 403);
 });

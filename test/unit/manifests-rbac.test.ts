@@ -80,7 +80,6 @@ test('every call in the list is allowed, in any namespace (operator and schedule
       ['GET', '/api/v1/pods', { fieldSelector: 'spec.schedulerName=kubernetes' }],
       ['GET', '/api/v1/pods', { watch: 'true', fieldSelector: 'spec.schedulerName=kubernetes' }],
       ['POST', `/api/v1/namespaces/${ns}/pods/web-0/binding`, {}],
-      ['PATCH', `/api/v1/namespaces/${ns}/pods/web-0`, {}],
       ['PATCH', `/api/v1/namespaces/${ns}/pods/web-0/status`, {}],
       ['DELETE', `/api/v1/namespaces/${ns}/pods/web-0`, {}],
       ['POST', `/apis/events.k8s.io/v1/namespaces/${ns}/events`, {}],
@@ -129,6 +128,7 @@ test('what they must not do', () => {
     [operator, 'POST', '/api/v1/namespaces/mesos/serviceaccounts/schedulerha-scheduler/token'],
     // scheduler: pods (and Events about them) only, and no pod creation / replacement
     [scheduler, 'POST', '/api/v1/namespaces/mesos/pods'],
+    [scheduler, 'PATCH', '/api/v1/namespaces/kube-system/pods/kube-proxy-x'],
     [scheduler, 'PUT', '/api/v1/namespaces/mesos/pods/web-0'],
     [scheduler, 'GET', '/api/v1/namespaces/mesos/pods/web-0'],
     [scheduler, 'DELETE', '/api/v1/namespaces/mesos/pods'],

@@ -54,8 +54,10 @@ export class KubePodWriter implements PodWriter {
     });
   }
 
+  /** Through pods/status, which keeps metadata changes (only spec, deletionTimestamp and ownerReferences are the
+   * old object's): the scheduler needs no `patch` on pods — with it, it could rewrite any pod's containers. */
   async annotate(ref: PodRefFull, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
-    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}), body: { metadata: { uid: ref.uid, annotations } } });
+    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref, 'status'), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}), body: { metadata: { uid: ref.uid, annotations } } });
   }
 
   async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void> {
