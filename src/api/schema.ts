@@ -230,7 +230,9 @@ export function buildCrd(): Record<string, unknown> {
     },
     spec: {
       group: GROUP,
-      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: ['all', 'mesos'] },
+      // Not in the `all` category: `kubectl delete all --all` must not take a SchedulerHA (and, with Teardown, every
+      // Mesos task) along with the namespace's workloads.
+      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: ['mesos'] },
       scope: 'Namespaced',
       versions: [
         {

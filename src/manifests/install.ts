@@ -372,7 +372,7 @@ export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
     out.push({
       file: 'operator/pdb.yaml',
       comment: 'Voluntary disruptions (drains) take one operator replica at a time.',
-      obj: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: r.namespace, labels: labels(v, r, 'operator') }, spec: { maxUnavailable: o.podDisruptionBudget.maxUnavailable, selector: { matchLabels: sel } } },
+      obj: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: r.namespace, labels: labels(v, r, 'operator') }, spec: { maxUnavailable: o.podDisruptionBudget.maxUnavailable, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: sel } } },
     });
   }
   return out;

@@ -285,7 +285,9 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
           apiVersion: 'policy/v1',
           kind: 'PodDisruptionBudget',
           metadata: meta(names.pdb),
-          spec: { maxUnavailable: 1, selector: { matchLabels: sel } },
+          // A replica that is not ready (an etcd outage, a refused hash) may still be drained: the budget protects
+          // ready schedulers, and one that cannot be ready must not hold a node drain up.
+          spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: sel } },
         })
       : undefined;
 

@@ -67,3 +67,8 @@ test('defaults are listed for the README', () => {
   assert.equal(d['spec.etcd.leaseTTLSeconds'], 10);
   assert.equal(d['spec.deletionPolicy'], 'Orphan');
 });
+
+test('SchedulerHAs are not in the `all` category: `kubectl delete all --all` leaves them (and their frameworks) alone', () => {
+  const crd = buildCrd() as unknown as { spec: { names: { categories?: string[] } } };
+  assert.ok(!(crd.spec.names.categories ?? []).includes('all'), JSON.stringify(crd.spec.names.categories));
+});

@@ -817,6 +817,8 @@ const pdbs = def({
       if (typeof v === 'number' && v < 0) errs.push(invalid(`spec.${f}`, v, 'must be greater than or equal to 0'));
       if (typeof v === 'string' && !/^\d+%$/.test(v)) errs.push(invalid(`spec.${f}`, v, 'a valid percent string must be a numeric string followed by an ending \'%\' (e.g. \'1%\',  or \'93%\', regex used for validation is \'[0-9]+%\')'));
     }
+    const policy = spec.unhealthyPodEvictionPolicy;
+    if (policy !== undefined && policy !== 'IfHealthyBudget' && policy !== 'AlwaysAllow') errs.push(notSupported('spec.unhealthyPodEvictionPolicy', policy, ['AlwaysAllow', 'IfHealthyBudget']));
     return errs;
   },
 });
