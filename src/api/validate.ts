@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseEtcdEndpoint, parseMesosMaster } from './addresses.js';
 import { editDistance, FLAG_FAMILIES, type SchedulerConfig } from './flags.js';
 import { resourceSchema } from './schema.js';
-import { API_VERSION, KIND } from './types.js';
+import { API_VERSION, KIND, MAX_NAME_LENGTH, NAME_RE } from './types.js';
 import { parseDurationSeconds, formatDuration } from '../util/time.js';
 
 export type Severity = 'error' | 'warning';
@@ -510,8 +510,6 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IMAGE_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const QUANTITY_RE = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
-/** StatefulSet pods are <name>-<ordinal> and carry controller-revision-hash=<name>-<hash> (≤ 63), hence 52. */
-export const MAX_NAME_LENGTH = 52;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
@@ -530,7 +528,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
   const md = obj(d.metadata);
   const name = str(md.name);
   if (!name) out.error('metadata.name', 'metadata.name is required (the StatefulSet and pods are named after it)');
-  else if (!DNS_LABEL_RE.test(name)) out.error('metadata.name', `metadata.name "${name}" must be a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit): the scheduler pods are named <name>-0, <name>-1`);
+  else if (!NAME_RE.test(name)) out.error('metadata.name', `metadata.name "${name}" must be a DNS label that starts with a letter (lowercase letters, digits and "-", ending with a letter or digit): the scheduler pods are named <name>-0, <name>-1 and their headless Service <name>`);
   else if (name.length > MAX_NAME_LENGTH) out.error('metadata.name', `metadata.name "${name}" is ${name.length} characters; at most ${MAX_NAME_LENGTH} fit, because the pods carry the label controller-revision-hash=<name>-<hash> (≤ 63)`);
   if (md.namespace !== undefined && (typeof md.namespace !== 'string' || !DNS_LABEL_RE.test(md.namespace))) out.error('metadata.namespace', typeof md.namespace === 'string' ? `metadata.namespace "${md.namespace}" is not a valid namespace name (a DNS label: lowercase letters, digits and "-")` : `metadata.namespace must be a string, not ${typeName(md.namespace)}`);
 

@@ -102,6 +102,7 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'missing name', set: { 'metadata.name': REMOVE }, path: 'metadata.name', message: /metadata\.name is required/ },
   { name: 'name with uppercase', set: { 'metadata.name': 'K8sm' }, path: 'metadata.name', message: /must be a DNS label/ },
   { name: 'name with underscore', set: { 'metadata.name': 'k8s_m' }, path: 'metadata.name', message: /must be a DNS label/ },
+  { name: 'name starting with a digit (no Service may have it)', set: { 'metadata.name': '1k8sm' }, path: 'metadata.name', message: /must be a DNS label that starts with a letter/ },
   { name: 'name too long for pod labels', set: { 'metadata.name': 'a'.repeat(53) }, path: 'metadata.name', message: /at most 52 fit.*controller-revision-hash/ },
   { name: 'bad namespace', set: { 'metadata.namespace': 'Mesos!' }, path: 'metadata.namespace', message: /not a valid namespace name/ },
   { name: 'missing spec', set: { spec: REMOVE }, path: 'spec', message: /spec is required/ },

@@ -434,11 +434,18 @@ export function crdToDefs(crd: KObject): ResourceDef[] {
       delete b.kind;
       return b;
     };
+    // CEL rules at the root also see metadata.name and metadata.generateName, and nothing else of the metadata.
+    const celBodyOf = (x: KObject): Obj => {
+      const meta: Obj = {};
+      if (x.metadata?.name !== undefined) meta.name = x.metadata.name;
+      if (x.metadata?.generateName !== undefined) meta.generateName = x.metadata.generateName;
+      return { ...bodyOf(x), metadata: meta };
+    };
     const validateObject = (o: KObject, old: KObject | undefined): FieldError[] => {
       const body = bodyOf(o);
       const errs: FieldError[] = [];
       if (!compiled.validate(body)) errs.push(...mapAjvErrors(compiled.validate.errors ?? [], body));
-      else celErrors(schema, body, old ? bodyOf(old) : undefined, '', errs);
+      else celErrors(schema, celBodyOf(o), old ? celBodyOf(old) : undefined, '', errs);
       if (scale) {
         const r = getPath(o, scale.specReplicasPath);
         if (r !== undefined && (typeof r !== 'number' || !Number.isInteger(r) || r < 0)) errs.push(invalid(String(scale.specReplicasPath).slice(1), r, 'should be a non-negative integer'));
