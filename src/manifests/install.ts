@@ -223,7 +223,11 @@ export function schedulerNamespace(v: ChartValues, r: Release, ns: string): Mani
     });
   }
   out.push(
-    { file, comment: `The ServiceAccount of the scheduler pods in ${ns} (spec.serviceAccountName of its SchedulerHAs).`, obj: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: v.scheduler.serviceAccountName, namespace: ns, labels: labels(v, r, 'scheduler') } } },
+    {
+      file,
+      comment: `The ServiceAccount of the scheduler pods in ${ns} (spec.serviceAccountName of its SchedulerHAs); its image pull Secrets reach them (the Secrets must exist in ${ns}).`,
+      obj: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: v.scheduler.serviceAccountName, namespace: ns, labels: labels(v, r, 'scheduler') }, ...(v.imagePullSecrets.length ? { imagePullSecrets: v.imagePullSecrets } : {}) },
+    },
     {
       file,
       obj: {

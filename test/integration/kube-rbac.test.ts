@@ -47,6 +47,10 @@ test('install.yaml and every sample apply; the samples pass the CRD schema and S
   assert.equal(pod.spec.serviceAccountName, 'default', 'ServiceAccount admission defaults it');
   const dep = await kubeRequestOk<Obj>(admin, { method: 'GET', path: '/apis/apps/v1/namespaces/schedulerha-system/deployments/schedulerha-operator' });
   assert.equal(dep.spec.replicas, 2);
+  // A pod without imagePullSecrets gets its ServiceAccount's (how the scheduler pods get the chart's).
+  await kubeRequestOk(admin, { method: 'POST', path: '/api/v1/namespaces/mesos/serviceaccounts', body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pulls' }, imagePullSecrets: [{ name: 'regcred' }] } });
+  const pulled = await kubeRequestOk<Obj>(admin, { method: 'POST', path: '/api/v1/namespaces/mesos/pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pulled' }, spec: { serviceAccountName: 'pulls', containers: [{ name: 'c', image: 'x' }] } } });
+  assert.deepEqual(pulled.spec.imagePullSecrets, [{ name: 'regcred' }]);
   // A pod naming a ServiceAccount that does not exist is refused, as on a real cluster.
   const r = await kubeRequest<Obj>(admin, { method: 'POST', path: '/api/v1/namespaces/mesos/pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { serviceAccountName: 'nope', containers: [{ name: 'c', image: 'x' }] } } });
   assert.equal(r.status, 403);

@@ -110,15 +110,20 @@ export class Security {
     if (!sub) this.ownerReferencesPermission(user, op, def, obj, old);
   }
 
-  /** plugin/pkg/admission/serviceaccount: default the ServiceAccount, and refuse a pod whose ServiceAccount does
-   * not exist. (The `default` ServiceAccount the namespace controller is about to create counts as existing: the
-   * real plugin retries its lookup for a while for exactly that case.) */
+  /** plugin/pkg/admission/serviceaccount: default the ServiceAccount, refuse a pod whose ServiceAccount does not
+   * exist, and give a pod without imagePullSecrets the ServiceAccount's. (The `default` ServiceAccount the namespace
+   * controller is about to create counts as existing: the real plugin retries its lookup for a while for exactly
+   * that case.) */
   private serviceAccountAdmission(pod: KObject): void {
-    const spec = (pod.spec ?? (pod.spec = {})) as { serviceAccountName?: string; serviceAccount?: string };
+    const spec = (pod.spec ?? (pod.spec = {})) as { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: unknown[] };
     if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
     const ns = pod.metadata.namespace!;
     const name = spec.serviceAccountName;
-    if (this.api.store.get('/serviceaccounts', ns, name)) return;
+    const sa = this.api.store.get('/serviceaccounts', ns, name) as (KObject & { imagePullSecrets?: unknown[] }) | undefined;
+    if (sa) {
+      if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = JSON.parse(JSON.stringify(sa.imagePullSecrets)) as unknown[];
+      return;
+    }
     if (name === 'default' && this.api.store.get('/namespaces', undefined, ns)) return;
     const err = notFound({ group: '', resource: 'serviceaccount' }, name);
     throw newForbidden('', 'pods', pod.metadata.name ?? '', `error looking up service account ${ns}/${name}: ${err.message}`);
