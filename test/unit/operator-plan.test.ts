@@ -164,3 +164,10 @@ test('the non-root scheduler can read the Secrets it mounts: group-readable file
   for (const v of secrets) assert.equal(v.secret.defaultMode & 0o040, 0o040, `${v.name}: group-readable`);
   assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
 });
+
+test('scheduler replicas request resources by default (not BestEffort); a spec that sets resources has them as given', () => {
+  const { sha, spec } = resource();
+  assert.deepEqual((planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec.containers[0].resources, { requests: { cpu: '100m', memory: '256Mi' } });
+  const own = resource({ resources: { limits: { memory: '1Gi' } } });
+  assert.deepEqual((planChildren(own.sha, own.spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec.containers[0].resources, { limits: { memory: '1Gi' } });
+});
