@@ -24,7 +24,12 @@ export function basicAuthHeader(c: Credentials): string {
 
 /** Resolves a `Location` header against the request URL: `//h:p/x` keeps the scheme used. */
 export function resolveLocation(location: string, requestUrl: URL | string): URL {
-  return new URL(location, requestUrl);
+  const from = typeof requestUrl === 'string' ? new URL(requestUrl) : requestUrl;
+  const to = new URL(location, from);
+  // Masters redirect to the leader protocol-relative (`//host:port/...`), which keeps the scheme. An https master
+  // pointing at plain http would have the credentials (Basic auth) follow in clear text.
+  if (from.protocol === 'https:' && to.protocol !== 'https:') throw new Error(`refusing to follow a redirect from ${baseUrlOf(from)} (https) to ${baseUrlOf(to)}: it would send the request, credentials included, unencrypted`);
+  return to;
 }
 
 /** `http://host:port` of a URL. */

@@ -62,7 +62,8 @@ interface Entry {
   owners: Set<string>;
   frameworks: Cached<GetFrameworks>;
   tasks: Cached<GetTasks>;
-  agent: http.Agent;
+  /** For the TEARDOWN, by protocol (the leading master's URL decides). */
+  agents: { http?: http.Agent; https?: http.Agent };
 }
 
 export interface MesosPoolOptions {
@@ -110,7 +111,7 @@ export class MesosPool {
       const detector = createMasterDetector(parsed.value, { logger: this.log });
       detector.start();
       const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });
-      e = { key, detector, client, ...(credentials ? { credentials } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agent: createAgent(false, true, 2) };
+      e = { key, detector, client, ...(credentials ? { credentials } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agents: {} };
       this.entries.set(key, e);
     }
     if (cur) this.release(owner);
@@ -186,7 +187,9 @@ export class MesosPool {
     if (e.credentials) headers.Authorization = basicAuthHeader(e.credentials);
     const body = JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } });
     for (let hop = 0; hop < 5; hop++) {
-      const res = await request({ method: 'POST', url, headers, body, agent: e.agent, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
+      const tls = url.protocol === 'https:';
+      const agent = tls ? (e.agents.https ??= createAgent(true, true, 2)) : (e.agents.http ??= createAgent(false, true, 2));
+      const res = await request({ method: 'POST', url, headers, body, agent, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
       if (res.status === 307 && res.headers.location) {
         url = resolveLocation(res.headers.location, url);
         continue;
@@ -243,7 +246,8 @@ export class MesosPool {
   private async close(e: Entry): Promise<void> {
     this.entries.delete(e.key);
     e.client.close();
-    e.agent.destroy();
+    e.agents.http?.destroy();
+    e.agents.https?.destroy();
     await e.detector.stop().catch(() => undefined);
   }
 }
