@@ -54,6 +54,7 @@ type Field =
   | 'mesosPrincipal'
   | 'mesosSecret'
   | 'etcdEndpoints'
+  | 'etcdCredentials'
   | 'etcdPrefix'
   | 'leaseTTL';
 
@@ -78,6 +79,7 @@ const SPEC_NAMES: Record<Field, string> = {
   mesosPrincipal: 'spec.mesos.principal',
   mesosSecret: 'spec.mesos.credentialsSecret',
   etcdEndpoints: 'spec.etcd.endpoints',
+  etcdCredentials: 'spec.etcd.credentialsSecret',
   etcdPrefix: 'spec.etcd.prefix',
   leaseTTL: 'spec.etcd.leaseTTLSeconds',
 };
@@ -103,6 +105,7 @@ const FLAG_NAMES: Record<Field, string> = {
   mesosPrincipal: '--mesos-principal',
   mesosSecret: '--mesos-secret-file',
   etcdEndpoints: '--etcd-servers',
+  etcdCredentials: '--etcd-username',
   etcdPrefix: '--etcd-prefix',
   leaseTTL: '--lease-ttl',
 };
@@ -135,6 +138,7 @@ interface RuleInput {
   mesosRoles?: string[];
   mesosPrincipal?: string;
   hasMesosSecret: boolean;
+  hasEtcdCredentials: boolean;
   etcdEndpoints?: string[];
   etcdPrefix?: string;
   leaseTTLSeconds?: number;
@@ -292,6 +296,13 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
     });
   }
   if (inp.hasMesosSecret && !inp.mesosPrincipal) out.error(n('mesosPrincipal'), `${n('mesosSecret')} needs ${n('mesosPrincipal')} (the HTTP authentication user)`);
+  if (inp.hasMesosSecret && inp.mesosMaster !== undefined) {
+    const p = parseMesosMaster(inp.mesosMaster);
+    // Basic auth is only as private as the connection it goes over.
+    if (p.ok && (p.value.kind === 'zk' || p.value.urls.some((u) => u.startsWith('http://')))) {
+      out.warn(n('mesosSecret'), `${n('mesosSecret')} is sent (HTTP basic auth) to ${p.value.kind === 'zk' ? 'the masters ZooKeeper names, which are contacted over http://' : 'http:// masters'}: unencrypted on the network; use https:// master URLs`);
+    }
+  }
   if (inp.mesosPrincipal !== undefined && (inp.mesosPrincipal === '' || /\s/.test(inp.mesosPrincipal))) {
     out.error(n('mesosPrincipal'), `${n('mesosPrincipal')} "${inp.mesosPrincipal}" must be non-empty without whitespace`);
   }
@@ -305,6 +316,9 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
       else if (seen.has(p.value)) out.error(n('etcdEndpoints', `[${i}]`), `${n('etcdEndpoints')} lists ${p.value} twice`);
       else seen.add(p.value);
     });
+    if (inp.hasEtcdCredentials && inp.etcdEndpoints.some((e) => e.trim().startsWith('http://'))) {
+      out.warn(n('etcdCredentials'), `${n('etcdCredentials')}: the etcd user's password goes to the http:// endpoints of ${n('etcdEndpoints')} unencrypted; use https:// endpoints with TLS`);
+    }
   }
   if (inp.etcdPrefix !== undefined) {
     const p = inp.etcdPrefix;
@@ -346,6 +360,7 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
       mesosRoles: c.mesosRoles,
       mesosPrincipal: c.mesosPrincipal,
       hasMesosSecret: c.mesosSecretFile !== undefined,
+      hasEtcdCredentials: c.etcdUsername !== undefined,
       etcdEndpoints: c.etcdServers,
       etcdPrefix: c.etcdPrefix,
       leaseTTLSeconds: c.leaseTtlSeconds,
@@ -594,6 +609,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
       mesosRoles: strList(mesos.roles)?.length ? strList(mesos.roles) : undefined,
       mesosPrincipal: str(mesos.principal),
       hasMesosSecret: typeof mesos.credentialsSecret === 'string',
+      hasEtcdCredentials: typeof etcd.credentialsSecret === 'string',
       etcdEndpoints: eps && eps.length ? eps : undefined,
       etcdPrefix: str(etcd.prefix),
       leaseTTLSeconds: typeof etcd.leaseTTLSeconds === 'number' && Number.isInteger(etcd.leaseTTLSeconds) && etcd.leaseTTLSeconds >= MIN_LEASE_TTL_SECONDS && etcd.leaseTTLSeconds <= MAX_LEASE_TTL_SECONDS ? etcd.leaseTTLSeconds : undefined,

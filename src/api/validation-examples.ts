@@ -221,6 +221,8 @@ export const SPEC_WARNING_EXAMPLES: SpecExample[] = [
   { name: 'short task retention', set: { 'spec.flags.taskRetention': '10s' }, path: 'spec.flags.taskRetention', message: /is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'agent-local path without ha', set: { 'spec.replicas': 1, 'spec.flags.ha': false, 'spec.flags.kmPath': '/opt/km' }, path: 'spec.flags.kmPath', message: /must exist on every agent/ },
   { name: 'tls secret with http endpoints', set: { 'spec.etcd.tlsSecret': 'etcd-tls' }, path: 'spec.etcd.tlsSecret', message: /TLS is only used for https:\/\/ endpoints/ },
+  { name: 'etcd password over http', set: { 'spec.etcd.credentialsSecret': 'etcd-user' }, path: 'spec.etcd.credentialsSecret', message: /the etcd user's password goes to the http:\/\/ endpoints of spec\.etcd\.endpoints unencrypted/ },
+  { name: 'Mesos secret over http', set: { 'spec.mesos.principal': 'k8sm', 'spec.mesos.credentialsSecret': 'mesos-cred' }, path: 'spec.mesos.credentialsSecret', message: /is sent \(HTTP basic auth\) to the masters ZooKeeper names, which are contacted over http:\/\/: unencrypted/ },
 ];
 
 /** `schedulerha scheduler` command lines rejected with exit 1. The rules shared with the resource (see
