@@ -52,6 +52,7 @@ export interface OperatorFlags {
   reconcileTimeout: string;
   pollInterval: string;
   unreadyPollInterval: string;
+  secretCacheTtl: string;
   shutdownTimeout: string;
   installCrd: boolean;
   identity?: string;
@@ -129,6 +130,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       reconcileTimeoutMs: ms('reconcile-timeout', flags.reconcileTimeout),
       readyPollMs: ms('poll-interval', flags.pollInterval),
       unreadyPollMs: ms('unready-poll-interval', flags.unreadyPollInterval),
+      secretCacheMs: ms('secret-cache-ttl', flags.secretCacheTtl),
       shutdownGraceMs: ms('shutdown-timeout', flags.shutdownTimeout),
       http: unique,
       logger: log,
@@ -196,6 +198,7 @@ export function registerOperatorCommand(program: Command): void {
     .option('--reconcile-timeout <d>', 'abort one reconcile after this long', '2m')
     .option('--poll-interval <d>', 're-observe a Ready resource\'s Mesos framework this often (Mesos has no watch)', '30s')
     .option('--unready-poll-interval <d>', 're-observe a resource that is not Ready this often', '5s')
+    .option('--secret-cache-ttl <d>', 're-read the Secrets a SchedulerHA names at most this often (a rotated one rolls its scheduler pods)', '1m')
     .option('--shutdown-timeout <d>', 'grace for running reconciles on SIGTERM', '30s')
     .option('--install-crd', 'install or update the SchedulerHA CRD at start (needs RBAC for customresourcedefinitions)', false)
     .option('--identity <name>', 'this replica\'s name in the Lease (default: $POD_NAME, else the host name; a per-process suffix is added)')

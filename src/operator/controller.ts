@@ -52,6 +52,8 @@ export interface OperatorOptions {
   backoffMaxMs?: number;
   readyPollMs?: number;
   unreadyPollMs?: number;
+  /** How long a Secret read is reused (default 60 s). */
+  secretCacheMs?: number;
   flapThreshold?: number;
   flapWindowMs?: number;
   /** HTTP endpoints: `{host, port}`; a second address serves the same routes (metrics vs probes). */
@@ -154,6 +156,7 @@ export class Operator extends EventEmitter {
         identity: this.identity,
         ...(opts.readyPollMs !== undefined ? { readyPollMs: opts.readyPollMs } : {}),
         ...(opts.unreadyPollMs !== undefined ? { unreadyPollMs: opts.unreadyPollMs } : {}),
+        ...(opts.secretCacheMs !== undefined ? { secretCacheMs: opts.secretCacheMs } : {}),
         ...(opts.flapThreshold !== undefined ? { flapThreshold: opts.flapThreshold } : {}),
         ...(opts.flapWindowMs !== undefined ? { flapWindowMs: opts.flapWindowMs } : {}),
       },

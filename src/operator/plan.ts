@@ -42,6 +42,8 @@ export const ANNOTATIONS = {
   configHash: 'k8sm.io/config-hash',
   executorHash: 'k8sm.io/executor-hash',
   frameworkName: 'k8sm.io/framework-name',
+  /** On the pod template: a hash of the data of the Secrets the scheduler pods mount. */
+  secretsHash: 'k8sm.io/secrets-hash',
   /** Set to any new value on a SchedulerHA to ask the leader to resign (manual failover). */
   failover: 'k8sm.io/failover',
 } as const;
@@ -65,6 +67,9 @@ export interface RenderedConfig {
 export interface PlanOptions {
   /** The scheduler image when the spec names none (the operator's own image by default). */
   schedulerImage: string;
+  /** Hash of the data of the Secrets the pods mount. The scheduler reads their files once, at start: a rotated
+   * Secret (a renewed etcd client certificate) must roll the replicas, or the old one runs until it expires. */
+  secretsHash?: string;
 }
 
 export interface Plan {
@@ -258,7 +263,12 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
       template: {
         metadata: {
           labels: { ...labels },
-          annotations: { [ANNOTATIONS.configHash]: rendered.configHash, [ANNOTATIONS.executorHash]: rendered.executorHash, [ANNOTATIONS.frameworkName]: rendered.frameworkName },
+          annotations: {
+            [ANNOTATIONS.configHash]: rendered.configHash,
+            [ANNOTATIONS.executorHash]: rendered.executorHash,
+            [ANNOTATIONS.frameworkName]: rendered.frameworkName,
+            ...(opts.secretsHash ? { [ANNOTATIONS.secretsHash]: opts.secretsHash } : {}),
+          },
         },
         spec: {
           serviceAccountName: spec.serviceAccountName ?? 'schedulerha-scheduler',

@@ -15,7 +15,7 @@
 import type { Etcd3 } from 'etcd3';
 import type * as k8s from '@kubernetes/client-node';
 import { applyDefaults } from '../api/defaults.js';
-import type { Condition, FailoverRecord, SchedulerHA, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
+import type { Condition, FailoverRecord, SchedulerHA, SchedulerHASpec, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
 import { GROUP, PLURAL, VERSION } from '../api/types.js';
 import type { KeyLayout } from '../api/keys.js';
 import { validateSchedulerHA, type ValidationResult } from '../api/validate.js';
@@ -35,7 +35,7 @@ import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailov
 import type { MesosObservation, MesosPool } from './mesos-pool.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
-import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset, planChildren, type Plan, type RenderedConfig } from './plan.js';
+import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, canonicalJson, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset, planChildren, shortHash, type Plan, type RenderedConfig } from './plan.js';
 import type { ReconcileContext, ReconcileResult } from './queue.js';
 
 export const FINALIZER = 'k8sm.io/teardown';
@@ -55,6 +55,8 @@ export interface ReconcilerOptions {
   /** Re-observe (Mesos has no watch) this often while Ready / while not (default 30 s / 5 s). */
   readyPollMs?: number;
   unreadyPollMs?: number;
+  /** How long a Secret read is reused (default 60 s). */
+  secretCacheMs?: number;
   /** Leader changes in `flapWindowMs` that make Degraded=LeaderFlapping (default 4 in 10 min). */
   flapThreshold?: number;
   flapWindowMs?: number;
@@ -247,10 +249,11 @@ export class Reconciler {
     let liveStsReplicas: number | undefined;
     if (valid) {
       spec = applyDefaults(obj.spec);
-      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage });
+      const liveSts = this.d.informers.statefulsets.get(name, ns);
+      const secretsHash = await this.mountedSecretsHash(ns, spec, liveSts, log);
+      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage, ...(secretsHash ? { secretsHash } : {}) });
       rendered = plan.rendered;
       current = await this.ensureFinalizer(current, spec.deletionPolicy === 'Teardown', log);
-      const liveSts = this.d.informers.statefulsets.get(name, ns);
       const deployed = liveSts && ownedBy(liveSts, obj) ? configFromStatefulSet(liveSts) : undefined;
       if (deployed && !sameEndpoints(deployed.config.etcdServers, spec.etcd.endpoints)) {
         const deployedEtcd = etcdSpecFromStatefulSet(liveSts!, deployed);
@@ -501,6 +504,19 @@ export class Reconciler {
     }
   }
 
+  /** The hash of the data of the Secrets the scheduler pods mount (undefined: none). One that cannot be read now
+   * keeps the hash the StatefulSet has: an API hiccup must not roll the replicas. */
+  private async mountedSecretsHash(ns: string, spec: SchedulerHASpec, liveSts: KubeObject | undefined, log: Logger): Promise<string | undefined> {
+    const names = [spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret].filter((n): n is string => !!n);
+    if (!names.length) return undefined;
+    try {
+      return shortHash(canonicalJson(await Promise.all(names.map(async (n) => [n, (await this.readSecret(ns, n)) ?? null]))));
+    } catch (err) {
+      log.warn({ err: errorMessage(err), secrets: names }, 'cannot read the Secrets the scheduler pods mount; keeping their hash on the StatefulSet');
+      return (liveSts?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations?.[ANNOTATIONS.secretsHash];
+    }
+  }
+
   /** spec.etcd.endpoints differ from those the StatefulSet runs with: reads both sides (cluster id, framework id)
    * and judges the change (etcd-move.ts). Resolves with the message when the change must be held. */
   private async judgeEtcdMove(owner: SchedulerHA, st: ResourceState, keys: KeyLayout, deployed: EtcdSpec, desired: EtcdSpec, log: Logger): Promise<string | undefined> {
@@ -598,11 +614,11 @@ export class Reconciler {
     st.mesosKey = r.config.mesosMaster;
   }
 
-  /** Secret data, decoded, cached for 60 s. `lastKnown`: a Secret that is gone answers with the last data read. */
+  /** Secret data, decoded, cached for secretCacheMs. `lastKnown`: a Secret that is gone answers with the last data read. */
   readSecret = async (namespace: string, name: string, opts: { lastKnown?: boolean } = {}): Promise<Record<string, string> | undefined> => {
     const k = `${namespace}/${name}`;
     const c = this.secretCache.get(k);
-    if (c && Date.now() - c.at < 60_000 && (c.data || !opts.lastKnown)) return c.data;
+    if (c && Date.now() - c.at < (this.d.options.secretCacheMs ?? 60_000) && (c.data || !opts.lastKnown)) return c.data;
     let data: Record<string, string> | undefined;
     try {
       const s = await kubeRequestOk<{ data?: Record<string, string> }>(this.d.kc, { method: 'GET', path: resourcePath({ apiVersion: 'v1', kind: 'Secret', namespace, name }) });
