@@ -40,6 +40,23 @@ export const specSchema: Schema = {
     image: str('Scheduler image (default: the operator\'s own image).', { minLength: 1 }),
     imagePullPolicy: str('Image pull policy.', { enum: ['Always', 'IfNotPresent', 'Never'] }),
     serviceAccountName: str('ServiceAccount of the scheduler pods (they read, bind and update pods). Default schedulerha-scheduler.', { default: 'schedulerha-scheduler' }),
+    priorityClassName: str('PriorityClass of the scheduler pods: the scheduler is what places every pod of this framework, so give it a priority that keeps it from being preempted or evicted before the workloads.', { minLength: 1 }),
+    nodeSelector: { type: 'object', description: 'Node labels the scheduler pods must run on (pod spec.nodeSelector).', additionalProperties: { type: 'string' } },
+    tolerations: {
+      type: 'array',
+      description: 'Tolerations of the scheduler pods (pod spec.tolerations), e.g. to run on dedicated control-plane nodes.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          key: { type: 'string' },
+          operator: { type: 'string', enum: ['Exists', 'Equal'] },
+          value: { type: 'string' },
+          effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+          tolerationSeconds: { type: 'integer', format: 'int64' },
+        },
+      },
+    },
     resources: {
       type: 'object',
       description:

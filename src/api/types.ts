@@ -72,6 +72,14 @@ export interface ResourceList {
   memory?: IntOrString;
 }
 
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
 export interface SchedulerHASpec {
   replicas?: number;
   /** Scheduler image; default: the operator's own image. */
@@ -79,6 +87,9 @@ export interface SchedulerHASpec {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** ServiceAccount the scheduler pods run as (it needs to read, bind and update pods). */
   serviceAccountName?: string;
+  priorityClassName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
   resources?: { requests?: ResourceList; limits?: ResourceList };
   mesos: MesosSpec;
   etcd: EtcdSpec;

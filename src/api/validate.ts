@@ -568,6 +568,18 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
   if (image !== undefined && image !== '' && !IMAGE_RE.test(image)) out.error('spec.image', `spec.image "${image}" is not an image reference (e.g. registry.example.com/schedulerha:0.1.0)`);
   const sa = str(spec.serviceAccountName);
   if (sa !== undefined && !DNS_SUBDOMAIN_RE.test(sa)) out.error('spec.serviceAccountName', `spec.serviceAccountName "${sa}" is not a valid ServiceAccount name`);
+  const pc = str(spec.priorityClassName);
+  if (pc !== undefined && !DNS_SUBDOMAIN_RE.test(pc)) out.error('spec.priorityClassName', `spec.priorityClassName "${pc}" is not a valid PriorityClass name (lowercase DNS subdomain)`);
+  if (Array.isArray(spec.tolerations)) {
+    (spec.tolerations as unknown[]).forEach((tol, i) => {
+      const t = obj(tol);
+      const p = `spec.tolerations[${i}]`;
+      // The API server's rules (ValidateTolerations): refused there, the StatefulSet's pods would never be created.
+      if (t.operator === 'Exists' && t.value !== undefined && t.value !== '') out.error(`${p}.value`, `${p}.value must be empty when operator is Exists`);
+      if ((t.key === undefined || t.key === '') && t.operator !== 'Exists') out.error(`${p}.operator`, `${p}.operator must be Exists when key is empty (to tolerate every taint)`);
+      if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') out.error(`${p}.effect`, `${p}.effect must be NoExecute when tolerationSeconds is set`);
+    });
+  }
   const res = obj(spec.resources);
   for (const kind of ['requests', 'limits'] as const) {
     const q = obj(res[kind]);

@@ -167,6 +167,10 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'lease ttl above 300', set: { 'spec.etcd.leaseTTLSeconds': 301 }, path: 'spec.etcd.leaseTTLSeconds', message: /must be at most 300 \(got 301\)/ },
   { name: 'lease ttl as duration string', set: { 'spec.etcd.leaseTTLSeconds': '10s' }, path: 'spec.etcd.leaseTTLSeconds', message: /must be an integer, not a string \("10s"\)/ },
   { name: 'bad tls secret name', set: { 'spec.etcd.tlsSecret': 'etcd/tls' }, path: 'spec.etcd.tlsSecret', message: /not a valid Secret name/ },
+  { name: 'bad priority class name', set: { 'spec.priorityClassName': 'High_Priority' }, path: 'spec.priorityClassName', message: /not a valid PriorityClass name/ },
+  { name: 'toleration: Exists with a value', set: { 'spec.tolerations': [{ key: 'dedicated', operator: 'Exists', value: 'mesos' }] }, path: 'spec.tolerations[0].value', message: /value must be empty when operator is Exists/ },
+  { name: 'toleration: no key, not Exists', set: { 'spec.tolerations': [{ operator: 'Equal', value: 'x' }] }, path: 'spec.tolerations[0].operator', message: /operator must be Exists when key is empty/ },
+  { name: 'toleration: seconds without NoExecute', set: { 'spec.tolerations': [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] }, path: 'spec.tolerations[0].effect', message: /effect must be NoExecute when tolerationSeconds is set/ },
   // --- flags
   { name: 'ha not boolean', set: { 'spec.flags.ha': 'yes' }, path: 'spec.flags.ha', message: /must be a boolean, not a string \("yes"\)/ },
   { name: 'ha without any executor path', set: { 'spec.flags.kmPath': REMOVE }, path: 'spec.flags.kmPath', message: /with ha, set spec\.flags\.kmPath \(or spec\.flags\.executorPath \+ spec\.flags\.proxyPath\) to a non-local URI/ },

@@ -272,6 +272,9 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
         },
         spec: {
           serviceAccountName: spec.serviceAccountName ?? 'schedulerha-scheduler',
+          ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
+          ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: { ...spec.nodeSelector } } : {}),
+          ...(spec.tolerations?.length ? { tolerations: spec.tolerations.map((t) => ({ ...t })) } : {}),
           automountServiceAccountToken: true,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,

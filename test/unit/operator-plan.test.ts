@@ -171,3 +171,15 @@ test('scheduler replicas request resources by default (not BestEffort); a spec t
   const own = resource({ resources: { limits: { memory: '1Gi' } } });
   assert.deepEqual((planChildren(own.sha, own.spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec.containers[0].resources, { limits: { memory: '1Gi' } });
 });
+
+test('scheduling controls of the spec reach the pod template: priorityClassName, nodeSelector, tolerations', () => {
+  const tolerations = [{ key: 'dedicated', operator: 'Equal' as const, value: 'mesos', effect: 'NoSchedule' as const }];
+  const { sha, spec } = resource({ priorityClassName: 'mesos-critical', nodeSelector: { 'node-role.kubernetes.io/control-plane': '' }, tolerations });
+  const pod = (planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
+  assert.equal(pod.priorityClassName, 'mesos-critical');
+  assert.deepEqual(pod.nodeSelector, { 'node-role.kubernetes.io/control-plane': '' });
+  assert.deepEqual(pod.tolerations, tolerations);
+  const none = resource();
+  const plain = (planChildren(none.sha, none.spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
+  assert.deepEqual([plain.priorityClassName, plain.nodeSelector, plain.tolerations], [undefined, undefined, undefined]);
+});
