@@ -394,8 +394,15 @@ export class LeaderTerm {
     });
     if (!this.guard()) return undefined;
     client.start();
-    const ended = new Promise<undefined>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+    // The term's signal outlives this subscription (a rejected SUBSCRIBE is retried within the term, for as long as
+    // the master refuses): the listener goes with it, and with it the last reference to this client.
+    let onEnd: (() => void) | undefined;
+    const ended = new Promise<undefined>((resolve) => {
+      onEnd = () => resolve(undefined);
+      this.abort.signal.addEventListener('abort', onEnd, { once: true });
+    });
     const r = await Promise.race([fatal, ended]);
+    this.abort.signal.removeEventListener('abort', onEnd!);
     await client.stop();
     if (r) {
       metrics.frameworkRegistered.set(0);

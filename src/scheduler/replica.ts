@@ -305,10 +305,13 @@ export class Replica {
         [this.keys.executorHash, this.keys.desiredExecutorHash].map((k) => this.client.watch().key(k).startRevision(rev ?? '0').create().then(trackWatcher, () => undefined)),
       );
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 30_000);
+        const t = setTimeout(() => done(), 30_000);
         t.unref();
+        // The stop signal lives as long as the process: each wait takes its listener off again (a replica may stay
+        // refused for weeks, one wait every 30 s).
         const done = () => {
           clearTimeout(t);
+          this.stopAc.signal.removeEventListener('abort', done);
           resolve();
         };
         for (const w of watchers) {
@@ -317,7 +320,7 @@ export class Replica {
           w?.on('error', done);
         }
         if (this.stopAc.signal.aborted) done();
-        this.stopAc.signal.addEventListener('abort', done, { once: true });
+        else this.stopAc.signal.addEventListener('abort', done, { once: true });
       });
       await Promise.all(watchers.map((w) => cancelWatcher(w)));
     }
