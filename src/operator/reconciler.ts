@@ -8,10 +8,11 @@
 //   every transition.
 //
 // An invalid spec changes no child: ConfigValid=False carries the validator's messages and the deployed
-// configuration (the ConfigMap's argv) is still observed. So does a change of spec.etcd.endpoints to another etcd
-// cluster while replicas run (ConfigValid=False EtcdClusterChanged, etcd-move.ts): it would mean two elections. Deletion honours deletionPolicy through a finalizer
-// that exists only for Teardown (Orphan needs no clean-up: the children are garbage-collected, the framework and
-// its etcd state stay, and re-creating the resource resumes the same framework id).
+// configuration (the ConfigMap's argv) is still observed. Neither does a change of spec.etcd.endpoints to another
+// etcd cluster while replicas run (ConfigValid=False EtcdClusterChanged, etcd-move.ts): it would mean two
+// elections. Deletion honours deletionPolicy through a finalizer that exists only for Teardown (Orphan needs no
+// clean-up: the children are garbage-collected, the framework and its etcd state stay, and re-creating the
+// resource resumes the same framework id).
 import type { Etcd3 } from 'etcd3';
 import type * as k8s from '@kubernetes/client-node';
 import { applyDefaults } from '../api/defaults.js';
