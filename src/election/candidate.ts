@@ -59,6 +59,7 @@ export class Candidate extends EventEmitter {
   private stopReason: 'resigned' | 'aborted' = 'resigned';
   private running: Promise<void> | undefined;
   private session: LeaseSession | undefined;
+  private offOwnerAbort: (() => void) | undefined;
 
   constructor(opts: CandidateOptions) {
     super();
@@ -100,14 +101,16 @@ export class Candidate extends EventEmitter {
       this.stopping = true;
       return this;
     }
-    signal?.addEventListener(
-      'abort',
-      () => {
+    if (signal) {
+      const onAbort = (): void => {
         this.stopReason = 'aborted';
         void this.stop();
-      },
-      { once: true },
-    );
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      // The owner's signal may outlive this candidate (a replica that refuses to lead stops its candidate and
+      // starts a new one later): a stopped candidate takes its listener, and itself, off it.
+      this.offOwnerAbort = () => signal.removeEventListener('abort', onAbort);
+    }
     this.running = this.run();
     return this;
   }
@@ -132,6 +135,7 @@ export class Candidate extends EventEmitter {
 
   private async doStop(opts: { resign?: boolean }): Promise<void> {
     this.stopping = true;
+    this.offOwnerAbort?.();
     this.stopAc.abort();
     this.campaignAbort?.abort();
     const l = this.current;

@@ -210,5 +210,11 @@ export class OperatorMetrics {
     this.taskStates.delete(k);
     this.frameworkRegistered.remove({ namespace, name });
     this.zombieFrameworks.remove({ namespace, name });
+    // The counters carry a reason label too: remove whichever series this resource has.
+    for (const m of [this.leaderChanges, this.failovers, this.leaseRevocations] as Array<Counter<string>>) {
+      void m.get().then(({ values }) => {
+        for (const v of values) if (v.labels.namespace === namespace && v.labels.name === name) m.remove(v.labels as Record<string, string>);
+      });
+    }
   }
 }

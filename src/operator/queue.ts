@@ -132,11 +132,9 @@ export class WorkQueue {
 
   /** Resets the key's back-off (after a success). */
   forget(key: string): void {
-    const s = this.keys.get(key);
-    if (s) {
-      s.failures = 0;
-      s.backoffUntil = 0;
-    }
+    // No failures and no back-off is what a missing entry means: dropping it keeps the map to the keys that failed
+    // (a deleted resource's key left one behind for good).
+    this.keys.delete(key);
   }
 
   failures(key: string): number {

@@ -628,7 +628,12 @@ export class Reconciler {
       if (!isNotFound(err)) throw err;
     }
     const last = data ?? c?.data ?? c?.last;
-    this.secretCache.set(k, { at: Date.now(), data, ...(last ? { last } : {}) });
+    const now = Date.now();
+    this.secretCache.set(k, { at: now, data, ...(last ? { last } : {}) });
+    // Secrets still named by a resource are re-read every TTL; one not read for ten is no longer named (its
+    // resource is gone or points elsewhere): drop it, credentials and all.
+    const ttl = this.d.options.secretCacheMs ?? 60_000;
+    for (const [key, e] of this.secretCache) if (now - e.at > 10 * ttl) this.secretCache.delete(key);
     return data ?? (opts.lastKnown ? last : undefined);
   };
 

@@ -2,6 +2,7 @@
 // elects, and a leader whose lease the operator revokes ends its term at once and rejoins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import { TcpProxy } from '../../src/devstack/tcp-proxy.js';
 import {
@@ -150,4 +151,22 @@ test("the operator revokes the leader's lease: the term ends at once and the can
   assert.notEqual(lastTerm!.leaseId, first.leaseId, 'a new session/lease for the new term');
   await c.stop();
   assert.match(events.at(-1)!, /^lost:\d+:resigned$/);
+});
+
+test("a stopped candidate takes its listener off its owner's signal (the owner's may outlive many candidates)", async (t) => {
+  const etcd = await EtcdServer.start();
+  t.after(() => etcd.stop());
+  const client = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => client.close());
+  const prefix = keyLayout(`/${uniqueName('owner')}`, 'Kubernetes').electionPrefix;
+  const owner = new AbortController();
+  const listeners = () => getEventListeners(owner.signal, 'abort').length;
+  const before = listeners();
+  for (let i = 0; i < 5; i++) {
+    const c = new Candidate({ client, electionPrefix: prefix, value: `c${i}`, ttlSeconds: 5 });
+    c.start(owner.signal);
+    assert.equal(listeners(), before + 1);
+    await c.stop();
+  }
+  assert.equal(listeners(), before);
 });

@@ -206,3 +206,20 @@ test('metrics sink: adds counted once per real add, depth tracks waiting keys', 
   await q.idle();
   assert.equal(depths.at(-1), 0);
 });
+
+test('a key that succeeds leaves no state behind (a deleted resource\'s key must not stay in the queue for good)', async (t) => {
+  let fail = true;
+  const q = new WorkQueue({ handler: async () => {
+    if (fail) {
+      fail = false;
+      throw new Error('once');
+    }
+  }, backoffBaseMs: 5, backoffMaxMs: 10 });
+  t.after(() => q.shutdown());
+  // Private on purpose: the per-key state map is what would grow.
+  const tracked = () => (q as unknown as { keys: Map<string, unknown> }).keys.size;
+  for (let i = 0; i < 50; i++) q.add(`ns/r${i}`);
+  await waitFor('the failed key retried and every key done', async () => (!fail && q.depth === 0 && q.active === 0 && q.pendingTimers === 0) || undefined, { timeoutMs: 5000 });
+  await q.idle();
+  assert.equal(tracked(), 0);
+});

@@ -29,7 +29,7 @@ export interface PodSchedulerOptions {
   kc: k8s.KubeConfig;
   logger?: Logger;
   /** Overrides of the task manager's tunables (tests, benchmarks). */
-  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'events' | 'config' | 'executorId'>>;
+  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'events' | 'onStop' | 'config' | 'executorId'>>;
   informer?: PodSourceOptions['informer'];
   writer?: PodWriter;
 }
@@ -73,6 +73,10 @@ export class PodScheduler {
       source: this.source,
       writer: this.writer,
       events: this.events,
+      // An ended term's manager holds the whole registry of that term: a standby must not keep it beside its mirror.
+      onStop: () => {
+        if (this.manager === m) this.manager = undefined;
+      },
       config: this.opts.config,
       executorId: executorIdentity(this.opts.config).executorId,
     });
@@ -80,7 +84,7 @@ export class PodScheduler {
     return m;
   };
 
-  /** The task manager of the current (or last) term. */
+  /** The task manager of the current term (undefined between terms). */
   get current(): PodTaskManager | undefined {
     return this.manager;
   }

@@ -40,6 +40,8 @@ export interface PodTaskManagerOptions {
   writer: PodWriter;
   /** Events about pods (FailedScheduling), as kube-scheduler records them; none when absent. */
   events?: Pick<EventRecorder, 'warning'>;
+  /** Called once the manager has stopped (its term is over). */
+  onStop?: () => void;
   config: SchedulerConfig;
   executorId: string;
   /** refuse_seconds for declined offers and the unused part of accepted ones (default 30). A REVIVE (new work)
@@ -487,6 +489,7 @@ export class PodTaskManager implements TaskManager {
     for (const u of this.unsubscribe.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     clearTimeout(this.reviveTimer);
+    this.opts.onStop?.();
   }
 
   /** Resolves when no pod sync and no Kubernetes write is queued or running (tests). */
