@@ -302,6 +302,9 @@ export class ChartRenderer {
     const str = (v: unknown) => (v === MISSING || v === undefined || v === null ? '' : typeof v === 'object' ? stringify(v).trimEnd() : String(v));
     const indent = (n: number, t: string) => t.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
     switch (fn) {
+      case 'fail':
+        // Helm's `fail`: the render stops with the message (helm install/template print it).
+        throw new Error(`execution error at (${file}): ${str(withPiped()[0])}`);
       case 'quote':
         return JSON.stringify(str(withPiped()[0]));
       case 'squote':

@@ -279,6 +279,8 @@ export function operatorNamespace(v: ChartValues, r: Release): Manifest {
 
 export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
   const o = v.operator;
+  // As the chart's `fail`: without the election every replica acts.
+  if (!o.leaderElection.enabled && o.replicas > 1) throw new Error('operator.leaderElection.enabled=false needs operator.replicas: 1 — without the election every replica acts (two operators applying children, revoking leases and tearing frameworks down)');
   const name = `${fullname(v, r)}-operator`;
   const image = operatorImage(v);
   const sel = { ...selectorLabels(r), 'app.kubernetes.io/component': 'operator' };

@@ -156,3 +156,9 @@ test('operator.nodeOptions: NODE_OPTIONS in the operator container, absent when 
   assert.equal(envOf({ nodeOptions: '--max-old-space-size=384' }), '--max-old-space-size=384');
   assert.equal(envOf({ nodeOptions: '' }), undefined);
 });
+
+test('no leader election with more than one operator replica is refused, by the chart (fail) and the generator alike', () => {
+  const values = mergeValues<ChartValues>(defaultValues(), { operator: { replicas: 2, leaderElection: { enabled: false } } });
+  assert.throws(() => renderChart(chart, values as unknown as Record<string, unknown>, DEFAULT_RELEASE), /execution error at \(templates\/deployment\.yaml\): operator\.leaderElection\.enabled=false needs operator\.replicas: 1/);
+  assert.throws(() => installManifests(values, DEFAULT_RELEASE), /operator\.leaderElection\.enabled=false needs operator\.replicas: 1/);
+});
