@@ -48,7 +48,7 @@ export class SchedulerMetrics {
     this.unknownTasksKilled = new Counter({ name: 'schedulerha_unknown_tasks_killed_total', help: 'Tasks Mesos reported that the registry did not know, killed', registers: [r] });
     this.fencedWriteFailures = new Counter({ name: 'schedulerha_fenced_write_failures_total', help: 'Leader-only writes refused because the term had ended', registers: [r] });
     this.etcdWriteFailures = new Counter({ name: 'schedulerha_etcd_write_failures_total', help: 'Leader writes to etcd that failed for another reason than the fence (the term goes on and the write is retried), by write', labelNames: ['write'], registers: [r] });
-    this.incompatibleOffers = new Counter({ name: 'schedulerha_incompatible_offers_declined_total', help: 'Offers declined because the agent runs an executor of this framework with another executor id', labelNames: ['agent'], registers: [r] });
+    this.incompatibleOffers = new Counter({ name: 'schedulerha_incompatible_offers_declined_total', help: 'Offers declined because the agent runs an executor of this framework with another executor id (an agent\'s series goes once it runs no such executor any more)', labelNames: ['agent'], registers: [r] });
   }
 
   setTaskCounts(byState: Record<string, number>): void {

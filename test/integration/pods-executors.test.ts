@@ -53,6 +53,10 @@ test('an agent running an executor with another hash never receives a task; decl
     const now = mgr.status() as { incompatibleAgents: Record<string, number> };
     return now.incompatibleAgents[bad] === undefined && (now.incompatibleAgents[mixed] ?? 0) >= 1;
   }, { timeoutMs: 60_000 });
+  // Its metric series goes with it (agent ids come and go over a cluster's life); the other agent's stays.
+  const after = await replica.metrics.registry.getSingleMetricAsString('schedulerha_incompatible_offers_declined_total');
+  assert.doesNotMatch(after, new RegExp(`agent="${bad}"`));
+  assert.match(after, new RegExp(`agent="${mixed}"`));
 });
 
 test('restart policies: Never → Failed with the Mesos reason; OnFailure → a new attempt on the same node, or Succeeded; launch failures retried', { timeout: 180_000 }, async (t) => {

@@ -280,7 +280,7 @@ export class PodTaskManager implements TaskManager {
     const stillIncompatible = new Set(m.incompatible.map((i) => i.agentId));
     for (const o of offers) {
       const a = o.agent_id.value;
-      if (!stillIncompatible.has(a) && this.incompatibleDetail.delete(a)) this.incompatible.delete(a);
+      if (!stillIncompatible.has(a) && this.incompatibleDetail.delete(a)) this.compatibleAgain(a);
     }
     this.reportUnschedulable(m.unplacedWhy, chosen, now);
 
@@ -435,8 +435,15 @@ export class PodTaskManager implements TaskManager {
     if (left.length) this.incompatibleDetail.set(agentId, { ...d, executors: left });
     else {
       this.incompatibleDetail.delete(agentId);
-      this.incompatible.delete(agentId);
+      this.compatibleAgain(agentId);
     }
+  }
+
+  /** An agent left the incompatible report. Its declines series goes too: agent ids change over a cluster's life
+   * (re-registrations), and a series per id ever seen would only grow. */
+  private compatibleAgain(agentId: string): void {
+    this.incompatible.delete(agentId);
+    this.svc.metrics.incompatibleOffers.remove({ agent: agentId });
   }
 
   async onTaskUpdate(record: TaskRecord, prev: TaskRecord | undefined, status: TaskStatus): Promise<void> {
