@@ -28,6 +28,12 @@ export type MasterAddress = ZkMasterAddress | HttpMasterAddress;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** A zk:// master with ZooKeeper digest credentials given apart from its URL (a Secret, a password file); any other
+ * master as it is. */
+export function withZkAuth(address: MasterAddress, auth: { user: string; password: string } | undefined): MasterAddress {
+  return auth && address.kind === 'zk' ? { ...address, auth } : address;
+}
+
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 
 export function parseHostPort(s: string, defaultPort?: number): Parsed<HostPort> {

@@ -56,6 +56,8 @@ export const FLAGS: readonly FlagDef[] = [
   { name: 'mesos-roles', kind: 'list', key: 'mesosRoles', group: 'mesos', default: '*', specPath: 'spec.mesos.roles', aliases: ['mesos-framework-roles'], help: 'FrameworkInfo.roles (MULTI_ROLE), comma-separated.' },
   { name: 'mesos-principal', kind: 'string', key: 'mesosPrincipal', group: 'mesos', specPath: 'spec.mesos.principal', help: 'FrameworkInfo.principal and HTTP basic-auth user.' },
   { name: 'mesos-secret-file', kind: 'string', key: 'mesosSecretFile', group: 'mesos', specPath: 'spec.mesos.credentialsSecret', help: 'File holding the principal\'s HTTP basic-auth secret.' },
+  { name: 'zk-username', kind: 'string', key: 'zkUsername', group: 'mesos', specPath: 'spec.mesos.zkCredentialsSecret', help: 'ZooKeeper digest user for a zk:// master (instead of user:password@ in the URL, which the command line shows).' },
+  { name: 'zk-password-file', kind: 'string', key: 'zkPasswordFile', group: 'mesos', specPath: 'spec.mesos.zkCredentialsSecret', help: 'File holding the ZooKeeper digest password (with --zk-username).' },
   // etcd
   { name: 'etcd-servers', kind: 'list', key: 'etcdServers', group: 'etcd', specPath: 'spec.etcd.endpoints', help: 'etcd endpoints (comma-separated http(s)://host:port). Required.' },
   { name: 'etcd-prefix', kind: 'string', key: 'etcdPrefix', group: 'etcd', default: '/k8sm', specPath: 'spec.etcd.prefix', help: 'Key prefix; keys live under <prefix>/<framework-name>/.' },
@@ -99,6 +101,8 @@ export interface SchedulerConfig {
   mesosRoles: string[];
   mesosPrincipal?: string;
   mesosSecretFile?: string;
+  zkUsername?: string;
+  zkPasswordFile?: string;
   etcdServers: string[];
   etcdPrefix: string;
   etcdCaFile?: string;
@@ -308,6 +312,7 @@ export const MOUNTS = {
   etcdTls: '/etc/schedulerha/etcd-tls',
   etcdCredentials: '/etc/schedulerha/etcd-credentials',
   mesosCredentials: '/etc/schedulerha/mesos-credentials',
+  zkCredentials: '/etc/schedulerha/zk-credentials',
 } as const;
 
 function durationArg(v: IntOrString | undefined): string | undefined {
@@ -350,6 +355,10 @@ export function specToArgv(spec: SchedulerHASpec): string[] {
   if (m?.roles?.length) push('mesos-roles', m.roles.join(','));
   push('mesos-principal', m?.principal);
   if (m?.credentialsSecret) push('mesos-secret-file', `${MOUNTS.mesosCredentials}/secret`);
+  if (m?.zkCredentialsSecret) {
+    push('zk-username', `$(ZK_USERNAME)`);
+    push('zk-password-file', `${MOUNTS.zkCredentials}/password`);
+  }
   const e = spec.etcd;
   if (e?.endpoints?.length) push('etcd-servers', e.endpoints.join(','));
   push('etcd-prefix', e?.prefix);

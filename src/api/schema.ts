@@ -76,6 +76,7 @@ export const specSchema: Schema = {
         roles: { type: 'array', description: 'FrameworkInfo.roles (MULTI_ROLE).', items: { type: 'string' }, default: ['*'], minItems: 1 },
         principal: str('FrameworkInfo.principal; the HTTP basic-auth user when credentialsSecret is set.'),
         credentialsSecret: str('Secret with key "secret": the principal\'s HTTP authentication secret.'),
+        zkCredentialsSecret: str('Secret with keys "username" and "password": ZooKeeper digest credentials for a zk:// master. Prefer it to user:password@ in the URL, which ends up in the ConfigMap and the pods\' command line.'),
       },
     },
     etcd: {

@@ -28,6 +28,8 @@ export interface MesosSpec {
   principal?: string;
   /** Secret (same namespace) with key `secret`: the principal's HTTP basic-auth secret. */
   credentialsSecret?: string;
+  /** Secret (same namespace) with keys `username` and `password`: ZooKeeper digest credentials for a zk:// master. */
+  zkCredentialsSecret?: string;
 }
 
 export interface EtcdSpec {

@@ -53,6 +53,7 @@ type Field =
   | 'mesosRoles'
   | 'mesosPrincipal'
   | 'mesosSecret'
+  | 'zkCredentials'
   | 'etcdEndpoints'
   | 'etcdCredentials'
   | 'etcdPrefix'
@@ -78,6 +79,7 @@ const SPEC_NAMES: Record<Field, string> = {
   mesosRoles: 'spec.mesos.roles',
   mesosPrincipal: 'spec.mesos.principal',
   mesosSecret: 'spec.mesos.credentialsSecret',
+  zkCredentials: 'spec.mesos.zkCredentialsSecret',
   etcdEndpoints: 'spec.etcd.endpoints',
   etcdCredentials: 'spec.etcd.credentialsSecret',
   etcdPrefix: 'spec.etcd.prefix',
@@ -104,6 +106,7 @@ const FLAG_NAMES: Record<Field, string> = {
   mesosRoles: '--mesos-roles',
   mesosPrincipal: '--mesos-principal',
   mesosSecret: '--mesos-secret-file',
+  zkCredentials: '--zk-username',
   etcdEndpoints: '--etcd-servers',
   etcdCredentials: '--etcd-username',
   etcdPrefix: '--etcd-prefix',
@@ -138,6 +141,7 @@ interface RuleInput {
   mesosRoles?: string[];
   mesosPrincipal?: string;
   hasMesosSecret: boolean;
+  hasZkCredentials: boolean;
   hasEtcdCredentials: boolean;
   etcdEndpoints?: string[];
   etcdPrefix?: string;
@@ -281,6 +285,8 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
   if (inp.mesosMaster !== undefined) {
     const p = parseMesosMaster(inp.mesosMaster);
     if (!p.ok) out.error(n('mesosMaster'), `${n('mesosMaster')}: ${p.error}`);
+    else if (inp.hasZkCredentials && p.value.kind !== 'zk') out.error(n('zkCredentials'), `${n('zkCredentials')} is for a zk:// master; ${n('mesosMaster')} is not one`);
+    else if (inp.hasZkCredentials && p.value.kind === 'zk' && p.value.auth) out.error(n('zkCredentials'), `${n('zkCredentials')} and user:password@ in ${n('mesosMaster')} both give ZooKeeper credentials; keep one (the Secret: the URL shows in the ConfigMap and the pods' command line)`);
   }
   if (inp.mesosUser !== undefined && (inp.mesosUser === '' || /\s/.test(inp.mesosUser))) {
     out.error(n('mesosUser'), `${n('mesosUser')} "${inp.mesosUser}" is not a user name (FrameworkInfo.user is required; e.g. root)`);
@@ -360,6 +366,7 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
       mesosRoles: c.mesosRoles,
       mesosPrincipal: c.mesosPrincipal,
       hasMesosSecret: c.mesosSecretFile !== undefined,
+      hasZkCredentials: c.zkUsername !== undefined,
       hasEtcdCredentials: c.etcdUsername !== undefined,
       etcdEndpoints: c.etcdServers,
       etcdPrefix: c.etcdPrefix,
@@ -381,6 +388,7 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
     out.warn('--etcd-servers', 'TLS files are given but some --etcd-servers use http://; they will be contacted without TLS');
   }
   if (c.etcdPasswordFile !== undefined && c.etcdUsername === undefined) out.error('--etcd-username', '--etcd-password-file needs --etcd-username');
+  if (c.zkPasswordFile !== undefined && c.zkUsername === undefined) out.error('--zk-username', '--zk-password-file needs --zk-username');
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) out.error('--port', `--port ${c.port} is outside 0-65535`);
   for (const [flag, v] of [
     ['--reconcile-initial-backoff', c.reconcileInitialBackoffSeconds],
@@ -591,6 +599,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
   }
   for (const [path, v] of [
     ['spec.mesos.credentialsSecret', mesos.credentialsSecret],
+    ['spec.mesos.zkCredentialsSecret', mesos.zkCredentialsSecret],
     ['spec.etcd.tlsSecret', etcd.tlsSecret],
     ['spec.etcd.credentialsSecret', etcd.credentialsSecret],
   ] as const) {
@@ -621,6 +630,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
       mesosRoles: strList(mesos.roles)?.length ? strList(mesos.roles) : undefined,
       mesosPrincipal: str(mesos.principal),
       hasMesosSecret: typeof mesos.credentialsSecret === 'string',
+      hasZkCredentials: typeof mesos.zkCredentialsSecret === 'string',
       hasEtcdCredentials: typeof etcd.credentialsSecret === 'string',
       etcdEndpoints: eps && eps.length ? eps : undefined,
       etcdPrefix: str(etcd.prefix),

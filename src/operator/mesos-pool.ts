@@ -7,7 +7,7 @@
 // leading scheduler has; the master's operator API has TEARDOWN {framework_id} for operators (reference §4.1), so
 // the operator sends that to the leading master.
 import type http from 'node:http';
-import { parseMesosMaster } from '../api/addresses.js';
+import { parseMesosMaster, withZkAuth } from '../api/addresses.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
 import { basicAuthHeader, createAgent, request, resolveLocation, baseUrlOf, type Credentials } from '../mesos/http.js';
@@ -100,15 +100,16 @@ export class MesosPool {
   }
 
   /** Registers `owner` as a user of `master` (switching releases its previous master). */
-  acquire(owner: string, master: string, credentials?: Credentials): void {
-    const key = `${master}\u0000${credentials?.principal ?? ''}\u0000${credentials?.secret ?? ''}`;
+  /** `zkAuth`: ZooKeeper digest credentials for a zk:// master (from spec.mesos.zkCredentialsSecret). */
+  acquire(owner: string, master: string, credentials?: Credentials, zkAuth?: { user: string; password: string }): void {
+    const key = `${master}\u0000${credentials?.principal ?? ''}\u0000${credentials?.secret ?? ''}\u0000${zkAuth?.user ?? ''}\u0000${zkAuth?.password ?? ''}`;
     const cur = this.byOwner.get(owner);
     if (cur?.key === key) return;
     let e = this.entries.get(key);
     if (!e) {
       const parsed = parseMesosMaster(master);
       if (!parsed.ok) throw new SchedulerHAError('InvalidMesosMaster', parsed.error);
-      const detector = createMasterDetector(parsed.value, { logger: this.log });
+      const detector = createMasterDetector(withZkAuth(parsed.value, zkAuth), { logger: this.log });
       detector.start();
       const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });
       e = { key, detector, client, ...(credentials ? { credentials } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agents: {} };

@@ -218,6 +218,7 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
   if (spec.etcd.tlsSecret) secretVolume(ETCD_TLS_VOLUME, spec.etcd.tlsSecret, MOUNTS.etcdTls);
   if (spec.etcd.credentialsSecret) secretVolume(ETCD_CREDENTIALS_VOLUME, spec.etcd.credentialsSecret, MOUNTS.etcdCredentials);
   if (spec.mesos.credentialsSecret) secretVolume('mesos-credentials', spec.mesos.credentialsSecret, MOUNTS.mesosCredentials);
+  if (spec.mesos.zkCredentialsSecret) secretVolume('zk-credentials', spec.mesos.zkCredentialsSecret, MOUNTS.zkCredentials);
 
   const env: unknown[] = [
     { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
@@ -225,6 +226,7 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
     { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
   ];
   if (spec.etcd.credentialsSecret) env.push({ name: 'ETCD_USERNAME', valueFrom: { secretKeyRef: { name: spec.etcd.credentialsSecret, key: 'username' } } });
+  if (spec.mesos.zkCredentialsSecret) env.push({ name: 'ZK_USERNAME', valueFrom: { secretKeyRef: { name: spec.mesos.zkCredentialsSecret, key: 'username' } } });
 
   const resources: Record<string, unknown> = {};
   for (const k of ['requests', 'limits'] as const) {

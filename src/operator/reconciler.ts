@@ -508,7 +508,7 @@ export class Reconciler {
   /** The hash of the data of the Secrets the scheduler pods mount (undefined: none). One that cannot be read now
    * keeps the hash the StatefulSet has: an API hiccup must not roll the replicas. */
   private async mountedSecretsHash(ns: string, spec: SchedulerHASpec, liveSts: KubeObject | undefined, log: Logger): Promise<string | undefined> {
-    const names = [spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret].filter((n): n is string => !!n);
+    const names = [spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret, spec.mesos.zkCredentialsSecret].filter((n): n is string => !!n);
     if (!names.length) return undefined;
     try {
       return shortHash(canonicalJson(await Promise.all(names.map(async (n) => [n, (await this.readSecret(ns, n)) ?? null]))));
@@ -611,7 +611,13 @@ export class Reconciler {
       if (!data?.secret) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.credentialsSecret} (spec.mesos.credentialsSecret) has no key "secret"`);
       credentials = { principal: m.principal, secret: data.secret.trim() };
     }
-    this.d.mesos.acquire(st.key, r.config.mesosMaster, credentials);
+    let zkAuth: { user: string; password: string } | undefined;
+    if (m?.zkCredentialsSecret) {
+      const data = await this.readSecret(ns, m.zkCredentialsSecret, { lastKnown: opts.deleting === true });
+      if (!data?.username || data.password === undefined) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.zkCredentialsSecret} (spec.mesos.zkCredentialsSecret) needs the keys "username" and "password"`);
+      zkAuth = { user: data.username.trim(), password: data.password.trim() };
+    }
+    this.d.mesos.acquire(st.key, r.config.mesosMaster, credentials, zkAuth);
     st.mesosKey = r.config.mesosMaster;
   }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Etcd3 } from 'etcd3';
 import { keyLayout, type KeyLayout } from '../api/keys.js';
 import type { SchedulerConfig } from '../api/flags.js';
-import { parseMesosMaster } from '../api/addresses.js';
+import { parseMesosMaster, withZkAuth } from '../api/addresses.js';
 import { parseCandidateIdentity, parseExecutorHashRecord, type CandidateIdentity } from '../api/leader-status.js';
 import { createEtcdClient, Candidate, LeaderObserver, cancelWatcher, followKeys, trackWatcher, type Leadership, type Term, type TxnRequest, type TxnResult, type LeaderView } from '../election/index.js';
 import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
@@ -118,7 +118,8 @@ export class Replica {
     });
     const master = parseMesosMaster(c.mesosMaster);
     if (!master.ok) throw new Error(`--mesos-master: ${master.error}`);
-    this.detector = createMasterDetector(master.value, { logger: this.log.child({ component: 'detector' }) });
+    const zkAuth = c.zkUsername ? { user: c.zkUsername, password: c.zkPasswordFile ? readFileSync(c.zkPasswordFile, 'utf8').trim() : '' } : undefined;
+    this.detector = createMasterDetector(withZkAuth(master.value, zkAuth), { logger: this.log.child({ component: 'detector' }) });
     this.credentials = c.mesosPrincipal && c.mesosSecretFile ? { principal: c.mesosPrincipal, secret: readFileSync(c.mesosSecretFile, 'utf8').trim() } : undefined;
   }
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zookeeper from 'node-zookeeper-client';
 import { createHash } from 'node:crypto';
-import { parseMesosMaster, type ZkMasterAddress } from '../../src/api/addresses.js';
+import { parseMesosMaster, withZkAuth, type ZkMasterAddress } from '../../src/api/addresses.js';
 import { ZooKeeperServer } from '../../src/devstack/zookeeper.js';
 import { createMasterDetector, DetectorError, ZkMasterDetector, type DetectedMaster, type MasterDetector } from '../../src/mesos/detector.js';
 import { freePort } from '../../src/util/net.js';
@@ -140,6 +140,11 @@ test('digest credentials from zk://user:pass@ read protected members; without th
   t.after(() => withAuth.stop());
   withAuth.start();
   assert.equal((await withAuth.waitForLeader(undefined, 20_000)).info?.id, 'secure');
+  // The same credentials given apart from the URL (--zk-username / --zk-password-file, spec.mesos.zkCredentialsSecret).
+  const apart = createMasterDetector(withZkAuth(zkAddress(path), { user: 'mesos', password: 's3cret' }));
+  t.after(() => apart.stop());
+  apart.start();
+  assert.equal((await apart.waitForLeader(undefined, 20_000)).info?.id, 'secure');
 
   const without = createMasterDetector(zkAddress(path));
   const warnings: string[] = [];

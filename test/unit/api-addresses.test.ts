@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMesosMaster, parseZkUrl, parseEtcdEndpoint, parseHostPort } from '../../src/api/addresses.js';
+import { parseMesosMaster, parseZkUrl, parseEtcdEndpoint, parseHostPort, withZkAuth } from '../../src/api/addresses.js';
 import { parseDurationSeconds, formatDuration } from '../../src/util/time.js';
 
 test('zk:// URLs with several hosts, credentials and a path (which new URL() cannot parse)', () => {
@@ -63,4 +63,13 @@ test('Go durations', () => {
   assert.equal(formatDuration(604800), '168h');
   assert.equal(formatDuration(5430), '1h30m30s');
   assert.equal(formatDuration(0.25), '0.25s');
+});
+
+test('ZooKeeper credentials given apart from the URL go to a zk:// master only', () => {
+  const zk = parseMesosMaster('zk://z1:2181/mesos');
+  const http = parseMesosMaster('m1:5050');
+  assert.ok(zk.ok && http.ok);
+  assert.deepEqual(withZkAuth(zk.value, { user: 'mesos', password: 's3cret' }), { ...zk.value, auth: { user: 'mesos', password: 's3cret' } });
+  assert.equal(withZkAuth(zk.value, undefined), zk.value);
+  assert.equal(withZkAuth(http.value, { user: 'mesos', password: 's3cret' }), http.value);
 });

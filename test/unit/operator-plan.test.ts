@@ -155,10 +155,15 @@ test('isSubset: named lists match by name (entries another manager added are no 
 });
 
 test('the non-root scheduler can read the Secrets it mounts: group-readable files, and the pod\'s fsGroup is their group', () => {
-  const { sha, spec } = resource({ etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-tls', credentialsSecret: 'etcd-user' }, mesos: { master: 'http://m:5050', principal: 'k8sm', credentialsSecret: 'mesos-creds' } });
+  const { sha, spec } = resource({ etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-tls', credentialsSecret: 'etcd-user' }, mesos: { master: 'zk://zk-0:2181/mesos', principal: 'k8sm', credentialsSecret: 'mesos-creds', zkCredentialsSecret: 'zk-cred' } });
   const pod = (planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
   const secrets = (pod.volumes as Any[]).filter((v) => v.secret);
-  assert.equal(secrets.length, 3);
+  assert.equal(secrets.length, 4);
+  // The ZooKeeper credentials come from their Secret, never in the master URL (the args show in the ConfigMap).
+  const c = pod.containers[0];
+  assert.ok(c.args.includes('--zk-username=$(ZK_USERNAME)') && c.args.includes('--zk-password-file=/etc/schedulerha/zk-credentials/password') && c.args.includes('--mesos-master=zk://zk-0:2181/mesos'), c.args.join(' '));
+  assert.deepEqual(c.env.find((e: Any) => e.name === 'ZK_USERNAME').valueFrom, { secretKeyRef: { name: 'zk-cred', key: 'username' } });
+  assert.ok(secrets.some((v) => v.name === 'zk-credentials' && v.secret.secretName === 'zk-cred'));
   // Kubernetes makes a Secret volume's files root-owned with the fsGroup as their group (none: root's group).
   assert.equal(pod.securityContext?.fsGroup, 1000, 'the image runs as uid/gid 1000 (Dockerfile USER 1000:1000)');
   for (const v of secrets) assert.equal(v.secret.defaultMode & 0o040, 0o040, `${v.name}: group-readable`);
