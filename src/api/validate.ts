@@ -287,6 +287,7 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
     if (!p.ok) out.error(n('mesosMaster'), `${n('mesosMaster')}: ${p.error}`);
     else if (inp.hasZkCredentials && p.value.kind !== 'zk') out.error(n('zkCredentials'), `${n('zkCredentials')} is for a zk:// master; ${n('mesosMaster')} is not one`);
     else if (inp.hasZkCredentials && p.value.kind === 'zk' && p.value.auth) out.error(n('zkCredentials'), `${n('zkCredentials')} and user:password@ in ${n('mesosMaster')} both give ZooKeeper credentials; keep one (the Secret: the URL shows in the ConfigMap and the pods' command line)`);
+    else if (p.value.kind === 'zk' && p.value.auth) out.warn(n('mesosMaster'), `${n('mesosMaster')} carries ZooKeeper credentials (user:password@), which show wherever the URL does (the ConfigMap, the command line, process lists); give them with ${n('zkCredentials')} instead`);
   }
   if (inp.mesosUser !== undefined && (inp.mesosUser === '' || /\s/.test(inp.mesosUser))) {
     out.error(n('mesosUser'), `${n('mesosUser')} "${inp.mesosUser}" is not a user name (FrameworkInfo.user is required; e.g. root)`);

@@ -227,6 +227,7 @@ export const SPEC_WARNING_EXAMPLES: SpecExample[] = [
   { name: 'short task retention', set: { 'spec.flags.taskRetention': '10s' }, path: 'spec.flags.taskRetention', message: /is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'agent-local path without ha', set: { 'spec.replicas': 1, 'spec.flags.ha': false, 'spec.flags.kmPath': '/opt/km' }, path: 'spec.flags.kmPath', message: /must exist on every agent/ },
   { name: 'tls secret with http endpoints', set: { 'spec.etcd.tlsSecret': 'etcd-tls' }, path: 'spec.etcd.tlsSecret', message: /TLS is only used for https:\/\/ endpoints/ },
+  { name: 'ZooKeeper credentials in the master URL', set: { 'spec.mesos.master': 'zk://mesos:s3cret@zk-0:2181/mesos' }, path: 'spec.mesos.master', message: /carries ZooKeeper credentials \(user:password@\), which show wherever the URL does/ },
   { name: 'etcd password over http', set: { 'spec.etcd.credentialsSecret': 'etcd-user' }, path: 'spec.etcd.credentialsSecret', message: /the etcd user's password goes to the http:\/\/ endpoints of spec\.etcd\.endpoints unencrypted/ },
   { name: 'Mesos secret over http', set: { 'spec.mesos.principal': 'k8sm', 'spec.mesos.credentialsSecret': 'mesos-cred' }, path: 'spec.mesos.credentialsSecret', message: /is sent \(HTTP basic auth\) to the masters ZooKeeper names, which are contacted over http:\/\/: unencrypted/ },
 ];
