@@ -307,6 +307,8 @@ export function parseSchedulerArgv(argv: readonly string[]): ParsedArgv {
 
 // ---- Spec → argv ---------------------------------------------------------------------------------------------
 
+const FLAG_DEFAULTS = new Map(FLAGS.filter((d) => d.default !== undefined).map((d) => [d.name, d.default!]));
+
 /** Where the operator mounts the Secrets a spec names. */
 export const MOUNTS = {
   etcdTls: '/etc/schedulerha/etcd-tls',
@@ -325,12 +327,15 @@ function familyValue(v: IntOrString): string {
   return String(v);
 }
 
-/** Renders a replica's flags from a (defaulted) spec, using the seed's flag names, in a stable order. */
+/** Renders a replica's flags from a (defaulted) spec, using the seed's flag names, in a stable order. A value equal
+ * to the flag's own default is left out: the replica arrives at the same configuration, and a scheduler image
+ * pinned to an older version (spec.image) keeps starting after an operator upgrade that knows flags it does not —
+ * it fails only on a flag the spec really sets. */
 export function specToArgv(spec: SchedulerHASpec): string[] {
   const f: SchedulerFlags = spec.flags ?? {};
   const out: string[] = [];
   const push = (name: string, v: string | undefined) => {
-    if (v !== undefined) out.push(`--${name}=${v}`);
+    if (v !== undefined && v !== FLAG_DEFAULTS.get(name)) out.push(`--${name}=${v}`);
   };
   push('ha', f.ha === undefined ? undefined : String(f.ha));
   push('checkpoint', f.checkpoint === undefined ? undefined : String(f.checkpoint));

@@ -2,7 +2,7 @@
 // (`npm run gen`; a test fails when they differ), and the validator checks documents against it with ajv before
 // the semantic rules run. Structural schema rules: every node has a type (or x-kubernetes-int-or-string),
 // defaults are applied by the API server, unknown fields are pruned (we additionally report them).
-import { API_VERSION, GROUP, KIND, LIST_KIND, MAX_NAME_LENGTH, NAME_RE, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './types.js';
+import { API_VERSION, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './types.js';
 
 type Schema = Record<string, unknown>;
 
@@ -198,14 +198,9 @@ export const resourceSchema: Schema = {
   type: 'object',
   description: 'A highly available Kubernetes-on-Mesos scheduler: replicas campaigning in etcd, one registered with the leading Mesos master.',
   required: ['spec'],
-  // Refused at admission, not only reported as ConfigValid=False: the children (a headless Service, pods
-  // <name>-<ordinal> labelled controller-revision-hash=<name>-<hash>) could not be created under such a name.
-  'x-kubernetes-validations': [
-    {
-      rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('${NAME_RE.source}')`,
-      message: `metadata.name must start with a letter, hold only lowercase letters, digits and "-", end with a letter or digit, and be at most ${MAX_NAME_LENGTH} characters: it names the headless Service and the pods <name>-<ordinal>`,
-    },
-  ],
+  // No CEL rule on metadata.name: a rule on the whole object is evaluated on every write, and one added later
+  // would leave existing objects whose name breaks it unable to lose their finalizer (undeletable). A bad name is
+  // ConfigValid=False (src/api/validate.ts) and nothing is created under it.
   properties: {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },

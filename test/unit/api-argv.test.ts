@@ -178,3 +178,15 @@ test('--help lists every flag with its default', () => {
   assert.match(h, /--failover-timeout=VALUE.*\(default 168h\)/);
   assert.match(h, /--cluster-\*=VALUE/);
 });
+
+test('a flag at its own default is not rendered (an older pinned scheduler image keeps starting), and parses back the same', () => {
+  const spec = applyDefaults({ replicas: 2, mesos: { master: 'zk://zk:2181/mesos' }, etcd: { endpoints: ['http://e:2379'] }, flags: { ha: true, kmPath: 'hdfs:///km' } } as SchedulerHASpec);
+  const argv = specToArgv(spec);
+  assert.deepEqual(argv, ['--ha=true', '--km-path=hdfs:///km', '--mesos-master=zk://zk:2181/mesos', '--etcd-servers=http://e:2379']);
+  const explicit = specToArgv(applyDefaults({ ...spec, flags: { ...spec.flags, taskRetention: '2h' } }));
+  assert.ok(explicit.includes('--task-retention=2h'), 'a value the spec really sets is rendered');
+  // Leaving the defaults out changes nothing the replica computes.
+  const full = parseSchedulerArgv([...argv, ...FLAGS.filter((d) => d.default !== undefined && !argv.some((a) => a.startsWith(`--${d.name}=`))).map((d) => `--${d.name}=${d.default}`)]);
+  const minimal = parseSchedulerArgv(argv);
+  assert.deepEqual({ ...minimal.config, explicit: [] }, { ...full.config, explicit: [] });
+});
