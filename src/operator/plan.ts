@@ -276,7 +276,8 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
           serviceAccountName: spec.serviceAccountName ?? 'schedulerha-scheduler',
           ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
           ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: { ...spec.nodeSelector } } : {}),
-          ...(spec.tolerations?.length ? { tolerations: spec.tolerations.map((t) => ({ ...t })) } : {}),
+          // Empty strings as the API server stores them: left out (compared as written, they would never match).
+          ...(spec.tolerations?.length ? { tolerations: spec.tolerations.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== ''))) } : {}),
           automountServiceAccountToken: true,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,
@@ -344,11 +345,17 @@ export function comparableView(o: Record<string, unknown>): Record<string, unkno
   return out;
 }
 
+/** Fields the API server may give back otherwise than we wrote them, compared through the applied hash only:
+ * quantities come back normalised ("0.1" → "100m"), and a PodDisruptionBudget's unhealthyPodEvictionPolicy is
+ * dropped where the field is off (before 1.27, or its feature gate disabled) — compared, either would re-apply the
+ * child on every pass. */
+const NOT_COMPARED = new Set(['resources', 'unhealthyPodEvictionPolicy']);
+
 function stripResources(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripResources);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (k !== 'resources') out[k] = stripResources(x);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!NOT_COMPARED.has(k)) out[k] = stripResources(x);
     return out;
   }
   return v;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyDefaults } from '../../src/api/defaults.js';
 import { parseSchedulerArgv } from '../../src/api/flags.js';
 import type { SchedulerHA, SchedulerHASpec } from '../../src/api/types.js';
-import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset } from '../../src/operator/plan.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, SCHEDULER_PORT, planChildren, renderConfig, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset } from '../../src/operator/plan.js';
 
 const IMAGE = 'registry.example/schedulerha:1.2.3';
 
@@ -187,4 +187,18 @@ test('scheduling controls of the spec reach the pod template: priorityClassName,
   const none = resource();
   const plain = (planChildren(none.sha, none.spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
   assert.deepEqual([plain.priorityClassName, plain.nodeSelector, plain.tolerations], [undefined, undefined, undefined]);
+});
+
+test('children the API server gives back otherwise than written still compare as applied: no re-apply on every pass', () => {
+  const tolerations = [{ key: 'dedicated', operator: 'Exists' as const, value: '', effect: 'NoSchedule' as const }];
+  const { sha, spec } = resource({ tolerations });
+  const p = planChildren(sha, spec, { schedulerImage: IMAGE });
+  // As a server stores it: empty strings omitted; the PDB field dropped where it is not served (before 1.27).
+  const live = (o: unknown) => JSON.parse(JSON.stringify(o)) as Any;
+  const sts = live(p.statefulSet);
+  assert.deepEqual(sts.spec.template.spec.tolerations, [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }], 'rendered without the empty value');
+  const pdb = live(p.pdb);
+  delete pdb.spec.unhealthyPodEvictionPolicy;
+  assert.ok(isSubset(comparableView(p.pdb as Any), pdb), 'a PDB without the field the server dropped is as applied');
+  assert.ok(isSubset(comparableView(p.statefulSet as Any), sts));
 });
