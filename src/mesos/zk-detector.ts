@@ -96,7 +96,7 @@ export class ZkMasterDetector extends DetectorBase {
     });
     client.on('authenticationFailed', () => {
       if (this.client !== client || this.stopped) return;
-      this.warn(`ZooKeeper authentication failed for ${this.address.connectionString} (check the user:password in the zk:// URL)`);
+      this.warn(`ZooKeeper authentication failed for ${this.address.connectionString} (check the ZooKeeper credentials: --zk-username, or user:password in the zk:// URL)`);
       this.setLeader(undefined);
     });
     client.connect();
@@ -138,7 +138,7 @@ export class ZkMasterDetector extends DetectorBase {
           return;
         }
         if (isCode(err, Exception.NO_AUTH)) {
-          this.warn(`not allowed to list ${path} in ZooKeeper (NO_AUTH): check the user:password in the zk:// URL`);
+          this.warn(`not allowed to list ${path} in ZooKeeper (NO_AUTH): check the ZooKeeper credentials (--zk-username, or user:password in the zk:// URL)`);
           this.setLeader(undefined);
           return;
         }
@@ -158,7 +158,7 @@ export class ZkMasterDetector extends DetectorBase {
             // The leader left between listing and reading: no leader until the child watch fires.
             this.setLeader(undefined);
           } else if (isCode(e3, Exception.NO_AUTH)) {
-            this.warn(`not allowed to read leading member ${member} (NO_AUTH): check the user:password in the zk:// URL`);
+            this.warn(`not allowed to read leading member ${member} (NO_AUTH): check the ZooKeeper credentials (--zk-username, or user:password in the zk:// URL)`);
             this.setLeader(undefined);
           } else {
             this.log.debug({ err: String(e3) }, 'getData failed');

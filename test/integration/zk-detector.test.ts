@@ -5,7 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zookeeper from 'node-zookeeper-client';
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { parseMesosMaster, withZkAuth, type ZkMasterAddress } from '../../src/api/addresses.js';
+import { createLogger } from '../../src/util/log.js';
 import { ZooKeeperServer } from '../../src/devstack/zookeeper.js';
 import { createMasterDetector, DetectorError, ZkMasterDetector, type DetectedMaster, type MasterDetector } from '../../src/mesos/detector.js';
 import { freePort } from '../../src/util/net.js';
@@ -146,7 +148,10 @@ test('digest credentials from zk://user:pass@ read protected members; without th
   apart.start();
   assert.equal((await apart.waitForLeader(undefined, 20_000)).info?.id, 'secure');
 
-  const without = createMasterDetector(zkAddress(path));
+  // Warnings reach the log (at warn, each message at most once a minute) when the detector has a logger.
+  const logged: Array<{ level: string; msg: string }> = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { for (const l of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(l)); cb(); } });
+  const without = createMasterDetector(zkAddress(path), { logger: createLogger({ name: 'detector', level: 'info', pretty: false, destination: sink }) });
   const warnings: string[] = [];
   without.on('warning', (w) => warnings.push(w));
   t.after(() => without.stop());
@@ -154,6 +159,9 @@ test('digest credentials from zk://user:pass@ read protected members; without th
   await assert.rejects(without.waitForLeader(undefined, 1500), (e: unknown) => e instanceof DetectorError && e.reason === 'NoLeader');
   assert.equal(without.leader, undefined);
   assert.ok(warnings.some((w) => /NO_AUTH/.test(w) && /user:password/.test(w)), JSON.stringify(warnings));
+  const noAuth = logged.filter((l) => /NO_AUTH/.test(l.msg));
+  assert.ok(noAuth.length >= 1 && noAuth.every((l) => l.level === 'warn'), JSON.stringify(logged));
+  assert.equal(new Set(noAuth.map((l) => l.msg)).size, noAuth.length, 'each message logged once within the minute');
 });
 
 test('unusable MasterInfo in the leading member is a warning and no leader; a multi-host URL with a dead host works', async (t) => {
