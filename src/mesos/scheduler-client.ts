@@ -41,10 +41,10 @@ import type { IncomingMessage, ClientRequest } from 'node:http';
 import { Backoff } from '../util/backoff.js';
 import { Waiters } from '../util/waiters.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { sleep } from '../util/time.js';
+import { monotonicMs, sleep } from '../util/time.js';
 import * as calls from './calls.js';
 import type { FrameworkSettings, ReconcileTask } from './calls.js';
-import type { DetectedMaster, MasterDetector } from './detector-base.js';
+import { DetectorError, type DetectedMaster, type MasterDetector } from './detector-base.js';
 import {
   FrameworkFailedOverError,
   FrameworkIdMismatchError,
@@ -100,6 +100,9 @@ export interface SchedulerClientOptions {
   backoffResetAfterMs?: number;
   /** Random wait in [0, this] after a leader is found, before SUBSCRIBE (the C++ library's connection delay; default 0). */
   connectionDelayMaxMs?: number;
+  /** With no leading master detected: the first warning / `noLeader` event after `first` ms, then every `repeat` ms
+   * (default 15 s, 60 s). */
+  noLeaderWarnMs?: { first: number; repeat: number };
   maxRedirects?: number;
   /** RecordIO record size limit (default 64 MiB). */
   maxRecordBytes?: number;
@@ -179,6 +182,8 @@ export interface SchedulerClientEvents {
   event: [event: Event];
   disconnected: [info: DisconnectInfo];
   heartbeatMissed: [info: HeartbeatMissedInfo];
+  /** No leading master detected for `waitedMs` (emitted after 15 s, then every minute, until one is). */
+  noLeader: [info: { waitedMs: number }];
   fatal: [error: MesosFatalError];
   call: [result: CallResult];
 }
@@ -189,6 +194,8 @@ type AttemptOutcome =
   | { kind: 'stopped' };
 
 const JSON_TYPE = 'application/json';
+const NO_LEADER_FIRST_WARN_MS = 15_000;
+const NO_LEADER_REPEAT_WARN_MS = 60_000;
 
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly log: Logger;
@@ -413,6 +420,24 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
 
   // ---- subscription loop ----------------------------------------------------------------------------------------
 
+  /** The leading master, however long it takes — but not in silence: with none detected after 15 s, and every
+   * minute after, a warning and a `noLeader` event (the masters down, or the addresses wrong). */
+  private async waitForLeader(): Promise<DetectedMaster> {
+    const since = monotonicMs();
+    let slice = this.opts.noLeaderWarnMs?.first ?? NO_LEADER_FIRST_WARN_MS;
+    for (;;) {
+      try {
+        return await this.opts.detector.waitForLeader(this.runCtl.signal, slice);
+      } catch (err) {
+        if (!(err instanceof DetectorError && err.reason === 'NoLeader') || this.ended) throw err;
+        const waitedMs = Math.round(monotonicMs() - since);
+        this.log.warn({ waitedSeconds: Math.round(waitedMs / 1000) }, `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s; still looking (are the masters up, and do --mesos-master / spec.mesos.master name them?)`);
+        this.safeEmit('noLeader', { waitedMs });
+        slice = this.opts.noLeaderWarnMs?.repeat ?? NO_LEADER_REPEAT_WARN_MS;
+      }
+    }
+  }
+
   private async run(): Promise<void> {
     const b = this.opts.backoff ?? {};
     const backoff = new Backoff({
@@ -425,7 +450,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     while (!this.ended) {
       let leader: DetectedMaster;
       try {
-        leader = await this.opts.detector.waitForLeader(this.runCtl.signal);
+        leader = await this.waitForLeader();
       } catch (err) {
         if (this.ended) return;
         // The detector was stopped under us: nothing to subscribe to any more.

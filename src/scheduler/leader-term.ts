@@ -6,6 +6,7 @@
 // It ends — at once, sending nothing more — when the context says the term is over (renew deadline, resign,
 // USR1, lost key, failed fence), when Mesos says "Framework failed over", or when the replica stops.
 import type { Etcd3 } from 'etcd3';
+import { maskZkPassword } from '../api/addresses.js';
 import type { KeyLayout } from '../api/keys.js';
 import type { SchedulerConfig } from '../api/flags.js';
 import { parseExecutorHashRecord, type CandidateIdentity, type LeaderStatusRecord, type ReconcileProgress, type ExecutorHashRecord } from '../api/leader-status.js';
@@ -378,6 +379,11 @@ export class LeaderTerm {
       this.wakeQueue?.();
     });
     client.on('heartbeatMissed', () => metrics.missedHeartbeats.inc());
+    // Told in /status and the leader-status record (the operator's conditions), not only in the log.
+    client.on('noLeader', ({ waitedMs }) => {
+      this.problem = { reason: 'NoMesosMaster', message: `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s (${maskZkPassword(config.mesosMaster)})` };
+      this.markStatusDirty(true);
+    });
     client.on('disconnected', (d) => {
       this.liveStream = undefined;
       if (d.reason === 'HeartbeatTimeout') metrics.heartbeatTimeouts.inc();
