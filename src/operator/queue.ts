@@ -65,6 +65,14 @@ interface KeyState {
   enqueuedAt?: number;
 }
 
+/** A bug, not a failure of the world: what controller_runtime_reconcile_panics_total counts. Node's fetch (undici)
+ * reports a dropped connection as `TypeError: fetch failed` with the system error as its cause — an outage, not
+ * a programming error. */
+export function isProgrammingError(err: unknown): boolean {
+  if (err instanceof TypeError) return !(err.message === 'fetch failed' || (err.cause instanceof Error && 'code' in err.cause));
+  return err instanceof RangeError || err instanceof ReferenceError;
+}
+
 export class WorkQueue {
   private readonly pq: PQueue;
   private readonly dirty = new Set<string>();
@@ -274,7 +282,7 @@ export class WorkQueue {
     } catch (err) {
       outcome = 'error';
       terminal = err instanceof TerminalError;
-      panic = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
+      panic = isProgrammingError(err);
       if (terminal) {
         this.forget(key);
         this.log.warn({ key, err: errorMessage(err) }, 'reconcile failed with a terminal error; not retrying');

@@ -3,7 +3,7 @@
 // retried, requeueAfter, global concurrency, pause/start, shutdown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkQueue, type ReconcileHandler } from '../../src/operator/queue.js';
+import { isProgrammingError, WorkQueue, type ReconcileHandler } from '../../src/operator/queue.js';
 import { TerminalError } from '../../src/util/errors.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -222,4 +222,12 @@ test('a key that succeeds leaves no state behind (a deleted resource\'s key must
   await waitFor('the failed key retried and every key done', async () => (!fail && q.depth === 0 && q.active === 0 && q.pendingTimers === 0) || undefined, { timeoutMs: 5000 });
   await q.idle();
   assert.equal(tracked(), 0);
+});
+
+test('a dropped connection (fetch failed) is an outage, not a panic; a TypeError of our own is', () => {
+  const dropped = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }) });
+  assert.equal(isProgrammingError(dropped), false);
+  assert.equal(isProgrammingError(new TypeError("Cannot read properties of undefined (reading 'spec')")), true);
+  assert.equal(isProgrammingError(new RangeError('Invalid array length')), true);
+  assert.equal(isProgrammingError(new Error('409 Conflict')), false);
 });
