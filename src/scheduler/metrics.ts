@@ -55,4 +55,13 @@ export class SchedulerMetrics {
     this.tasks.reset();
     for (const [s, n] of Object.entries(byState)) this.tasks.set({ state: s }, n);
   }
+
+  /** The term is over: the leader's own numbers go (a standby reporting its last term's task counts made a sum
+   * over the replicas count every task twice after a failover). Counters stay: they count across terms. */
+  standDown(): void {
+    this.leader.set(0);
+    this.tasks.reset();
+    this.reconcileRemaining.set(0);
+    this.frameworkRegistered.set(0);
+  }
 }

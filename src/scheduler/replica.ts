@@ -262,7 +262,7 @@ export class Replica {
     this.failoverWatchCancel?.();
     this.failoverWatchCancel = undefined;
     if (lt) void lt.stop();
-    this.metrics.leader.set(0);
+    this.metrics.standDown();
     this.metrics.leadershipLosses.inc({ reason });
     if (this.role_ === 'leader') this.role_ = this.stopping ? 'stopping' : 'standby';
     // Warm again for the next take-over — after a pause, so the reload does not compete with the successor's

@@ -496,6 +496,7 @@ export class PodTaskManager implements TaskManager {
     for (const u of this.unsubscribe.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     clearTimeout(this.reviveTimer);
+    this.metrics.pods.reset(); // a standby knows no pods: only the leader's count means anything
     this.opts.onStop?.();
   }
 
