@@ -746,11 +746,12 @@ export class Reconciler {
     for (const t of snap.transitions) {
       if (t.at <= st.transitionsSeenAt) continue;
       st.transitionsSeenAt = t.at;
-      this.d.metrics.leaderChanges.inc({ namespace: ns, name });
       if (!t.to) {
         st.vacated = { at: t.unobservedSince ?? t.at, ...(t.from ? { from: t.from } : {}), ...(t.unobservedSince !== undefined ? { unseen: true } : {}) };
         continue;
       }
+      // A new leader, as LeaderFlapping counts them (a vacancy on the way is not a change of its own).
+      this.d.metrics.leaderChanges.inc({ namespace: ns, name });
       const from = t.from ?? st.vacated?.from;
       const label = (r: LeaderRef | undefined) => r?.pod ?? r?.id ?? (r ? `term ${r.term}` : 'none');
       if (!from) {
