@@ -19,7 +19,8 @@ export interface ReconcileProgress {
 }
 
 export interface LeaderStatusRecord {
-  version: 1;
+  /** 1. A later version only adds fields (readers of version 1 read it as 1); an incompatible change would be 100. */
+  version: number;
   /** The leader key's create revision. */
   term: string;
   leaseId: string;
@@ -52,7 +53,9 @@ export function parseLeaderStatus(text: string | null | undefined): LeaderStatus
   if (!text) return undefined;
   try {
     const v = JSON.parse(text) as Partial<LeaderStatusRecord>;
-    if (v && v.version === 1 && typeof v.term === 'string' && typeof v.identity === 'string') return v as LeaderStatusRecord;
+    // Any version up to the next incompatible one (100): a newer leader during a rolling update must not read as
+    // "not reporting" to this reader.
+    if (v && typeof v.version === 'number' && v.version >= 1 && v.version < 100 && typeof v.term === 'string' && typeof v.identity === 'string') return v as LeaderStatusRecord;
   } catch {
     // fall through
   }
