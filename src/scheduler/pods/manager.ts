@@ -157,7 +157,7 @@ export class PodTaskManager implements TaskManager {
     private readonly svc: LeaderServices,
     private readonly opts: PodTaskManagerOptions,
   ) {
-    this.log = svc.log.child({ component: 'pods' });
+    this.log = svc.log.child({ taskManager: 'pods' }); // svc.log already names its component (tasks): a second `component` key would repeat in the JSON line
     this.metrics = PodMetrics.for(svc.metrics.registry);
     this.now = opts.now ?? Date.now;
     this.lastPruneAt = this.now();
