@@ -204,7 +204,8 @@ export class Candidate extends EventEmitter {
         void session?.close({ revoke: true });
         if (this.stopping) break;
         const e = err instanceof Error ? err : new Error(String(err));
-        this.log.info({ err: errorMessage(e), reason: (e as { reason?: string }).reason }, 'campaign failed; retrying');
+        // debug: the owner reports campaign errors (the `campaign-error` event), once per outage rather than per try.
+        this.log.debug({ err: errorMessage(e), reason: (e as { reason?: string }).reason }, 'campaign failed; retrying');
         this.emit('campaign-error', e);
         this.setState('waiting');
         await sleep(backoff.next(), this.stopAc.signal);

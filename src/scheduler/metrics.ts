@@ -6,6 +6,7 @@ export class SchedulerMetrics {
   readonly registry = new Registry();
   readonly leader: Gauge;
   readonly frameworkRegistered: Gauge;
+  readonly campaignFailures: Counter;
   readonly leadershipTransitions: Counter;
   readonly leadershipLosses: Counter;
   readonly failovers: Counter;
@@ -42,6 +43,7 @@ export class SchedulerMetrics {
     this.tasks = new Gauge({ name: 'schedulerha_tasks', help: 'Tasks in the registry, by state', labelNames: ['state'], registers: [r] });
     this.mesosCalls = new Counter({ name: 'schedulerha_mesos_calls_total', help: 'Mesos scheduler calls, by type and HTTP status code', labelNames: ['type', 'code'], registers: [r] });
     this.mesosCallDuration = new Histogram({ name: 'schedulerha_mesos_call_duration_seconds', help: 'Mesos call latency', labelNames: ['type'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 75], registers: [r] });
+    this.campaignFailures = new Counter({ name: 'schedulerha_election_campaign_failures_total', help: 'Election campaign attempts that failed (etcd unreachable, the lease lost while queued); the replica retries with back-off', registers: [r] });
     this.missedHeartbeats = new Counter({ name: 'schedulerha_mesos_missed_heartbeats_total', help: 'Heartbeat intervals that passed with no event from the master (a subscription is closed after 5 in a row)', registers: [r] });
     this.heartbeatTimeouts = new Counter({ name: 'schedulerha_mesos_heartbeat_timeouts_total', help: 'Subscriptions closed because no event arrived for 5 heartbeat intervals', registers: [r] });
     this.updates = new Counter({ name: 'schedulerha_task_updates_total', help: 'Task status updates received, by state and source', labelNames: ['state', 'source'], registers: [r] });

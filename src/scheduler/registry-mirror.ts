@@ -122,14 +122,30 @@ export class RegistryMirror {
     void cancelWatcher(w);
   }
 
+  /** Loads failing in a row, for one log line a minute. */
+  private loadFailures: { count: number; loggedAt: number } | undefined;
+
   private build(): void {
     const gen = ++this.generation;
     this.revision = undefined;
-    void this.load(gen).catch((err: unknown) => {
-      if (gen !== this.generation) return;
-      this.log.warn({ err: errorMessage(err) }, 'registry mirror load failed; retrying');
-      this.scheduleRebuild(gen);
-    });
+    void this.load(gen).then(
+      () => {
+        if (this.loadFailures) this.log.info({ attempts: this.loadFailures.count }, 'registry mirror loaded again');
+        this.loadFailures = undefined;
+      },
+      (err: unknown) => {
+        if (gen !== this.generation) return;
+        // Through an etcd outage this fails every few seconds: the first failure, then a line a minute.
+        const now = Date.now();
+        const f = (this.loadFailures ??= { count: 0, loggedAt: 0 });
+        f.count++;
+        if (now - f.loggedAt >= 60_000) {
+          f.loggedAt = now;
+          this.log.warn({ err: errorMessage(err), attempts: f.count }, 'registry mirror load failed; retrying');
+        }
+        this.scheduleRebuild(gen);
+      },
+    );
   }
 
   private scheduleRebuild(gen: number): void {

@@ -89,6 +89,8 @@ export class Replica {
   private refusal: { reason: string; message: string } | undefined;
   private stopping = false;
   private readonly stopAc = new AbortController();
+  /** Campaign attempts failing in a row (an etcd outage): for one log line a minute instead of one per attempt. */
+  private campaignFailures: { since: number; count: number; loggedAt: number } | undefined;
   private refusedWatch: Promise<void> | undefined;
   private failoverWatchCancel: (() => void) | undefined;
   private singleTerm: Promise<void> | undefined;
@@ -199,10 +201,21 @@ export class Replica {
     this.role_ = 'standby';
     cand.on('elected', (term, leadership) => this.onElected(term, leadership));
     cand.on('lost', (term, reason) => this.onLost(term, reason));
-    cand.on('queued', () => (this.joined = true));
+    cand.on('queued', () => {
+      this.joined = true;
+      if (this.campaignFailures) this.log.info({ attempts: this.campaignFailures.count, failingSeconds: Math.round((Date.now() - this.campaignFailures.since) / 1000) }, 'campaigning again after failed attempts');
+      this.campaignFailures = undefined;
+    });
     cand.on('campaign-error', (err) => {
       this.joined = false;
-      this.log.warn({ err: errorMessage(err) }, 'campaign attempt failed; retrying');
+      // An etcd outage fails an attempt every few seconds: the first failure, then one line a minute with the count.
+      const now = Date.now();
+      const f = (this.campaignFailures ??= { since: now, count: 0, loggedAt: 0 });
+      f.count++;
+      this.metrics.campaignFailures.inc();
+      if (now - f.loggedAt < 60_000) return;
+      f.loggedAt = now;
+      this.log.warn({ err: errorMessage(err), attempts: f.count, failingSeconds: Math.round((now - f.since) / 1000) }, 'campaign attempt failed; retrying');
     });
     cand.start(this.stopAc.signal);
   }
