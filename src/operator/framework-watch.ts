@@ -259,6 +259,9 @@ export class FrameworkWatch {
   }
 
   private setUnknown(error: string): void {
+    // Once per loss of sight (the conditions go Unknown without an Event; the log must say it): warn, and info
+    // when the watch is back (publish).
+    if (this.snap.state !== 'unknown') this.log.warn({ err: error }, 'lost sight of the framework keys in etcd; retrying');
     this.blindSince ??= Date.now();
     if (this.snap.state === 'unknown' && this.snap.error === error) return;
     this.snap = { ...this.snap, state: 'unknown', error };
@@ -282,6 +285,7 @@ export class FrameworkWatch {
         while (transitions.length > (this.opts.maxTransitions ?? 50)) transitions.shift();
       }
     }
+    if (this.snap.state === 'unknown') this.log.info({ blindSeconds: this.blindSince !== undefined ? Math.round((now - this.blindSince) / 1000) : undefined }, 'framework keys in etcd in sight again');
     this.blindSince = undefined;
     const str = (key: string) => this.kvs.get(key)?.value;
     const fr = this.kvs.get(k.failoverRequest);

@@ -3,6 +3,8 @@
 // when the watch went down), so the failover record states a bound rather than "elected 0 s after the trigger".
 // Real etcd behind a TCP relay this test cuts; the keys are written through a direct client meanwhile.
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/util/log.js';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { EtcdServer } from '../../src/devstack/etcd.js';
@@ -57,7 +59,9 @@ test('a leader change while the watch is down is marked unobserved, with when si
   const keys = keyLayout(`/${uniqueName('fw-watch')}`, 'Kubernetes');
   const candidate = (pod: string) => JSON.stringify({ id: pod, incarnation: `i-${pod}`, host: 'h', pod, executorHash: 'e' });
   await direct.put(`${keys.electionPrefix}/a`).value(candidate('k8sm-0'));
-  const w = new FrameworkWatch({ client: viaRelay, keys, onChange: () => undefined }).start();
+  const lines: Array<{ level: string; msg: string; blindSeconds?: number }> = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, cb) { for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l)); cb(); } });
+  const w = new FrameworkWatch({ client: viaRelay, keys, onChange: () => undefined, logger: createLogger({ name: 'op', level: 'info', pretty: false, destination: sink }) }).start();
   t.after(() => w.stop());
   assert.ok(await w.waitForSync(10_000));
   assert.equal(w.snapshot.leader?.identity?.pod, 'k8sm-0');
@@ -82,6 +86,11 @@ test('a leader change while the watch is down is marked unobserved, with when si
   assert.ok(unseen.unobservedSince !== undefined, 'marked as not seen happen');
   assert.ok(unseen.unobservedSince >= before && unseen.unobservedSince <= restored, 'since the watch went down');
   assert.equal(w.snapshot.state, 'ok');
+  // The operator's log says it, once each way (the conditions go Unknown without an Event).
+  assert.deepEqual(lines.filter((l) => /framework keys in etcd/.test(l.msg)).map((l) => [l.level, l.msg]), [
+    ['warn', 'lost sight of the framework keys in etcd; retrying'],
+    ['info', 'framework keys in etcd in sight again'],
+  ]);
 
   // Back to normal: the next change is seen again.
   await direct.put(`${keys.electionPrefix}/d`).value(candidate('k8sm-3'));
