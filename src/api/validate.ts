@@ -467,7 +467,7 @@ const FIELD_HINTS: Record<string, string> = {
   'spec.etcd.leaseTTLSeconds': 'the leader renews several times per TTL and a crashed leader is replaced after about one TTL',
 };
 
-function translateAjv(e: ErrorObject, doc: unknown, out: Collector): void {
+function translateAjv(e: ErrorObject, doc: unknown, out: Collector, served = false): void {
   const segs = e.instancePath === '' ? [] : e.instancePath.split('/').slice(1);
   const path = jsonPathOf(e.instancePath);
   const p = path === '' ? '(document)' : path;
@@ -485,6 +485,12 @@ function translateAjv(e: ErrorObject, doc: unknown, out: Collector): void {
         if (d < bestD) [best, bestD] = [k, d];
       }
       const suggestion = best !== undefined && bestD <= Math.max(2, Math.floor(prop.length / 3)) ? ` — did you mean "${best}"?` : '';
+      if (served) {
+        // The API server prunes what its CRD does not know: a field it kept is one the installed CRD (newer than
+        // this binary) knows. Refusing the whole spec would stop every resource during a skewed upgrade or a rollback.
+        out.warn(path === '' ? prop : `${path}.${prop}`, `field "${path === '' ? prop : `${path}.${prop}`}" is unknown to this operator version (the installed CRD is newer): it is ignored; upgrade the operator`);
+        return;
+      }
       out.error(path === '' ? prop : `${path}.${prop}`, `unknown field "${path === '' ? prop : `${path}.${prop}`}"${suggestion} (known fields here: ${known.join(', ')})`);
       return;
     }
@@ -539,8 +545,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const strList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** Validates a SchedulerHA document as written by a user (defaults not yet applied). */
-export function validateSchedulerHA(doc: unknown): ValidationResult {
+/** Validates a SchedulerHA document as written by a user (defaults not yet applied). `served`: the document came
+ * from the API server, whose CRD pruned every field it does not know — an unknown field is then a warning. */
+export function validateSchedulerHA(doc: unknown, opts: { served?: boolean } = {}): ValidationResult {
   const out = new Collector();
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     out.error('(document)', `a SchedulerHA must be a YAML/JSON object, not ${typeName(doc)}`);
@@ -557,7 +564,7 @@ export function validateSchedulerHA(doc: unknown): ValidationResult {
   if (md.namespace !== undefined && (typeof md.namespace !== 'string' || !DNS_LABEL_RE.test(md.namespace))) out.error('metadata.namespace', typeof md.namespace === 'string' ? `metadata.namespace "${md.namespace}" is not a valid namespace name (a DNS label: lowercase letters, digits and "-")` : `metadata.namespace must be a string, not ${typeName(md.namespace)}`);
 
   const ajvValidate = schemaValidator();
-  if (!ajvValidate(doc)) for (const e of ajvValidate.errors ?? []) translateAjv(e, doc, out);
+  if (!ajvValidate(doc)) for (const e of ajvValidate.errors ?? []) translateAjv(e, doc, out, opts.served);
   if (d.spec === undefined || typeof d.spec !== 'object' || d.spec === null) return out.result();
 
   const spec = d.spec as Record<string, unknown>;

@@ -19,6 +19,8 @@ export interface SpecExample {
   path: string;
   /** What the message must say. */
   message: RegExp;
+  /** The document as the API server serves it (validateSchedulerHA's `served`). */
+  served?: boolean;
 }
 
 export interface CommandLineExample {
@@ -82,7 +84,7 @@ export function commandLineIssues(argv: readonly string[]): { errors: Issue[]; w
 
 /** The issue an example is about (undefined: the validator does not report it — a failing test says so). */
 export function specExampleIssue(ex: SpecExample, severity: 'error' | 'warning'): Issue | undefined {
-  const r = validateSchedulerHA(applySpecExample(ex.set));
+  const r = validateSchedulerHA(applySpecExample(ex.set), { served: ex.served === true });
   return (severity === 'error' ? r.errors : r.warnings).find((e) => e.path === ex.path && ex.message.test(e.message));
 }
 
@@ -227,6 +229,7 @@ export const SPEC_WARNING_EXAMPLES: SpecExample[] = [
   { name: 'short task retention', set: { 'spec.flags.taskRetention': '10s' }, path: 'spec.flags.taskRetention', message: /is 10 s: an ended task's record may go before Mesos stops re-sending its update/ },
   { name: 'agent-local path without ha', set: { 'spec.replicas': 1, 'spec.flags.ha': false, 'spec.flags.kmPath': '/opt/km' }, path: 'spec.flags.kmPath', message: /must exist on every agent/ },
   { name: 'tls secret with http endpoints', set: { 'spec.etcd.tlsSecret': 'etcd-tls' }, path: 'spec.etcd.tlsSecret', message: /TLS is only used for https:\/\/ endpoints/ },
+  { name: 'a field the installed CRD knows and this operator does not (a newer CRD)', set: { 'spec.mesos.fancyNewField': 'x' }, path: 'spec.mesos.fancyNewField', message: /is unknown to this operator version \(the installed CRD is newer\): it is ignored; upgrade the operator/, served: true },
   { name: 'ZooKeeper credentials in the master URL', set: { 'spec.mesos.master': 'zk://mesos:s3cret@zk-0:2181/mesos' }, path: 'spec.mesos.master', message: /carries ZooKeeper credentials \(user:password@\), which show wherever the URL does/ },
   { name: 'etcd password over http', set: { 'spec.etcd.credentialsSecret': 'etcd-user' }, path: 'spec.etcd.credentialsSecret', message: /the etcd user's password goes to the http:\/\/ endpoints of spec\.etcd\.endpoints unencrypted/ },
   { name: 'Mesos secret over http', set: { 'spec.mesos.principal': 'k8sm', 'spec.mesos.credentialsSecret': 'mesos-cred' }, path: 'spec.mesos.credentialsSecret', message: /is sent \(HTTP basic auth\) to the masters ZooKeeper names, which are contacted over http:\/\/: unencrypted/ },

@@ -237,7 +237,7 @@ export class Reconciler {
     const ns = obj.metadata.namespace!;
     const name = obj.metadata.name!;
     const problems: string[] = [];
-    const validation = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec });
+    const validation = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }, { served: true });
     const valid = validation.errors.length === 0;
     let current = obj;
     let plan: Plan | undefined;
@@ -831,7 +831,7 @@ export class Reconciler {
       this.d.recorder.normal(ref, 'Orphaned', 'Delete', 'deletionPolicy is Orphan: the framework stays registered and its etcd state is kept');
       return {};
     }
-    const valid = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }).errors.length === 0;
+    const valid = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }, { served: true }).errors.length === 0;
     const spec = valid ? applyDefaults(obj.spec) : obj.spec;
     const deployed = configFromConfigMap(this.d.informers.configmaps.get(`${name}-config`, ns) as { data?: Record<string, string> } | undefined);
     // The framework to tear down is the one the replicas ran: a move to another etcd cluster that was held back

@@ -56,7 +56,7 @@ const warningCases = SPEC_WARNING_EXAMPLES;
 
 for (const c of warningCases) {
   test(`warning (still valid): ${c.name}`, () => {
-    const r = validateSchedulerHA(applySpecExample(c.set));
+    const r = validateSchedulerHA(applySpecExample(c.set), { served: c.served === true });
     assert.deepEqual(r.errors, [], 'no errors');
     assert.ok(r.warnings.some((w) => w.path === c.path && c.message.test(w.message)), `warnings: ${JSON.stringify(r.warnings)}`);
   });
@@ -145,4 +145,16 @@ test('artifact URI classification', () => {
   assert.equal(roleError('*'), undefined);
   assert.equal(roleError('a/b'), undefined);
   assert.match(roleError('.')!, /"\." component/);
+});
+
+test('a field unknown to this version is an error in a file, a warning in an object the API server served (its CRD is newer)', () => {
+  const doc = { apiVersion: 'k8sm.io/v1alpha1', kind: 'SchedulerHA', metadata: { name: 'k8sm', namespace: 'mesos' }, spec: { mesos: { master: 'zk://zk:2181/mesos', fancyNewField: 'x' }, etcd: { endpoints: ['http://e:2379'] }, flags: { ha: true, kmPath: 'hdfs:///km' } } };
+  const file = validateSchedulerHA(doc);
+  assert.match(file.errors.map((e) => e.message).join('\n'), /unknown field "spec\.mesos\.fancyNewField"/);
+  const served = validateSchedulerHA(doc, { served: true });
+  assert.deepEqual(served.errors, []);
+  assert.match(served.warnings.map((w) => w.message).join('\n'), /field "spec\.mesos\.fancyNewField" is unknown to this operator version \(the installed CRD is newer\): it is ignored; upgrade the operator/);
+  // Other errors are still errors.
+  const bad = validateSchedulerHA({ ...doc, spec: { ...doc.spec, replicas: 2, flags: { ha: false, kmPath: 'hdfs:///km' } } }, { served: true });
+  assert.ok(bad.errors.length > 0);
 });
