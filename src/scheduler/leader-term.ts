@@ -91,6 +91,8 @@ export class LeaderTerm {
   private reconciler: Reconciler | undefined;
   private manager: TaskManager | undefined;
   private state: MesosState = 'loading';
+  /** Task ids whose registry record did not decode at take-over: never killed as unknown. */
+  private undecodable = new Set<string>();
   private problem: { reason: string; message: string } | undefined;
   private frameworkId: string | undefined;
   private subscribedAt: string | undefined;
@@ -203,6 +205,9 @@ export class LeaderTerm {
     if (caughtUp && !caughtUp.ok) this.log.info({ why: caughtUp.why }, 'the standby registry mirror could not be verified; loading the registry');
     const { registry, skipped } = caughtUp?.ok ? caughtUp : await TaskRegistry.load(client, keys.tasksPrefix, { logger: this.log });
     for (const k of caughtUp?.ok ? skipped : []) this.log.warn({ key: k }, 'skipping a malformed task registry record');
+    // Their tasks are not unknown: a record this version cannot read (another version's format, a hand edit)
+    // still says we launched the task, so Mesos's report of it must not get it killed.
+    this.undecodable = new Set(skipped.map((k) => k.slice(keys.tasksPrefix.length)));
     this.registry = registry;
     this.log.info({ tasks: registry.size, live: registry.liveCount(), skipped: skipped.length, ms: Math.round(monotonicMs() - t0), source: caughtUp?.ok ? 'mirror' : 'etcd', ...(caughtUp?.ok ? { changedSinceMirror: caughtUp.changed } : {}) }, 'task registry loaded');
     this.deps.metrics.setTaskCounts(registry.counts().byState);
@@ -645,6 +650,10 @@ export class LeaderTerm {
       if (last !== undefined && mono - last < UNKNOWN_KILL_INTERVAL_MS) continue;
       if (this.unknownKilledAt.size >= 10_000) for (const [id, at] of this.unknownKilledAt) if (mono - at >= UNKNOWN_KILL_INTERVAL_MS) this.unknownKilledAt.delete(id);
       this.unknownKilledAt.set(s.task_id.value, mono);
+      if (this.undecodable.has(s.task_id.value)) {
+        this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state }, 'not killing a task whose registry record this version cannot read (fix or remove the record)');
+        continue;
+      }
       const rec = registry.get(s.task_id.value);
       this.log.warn({ task: s.task_id.value, agent: s.agent_id?.value, state: s.state, ...(rec ? { recorded: rec.state } : {}) }, rec ? 'killing a task the registry holds as ended' : 'killing a task the registry does not know');
       metrics.unknownTasksKilled.inc();

@@ -241,3 +241,21 @@ test('probes and /status: leader and standby', { timeout: 90_000 }, async (t) =>
   const mb = await (await fetch(`${b.url}/metrics`)).text();
   assert.match(mb, /schedulerha_leader\{framework="[^"]+"\} 0/);
 });
+
+test('a registry record this version cannot read keeps its task: only tasks with no record at all are killed as unknown', { timeout: 120_000 }, async (t) => {
+  const stack = await SchedulerStack.start({ leaseTtl: '2s', mesos: { masters: 1, agents: 2 } });
+  t.after(() => stack.stop());
+  const boot = stack.spawn('boot');
+  const fwid = await waitFor('the framework id in etcd', () => stack.frameworkId(), { timeoutMs: 30_000 });
+  await boot.proc.stop();
+  const [readable, unreadable, unknown] = stack.mesos.seedTasks(fwid, 3, { prefix: 'pod-' });
+  const now = new Date().toISOString();
+  await stack.writeRegistry([{ id: readable!, agentId: stack.mesos.task(fwid, readable!)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now }]);
+  // Another version's format, or a hand edit: the key still says this framework launched the task.
+  await stack.etcdClient.put(stack.keys.task(unreadable!)).value('{"format":"from-the-future"');
+  stack.spawn('r0');
+  await stack.waitForReconciledLeader();
+  await waitFor('the task with no record killed', () => stack.mesos.task(fwid, unknown!)?.state === 'TASK_KILLED' || stack.mesos.task(fwid, unknown!) === undefined || undefined, { timeoutMs: 30_000 });
+  assert.equal(stack.mesos.task(fwid, unreadable!)?.state, 'TASK_RUNNING', 'the task whose record did not decode runs on');
+  assert.equal(stack.mesos.task(fwid, readable!)?.state, 'TASK_RUNNING');
+});
