@@ -90,7 +90,16 @@ export class LeaderTerm {
   private registry: TaskRegistry | undefined;
   private reconciler: Reconciler | undefined;
   private manager: TaskManager | undefined;
-  private state: MesosState = 'loading';
+  private state_: MesosState = 'loading';
+  /** The term's Mesos state, mirrored one-hot in schedulerha_mesos_state (a refusal needing a human must not look
+   * like a routine re-subscribe to an alert). */
+  private get state(): MesosState {
+    return this.state_;
+  }
+  private set state(s: MesosState) {
+    this.state_ = s;
+    this.deps.metrics.setMesosState(s);
+  }
   /** Task ids whose registry record did not decode at take-over: never killed as unknown. */
   private undecodable = new Set<string>();
   private problem: { reason: string; message: string } | undefined;

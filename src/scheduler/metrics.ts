@@ -7,6 +7,7 @@ export class SchedulerMetrics {
   readonly leader: Gauge;
   readonly frameworkRegistered: Gauge;
   readonly campaignFailures: Counter;
+  readonly mesosState: Gauge;
   readonly leadershipTransitions: Counter;
   readonly leadershipLosses: Counter;
   readonly failovers: Counter;
@@ -43,6 +44,7 @@ export class SchedulerMetrics {
     this.tasks = new Gauge({ name: 'schedulerha_tasks', help: 'Tasks in the registry, by state', labelNames: ['state'], registers: [r] });
     this.mesosCalls = new Counter({ name: 'schedulerha_mesos_calls_total', help: 'Mesos scheduler calls, by type and HTTP status code', labelNames: ['type', 'code'], registers: [r] });
     this.mesosCallDuration = new Histogram({ name: 'schedulerha_mesos_call_duration_seconds', help: 'Mesos call latency', labelNames: ['type'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 75], registers: [r] });
+    this.mesosState = new Gauge({ name: 'schedulerha_mesos_state', help: 'The leader term\'s state with Mesos, one-hot: 1 for the current state (subscribing, subscribed, disconnected, refused, removed, ...); none on a standby', labelNames: ['state'], registers: [r] });
     this.campaignFailures = new Counter({ name: 'schedulerha_election_campaign_failures_total', help: 'Election campaign attempts that failed (etcd unreachable, the lease lost while queued); the replica retries with back-off', registers: [r] });
     this.missedHeartbeats = new Counter({ name: 'schedulerha_mesos_missed_heartbeats_total', help: 'Heartbeat intervals that passed with no event from the master (a subscription is closed after 5 in a row)', registers: [r] });
     this.heartbeatTimeouts = new Counter({ name: 'schedulerha_mesos_heartbeat_timeouts_total', help: 'Subscriptions closed because no event arrived for 5 heartbeat intervals', registers: [r] });
@@ -60,8 +62,14 @@ export class SchedulerMetrics {
 
   /** The term is over: the leader's own numbers go (a standby reporting its last term's task counts made a sum
    * over the replicas count every task twice after a failover). Counters stay: they count across terms. */
+  setMesosState(state: string): void {
+    this.mesosState.reset();
+    this.mesosState.set({ state }, 1);
+  }
+
   standDown(): void {
     this.leader.set(0);
+    this.mesosState.reset();
     this.tasks.reset();
     this.reconcileRemaining.set(0);
     this.frameworkRegistered.set(0);

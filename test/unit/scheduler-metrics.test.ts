@@ -17,3 +17,14 @@ test('standDown clears the leader gauges and keeps the counters', async () => {
   for (const g of ['schedulerha_reconcile_remaining_tasks', 'schedulerha_framework_registered']) assert.match(text, new RegExp(`^${g}(\\{[^}]*\\})? 0$`, 'm'), g);
   assert.match(text, /^schedulerha_mesos_missed_heartbeats_total(\{[^}]*\})? 1$/m);
 });
+
+test('the Mesos state is one-hot while leading, and gone on a standby', async () => {
+  const m = new SchedulerMetrics({ framework: 'fw' });
+  m.setMesosState('subscribing');
+  m.setMesosState('refused');
+  const text = await m.registry.metrics();
+  assert.match(text, /^schedulerha_mesos_state\{state="refused"[^}]*\} 1$/m);
+  assert.doesNotMatch(text, /schedulerha_mesos_state\{state="subscribing"/);
+  m.standDown();
+  assert.doesNotMatch(await m.registry.metrics(), /schedulerha_mesos_state\{/);
+});
