@@ -60,13 +60,14 @@ export class SchedulerMetrics {
     for (const [s, n] of Object.entries(byState)) this.tasks.set({ state: s }, n);
   }
 
-  /** The term is over: the leader's own numbers go (a standby reporting its last term's task counts made a sum
-   * over the replicas count every task twice after a failover). Counters stay: they count across terms. */
+  /** One-hot; an ended term shows none (its replica stands by, or is stopping). */
   setMesosState(state: string): void {
     this.mesosState.reset();
-    this.mesosState.set({ state }, 1);
+    if (state !== 'ended') this.mesosState.set({ state }, 1);
   }
 
+  /** The term is over: the leader's own numbers go (a standby reporting its last term's task counts made a sum
+   * over the replicas count every task twice after a failover). Counters stay: they count across terms. */
   standDown(): void {
     this.leader.set(0);
     this.mesosState.reset();

@@ -27,4 +27,7 @@ test('the Mesos state is one-hot while leading, and gone on a standby', async ()
   assert.doesNotMatch(text, /schedulerha_mesos_state\{state="subscribing"/);
   m.standDown();
   assert.doesNotMatch(await m.registry.metrics(), /schedulerha_mesos_state\{/);
+  // The ended term's last word (it stops after the replica stood down) leaves none either.
+  m.setMesosState('ended');
+  assert.doesNotMatch(await m.registry.metrics(), /schedulerha_mesos_state\{/);
 });
