@@ -340,7 +340,7 @@ export function comparableView(o: Record<string, unknown>): Record<string, unkno
   const out: Record<string, unknown> = { metadata: { labels: md.labels, annotations: md.annotations, ownerReferences: md.ownerReferences } };
   for (const [k, v] of Object.entries(o)) {
     if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
-    out[k] = stripResources(v);
+    out[k] = stripNotCompared(v);
   }
   return out;
 }
@@ -351,11 +351,11 @@ export function comparableView(o: Record<string, unknown>): Record<string, unkno
  * child on every pass. */
 const NOT_COMPARED = new Set(['resources', 'unhealthyPodEvictionPolicy']);
 
-function stripResources(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripResources);
+function stripNotCompared(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripNotCompared);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!NOT_COMPARED.has(k)) out[k] = stripResources(x);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!NOT_COMPARED.has(k)) out[k] = stripNotCompared(x);
     return out;
   }
   return v;
