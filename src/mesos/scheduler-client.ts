@@ -202,6 +202,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly opts: SchedulerClientOptions;
   private readonly framework: FrameworkSettings;
   private _state: ClientState = 'idle';
+  /** Calls sent and not answered yet (for quiesce). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** quiesce() began: no new call is sent. */
+  private quiescing = false;
   private _frameworkId: string | undefined;
   private _subscribed: SubscribedInfo | undefined;
   private fatalError: MesosFatalError | undefined;
@@ -355,13 +359,32 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.send(call);
+    const sent = this.send(call);
+    const settled = (): void => void this.inFlight.delete(sent);
+    this.inFlight.add(sent);
+    sent.then(settled, settled);
+    return sent;
+  }
+
+  /** Sends nothing more and waits — at most `ms` — until every call already sent is answered. After it the master
+   * has handled all this client sent (or `ms` passed): a voluntary hand-off waits for this before the successor can
+   * be elected, so no call of the old term lands after the new term begins. The stream stays up; stop() ends it. */
+  async quiesce(ms: number): Promise<void> {
+    this.quiescing = true;
+    if (!this.inFlight.size) return;
+    const t0 = monotonicMs();
+    const pending = this.inFlight.size;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+    this.log.debug({ pending, left: this.inFlight.size, ms: Math.round(monotonicMs() - t0) }, 'calls in flight answered before the hand-off');
   }
 
   private refusal(type: string): MesosCallError | undefined {
     if (this._state === 'stopped' || this._state === 'failed') {
       return new MesosCallError('ClientStopped', type, `Mesos scheduler client is ${this._state}${this.fatalError ? ` (${this.fatalError.reason})` : ''}; no call is sent`, undefined, { cause: this.fatalError });
     }
+    if (this.quiescing) return new MesosCallError('ClientStopped', type, 'Mesos scheduler client is handing over (quiescing); no call is sent');
     if (this._state !== 'subscribed' || !this._subscribed || !this.callUrl) {
       return new MesosCallError('ClientNotSubscribed', type, 'not subscribed to a Mesos master (calls are refused until SUBSCRIBED)');
     }

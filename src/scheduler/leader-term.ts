@@ -157,6 +157,14 @@ export class LeaderTerm {
     await this.done;
   }
 
+  /** Before a voluntary hand-off (USR1, a failover request, TERM): the calls already sent to Mesos are answered
+   * (at most `ms`), nothing new is sent, then the term halts. The successor is elected on the key's delete, which
+   * comes after: a call of ours accepted by the master after that would be a second scheduler acting. */
+  async quiesce(ms: number): Promise<void> {
+    await this.mesos?.quiesce(ms);
+    this.haltNow();
+  }
+
   private haltNow(): void {
     if (!this.abort.signal.aborted) this.abort.abort();
     const m = this.mesos;

@@ -68,6 +68,9 @@ export class PlainWriter implements LeaderWriter {
 /** Pause between stepping down and reloading the standby's registry mirror. */
 const MIRROR_RESTART_DELAY_MS = 2000;
 
+/** A voluntary hand-off waits at most this long for the Mesos calls already sent to be answered. */
+const HANDOVER_DRAIN_MS = 1000;
+
 export class Replica {
   readonly keys: KeyLayout;
   readonly metrics: SchedulerMetrics;
@@ -89,6 +92,8 @@ export class Replica {
   private refusal: { reason: string; message: string } | undefined;
   private stopping = false;
   private readonly stopAc = new AbortController();
+  /** The leadership failover() is handing over (its term quiesced, the resign to follow). */
+  private handingOver: Leadership | undefined;
   /** Campaign attempts failing in a row (an etcd outage): for one log line a minute instead of one per attempt. */
   private campaignFailures: { since: number; count: number; loggedAt: number } | undefined;
   private refusedWatch: Promise<void> | undefined;
@@ -261,7 +266,7 @@ export class Replica {
     // A term that ended on its own (it failed, or hit a conflict) while we still hold the election key would
     // leave the framework without a scheduler: a leader that does not act. Resign, so a standby (or this
     // replica, campaigning again) starts a fresh term.
-    if (this.term === lt && this.leadership === leadership && leadership.isLeader && !this.stopping) {
+    if (this.term === lt && this.leadership === leadership && leadership.isLeader && !this.stopping && this.handingOver !== leadership) {
       this.log.warn({ outcome: outcome.kind }, 'the leader term ended while this replica still leads; resigning so a fresh term takes over');
       void leadership.resign();
     }
@@ -414,7 +419,13 @@ export class Replica {
       return;
     }
     this.log.warn({ reason }, 'resigning leadership so a standby takes over');
-    await this.candidate?.resign();
+    this.handingOver = l;
+    try {
+      await this.term?.quiesce(HANDOVER_DRAIN_MS);
+      await this.candidate?.resign();
+    } finally {
+      if (this.handingOver === l) this.handingOver = undefined;
+    }
   }
 
   /** TERM: resign (if leading) and stop everything. Never tears the framework down. */
@@ -422,6 +433,8 @@ export class Replica {
     if (this.stopping) return;
     this.stopping = true;
     this.role_ = 'stopping';
+    // Before the stop signal resigns the candidate (the successor is elected on that delete).
+    await this.term?.quiesce(HANDOVER_DRAIN_MS);
     this.stopAc.abort();
     const t = this.term;
     if (t) await t.stop();
