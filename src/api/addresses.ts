@@ -75,14 +75,14 @@ export function formatHostPort(hp: HostPort): string {
  * in status conditions, Events and logs. */
 export function parseZkUrl(s: string): Parsed<ZkMasterAddress> {
   const t = s.trim();
-  if (!t.startsWith('zk://')) return { ok: false, error: `"${maskZkPassword(t)}" does not start with zk://` };
+  const shown = maskZkPassword(t);
+  if (!t.startsWith('zk://')) return { ok: false, error: `"${shown}" does not start with zk://` };
   let rest = t.slice('zk://'.length);
   let auth: ZkMasterAddress['auth'];
   const slash = rest.indexOf('/');
   const authority = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '/' : rest.slice(slash);
   let hostsPart = authority;
-  const shown = maskZkPassword(t);
   const at = authority.lastIndexOf('@');
   if (at >= 0) {
     const cred = authority.slice(0, at);

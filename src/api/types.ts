@@ -9,10 +9,6 @@ export const LIST_KIND = 'SchedulerHAList';
 export const PLURAL = 'schedulerhas';
 export const SINGULAR = 'schedulerha';
 export const SHORT_NAMES = ['schedha'];
-/** A SchedulerHA's name is also its headless Service's (an RFC 1035 label: starts with a letter). */
-export const NAME_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** StatefulSet pods are <name>-<ordinal> and carry controller-revision-hash=<name>-<hash> (≤ 63), hence 52. */
-export const MAX_NAME_LENGTH = 52;
 
 export type DeletionPolicy = 'Orphan' | 'Teardown';
 export type IntOrString = number | string;

@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseEtcdEndpoint, parseMesosMaster } from './addresses.js';
 import { editDistance, FLAG_FAMILIES, type SchedulerConfig } from './flags.js';
 import { resourceSchema } from './schema.js';
-import { API_VERSION, KIND, MAX_NAME_LENGTH, NAME_RE } from './types.js';
+import { API_VERSION, KIND } from './types.js';
 import { parseDurationSeconds, formatDuration } from '../util/time.js';
 
 export type Severity = 'error' | 'warning';
@@ -288,6 +288,10 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
     else if (inp.hasZkCredentials && p.value.kind !== 'zk') out.error(n('zkCredentials'), `${n('zkCredentials')} is for a zk:// master; ${n('mesosMaster')} is not one`);
     else if (inp.hasZkCredentials && p.value.kind === 'zk' && p.value.auth) out.error(n('zkCredentials'), `${n('zkCredentials')} and user:password@ in ${n('mesosMaster')} both give ZooKeeper credentials; keep one (the Secret: the URL shows in the ConfigMap and the pods' command line)`);
     else if (p.value.kind === 'zk' && p.value.auth) out.warn(n('mesosMaster'), `${n('mesosMaster')} carries ZooKeeper credentials (user:password@), which show wherever the URL does (the ConfigMap, the command line, process lists); give them with ${n('zkCredentials')} instead`);
+    // Basic auth is only as private as the connection it goes over.
+    if (p.ok && inp.hasMesosSecret && (p.value.kind === 'zk' || p.value.urls.some((u) => u.startsWith('http://')))) {
+      out.warn(n('mesosSecret'), `${n('mesosSecret')} is sent (HTTP basic auth) to ${p.value.kind === 'zk' ? 'the masters ZooKeeper names, which are contacted over http://' : 'http:// masters'}: unencrypted on the network; use https:// master URLs`);
+    }
   }
   if (inp.mesosUser !== undefined && (inp.mesosUser === '' || /\s/.test(inp.mesosUser))) {
     out.error(n('mesosUser'), `${n('mesosUser')} "${inp.mesosUser}" is not a user name (FrameworkInfo.user is required; e.g. root)`);
@@ -303,13 +307,6 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
     });
   }
   if (inp.hasMesosSecret && !inp.mesosPrincipal) out.error(n('mesosPrincipal'), `${n('mesosSecret')} needs ${n('mesosPrincipal')} (the HTTP authentication user)`);
-  if (inp.hasMesosSecret && inp.mesosMaster !== undefined) {
-    const p = parseMesosMaster(inp.mesosMaster);
-    // Basic auth is only as private as the connection it goes over.
-    if (p.ok && (p.value.kind === 'zk' || p.value.urls.some((u) => u.startsWith('http://')))) {
-      out.warn(n('mesosSecret'), `${n('mesosSecret')} is sent (HTTP basic auth) to ${p.value.kind === 'zk' ? 'the masters ZooKeeper names, which are contacted over http://' : 'http:// masters'}: unencrypted on the network; use https:// master URLs`);
-    }
-  }
   if (inp.mesosPrincipal !== undefined && (inp.mesosPrincipal === '' || /\s/.test(inp.mesosPrincipal))) {
     out.error(n('mesosPrincipal'), `${n('mesosPrincipal')} "${inp.mesosPrincipal}" must be non-empty without whitespace`);
   }
@@ -485,13 +482,14 @@ function translateAjv(e: ErrorObject, doc: unknown, out: Collector, served = fal
         if (d < bestD) [best, bestD] = [k, d];
       }
       const suggestion = best !== undefined && bestD <= Math.max(2, Math.floor(prop.length / 3)) ? ` — did you mean "${best}"?` : '';
+      const field = path === '' ? prop : `${path}.${prop}`;
       if (served) {
         // The API server prunes what its CRD does not know: a field it kept is one the installed CRD (newer than
         // this binary) knows. Refusing the whole spec would stop every resource during a skewed upgrade or a rollback.
-        out.warn(path === '' ? prop : `${path}.${prop}`, `field "${path === '' ? prop : `${path}.${prop}`}" is unknown to this operator version (the installed CRD is newer): it is ignored; upgrade the operator`);
+        out.warn(field, `field "${field}" is unknown to this operator version (the installed CRD is newer): it is ignored; upgrade the operator`);
         return;
       }
-      out.error(path === '' ? prop : `${path}.${prop}`, `unknown field "${path === '' ? prop : `${path}.${prop}`}"${suggestion} (known fields here: ${known.join(', ')})`);
+      out.error(field, `unknown field "${field}"${suggestion} (known fields here: ${known.join(', ')})`);
       return;
     }
     case 'required': {
@@ -540,6 +538,10 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IMAGE_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const QUANTITY_RE = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
+/** A SchedulerHA's name is also its headless Service's (an RFC 1035 label: starts with a letter). */
+const NAME_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** StatefulSet pods are <name>-<ordinal> and carry controller-revision-hash=<name>-<hash> (≤ 63), hence 52. */
+export const MAX_NAME_LENGTH = 52;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);

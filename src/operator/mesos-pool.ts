@@ -99,8 +99,8 @@ export class MesosPool {
     this.log = (opts.logger ?? silentLogger).child({ component: 'mesos-pool' });
   }
 
-  /** Registers `owner` as a user of `master` (switching releases its previous master). */
-  /** `zkAuth`: ZooKeeper digest credentials for a zk:// master (from spec.mesos.zkCredentialsSecret). */
+  /** Registers `owner` as a user of `master` (switching releases its previous master). `zkAuth`: ZooKeeper digest
+   * credentials for a zk:// master (from spec.mesos.zkCredentialsSecret). */
   acquire(owner: string, master: string, credentials?: Credentials, zkAuth?: { user: string; password: string }): void {
     const key = `${master}\u0000${credentials?.principal ?? ''}\u0000${credentials?.secret ?? ''}\u0000${zkAuth?.user ?? ''}\u0000${zkAuth?.password ?? ''}`;
     const cur = this.byOwner.get(owner);

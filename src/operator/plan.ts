@@ -21,9 +21,9 @@ export const MANAGED_BY = 'schedulerha-operator';
 export const FIELD_MANAGER = 'schedulerha-operator';
 export const CONTAINER_NAME = 'scheduler';
 const ETCD_TLS_VOLUME = 'etcd-tls';
+const ETCD_CREDENTIALS_VOLUME = 'etcd-credentials';
 /** The image's user and group (Dockerfile: USER 1000:1000). */
 const SCHEDULER_FS_GROUP = 1000;
-const ETCD_CREDENTIALS_VOLUME = 'etcd-credentials';
 export const PORT_NAME = 'http-metrics';
 export const SCHEDULER_PORT = DEFAULT_HTTP_PORT;
 

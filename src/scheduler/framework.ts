@@ -2,6 +2,7 @@
 // ExecutorInfo of the kubelet-executor. The ExecutorInfo depends only on the executor-config hash inputs, so two
 // replicas with one hash produce byte-identical ExecutorInfos (Mesos rejects a launch whose ExecutorInfo differs
 // from a running executor with the same ExecutorID: TASK_ERROR / REASON_TASK_INVALID).
+import { hostname } from 'node:os';
 import type { FrameworkSettings } from '../mesos/calls.js';
 import type { CommandInfo, ExecutorInfo, Resource } from '../mesos/types.js';
 import type { SchedulerConfig } from '../api/flags.js';
@@ -22,6 +23,12 @@ export function frameworkSettings(c: SchedulerConfig): FrameworkSettings {
     roles: c.mesosRoles,
     ...(c.mesosPrincipal ? { principal: c.mesosPrincipal } : {}),
   };
+}
+
+/** This replica's name — in the election, its logs, and the Events it reports: --identity, else the pod's name,
+ * else the host name. */
+export function replicaIdentity(c: Pick<SchedulerConfig, 'identity'>): string {
+  return c.identity ?? process.env.POD_NAME ?? hostname();
 }
 
 /** The scheduler name pods use to choose this framework: the framework name lowercased (the API server requires a

@@ -18,7 +18,7 @@ import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
 import { ProbeServer } from '../util/probe-server.js';
-import { executorIdentity, type ExecutorIdentity } from './framework.js';
+import { executorIdentity, replicaIdentity, type ExecutorIdentity } from './framework.js';
 import { RegistryMirror } from './registry-mirror.js';
 import { LeaderTerm, type LeaderWriter, type TermContext, type TermOutcome } from './leader-term.js';
 import { SchedulerMetrics } from './metrics.js';
@@ -107,7 +107,7 @@ export class Replica {
     const c = opts.config;
     this.keys = keyLayout(c.etcdPrefix, c.frameworkName);
     this.executor = executorIdentity(c);
-    const id = c.identity ?? process.env.POD_NAME ?? hostname();
+    const id = replicaIdentity(c);
     this.identity = {
       id,
       incarnation: randomUUID(),

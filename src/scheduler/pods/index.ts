@@ -2,14 +2,13 @@
 // itself with `schedulerha scheduler` as the "pods" task manager whenever Kubernetes access is configured
 // (--kubeconfig, $KUBECONFIG, or an in-cluster service account). The flow is described in manager.ts, the rules
 // for one pod in pod-decision.ts.
-import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { SchedulerConfig } from '../../api/flags.js';
 import { inClusterAvailable, loadKubeConfig } from '../../kube/config.js';
 import { EventRecorder, eventsV1Sink } from '../../kube/events.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { registerTaskManager } from '../command.js';
-import { executorIdentity, schedulerNameOf } from '../framework.js';
+import { executorIdentity, replicaIdentity, schedulerNameOf } from '../framework.js';
 import type { LeaderServices, TaskManagerFactory } from '../task-manager.js';
 import { PodTaskManager, type PodTaskManagerOptions } from './manager.js';
 import { PodSource, type PodSourceOptions } from './pod-source.js';
@@ -50,7 +49,7 @@ export class PodScheduler {
     this.events = new EventRecorder({
       sink: eventsV1Sink(opts.kc.makeApiClient(k8s.EventsV1Api)),
       reportingController: SCHEDULER_REPORTING_CONTROLLER,
-      reportingInstance: opts.config.identity ?? process.env.POD_NAME ?? hostname(),
+      reportingInstance: replicaIdentity(opts.config),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
   }

@@ -6,8 +6,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeRequestOk } from '../../kube/request.js';
 import type { PodRefFull } from './pod-model.js';
 
-const MERGE_PATCH = 'application/merge-patch+json';
-
 /** reportingController of the scheduler's Events about pods (`kubectl events` FROM column). */
 export const SCHEDULER_REPORTING_CONTROLLER = 'k8sm.io/scheduler';
 
@@ -57,26 +55,27 @@ export class KubePodWriter implements PodWriter {
   /** Through pods/status, which keeps metadata changes (only spec, deletionTimestamp and ownerReferences are the
    * old object's): the scheduler needs no `patch` on pods — with it, it could rewrite any pod's containers. */
   async annotate(ref: PodRefFull, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
-    await kubeRequestOk(this.kc, { method: 'PATCH', path: podPath(ref, 'status'), contentType: MERGE_PATCH, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}), body: { metadata: { uid: ref.uid, annotations } } });
+    await this.patchStatus(ref, { annotations }, signal);
   }
 
   async setTerminalStatus(ref: PodRefFull, phase: 'Failed' | 'Succeeded', reason: string, message: string, signal?: AbortSignal): Promise<void> {
-    await this.patchStatus(ref, { phase, reason, message, conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: nowSeconds() }] }, signal);
+    await this.patchStatus(ref, { status: { phase, reason, message, conditions: [{ type: 'Ready', status: 'False', reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted', lastTransitionTime: nowSeconds() }] } }, signal);
   }
 
   async markUnschedulable(ref: PodRefFull, message: string, signal?: AbortSignal): Promise<void> {
-    await this.patchStatus(ref, { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: nowSeconds(), lastProbeTime: null }] }, signal);
+    await this.patchStatus(ref, { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: nowSeconds(), lastProbeTime: null }] } }, signal);
   }
 
-  /** A strategic-merge patch of the pod's status (conditions merge by type), guarded by its uid. */
-  private async patchStatus(ref: PodRefFull, status: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+  /** A strategic-merge patch through pods/status (conditions merge by type; annotations by key), guarded by the
+   * pod's uid. */
+  private async patchStatus(ref: PodRefFull, patch: { status?: Record<string, unknown>; annotations?: Record<string, string> }, signal?: AbortSignal): Promise<void> {
     await kubeRequestOk(this.kc, {
       method: 'PATCH',
       path: podPath(ref, 'status'),
       contentType: 'application/strategic-merge-patch+json',
       timeoutMs: this.timeoutMs,
       ...(signal ? { signal } : {}),
-      body: { metadata: { uid: ref.uid }, status },
+      body: { metadata: { uid: ref.uid, ...(patch.annotations ? { annotations: patch.annotations } : {}) }, ...(patch.status ? { status: patch.status } : {}) },
     });
   }
 
