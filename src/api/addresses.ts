@@ -115,7 +115,9 @@ export function maskZkPassword(url: string): string {
 }
 
 /** A Mesos master: zk://…, host:port, http(s)://host:port, or a comma list of the latter two (tried in turn). */
-export function parseMesosMaster(s: string): Parsed<MasterAddress> {
+/** `tls`: a bare host:port names an https master (--mesos-tls / spec.mesos.tls); explicit http:// stays http for the
+ * validator to refuse. */
+export function parseMesosMaster(s: string, opts: { tls?: boolean } = {}): Parsed<MasterAddress> {
   const t = s.trim();
   if (t === '') return { ok: false, error: 'the Mesos master is empty (write zk://h1:2181,h2:2181/mesos or host:5050)' };
   if (t.startsWith('zk://')) return parseZkUrl(t);
@@ -125,7 +127,7 @@ export function parseMesosMaster(s: string): Parsed<MasterAddress> {
   const urls: string[] = [];
   for (const part of t.split(',')) {
     const p = part.trim();
-    let scheme = 'http';
+    let scheme = opts.tls ? 'https' : 'http';
     let hostport = p;
     const m = /^(https?):\/\/(.*)$/i.exec(p);
     if (m) {
@@ -134,7 +136,7 @@ export function parseMesosMaster(s: string): Parsed<MasterAddress> {
       if (hostport.endsWith('/')) hostport = hostport.slice(0, -1);
       if (hostport.includes('/')) return { ok: false, error: `"${p}": a master URL must not have a path (write ${scheme}://host:5050)` };
     }
-    const hp = parseHostPort(hostport, scheme === 'https' ? 443 : 5050);
+    const hp = parseHostPort(hostport, m && scheme === 'https' ? 443 : 5050);
     if (!hp.ok) return { ok: false, error: `Mesos master ${hp.error}` };
     urls.push(`${scheme}://${formatHostPort(hp.value)}`);
   }

@@ -58,6 +58,10 @@ export const FLAGS: readonly FlagDef[] = [
   { name: 'mesos-secret-file', kind: 'string', key: 'mesosSecretFile', group: 'mesos', specPath: 'spec.mesos.credentialsSecret', help: 'File holding the principal\'s HTTP basic-auth secret.' },
   { name: 'zk-username', kind: 'string', key: 'zkUsername', group: 'mesos', specPath: 'spec.mesos.zkCredentialsSecret', help: 'ZooKeeper digest user for a zk:// master (instead of user:password@ in the URL, which the command line shows).' },
   { name: 'zk-password-file', kind: 'string', key: 'zkPasswordFile', group: 'mesos', specPath: 'spec.mesos.zkCredentialsSecret', help: 'File holding the ZooKeeper digest password (with --zk-username).' },
+  { name: 'mesos-tls', kind: 'bool', key: 'mesosTls', group: 'mesos', default: 'false', specPath: 'spec.mesos.tls', help: 'Contact the masters over https: those ZooKeeper names and those given as host:port (an https:// master URL is TLS anyway).' },
+  { name: 'mesos-cafile', kind: 'string', key: 'mesosCaFile', group: 'mesos', specPath: 'spec.mesos.tls.caSecret', help: 'CA bundle to verify https masters (default: the system CAs).' },
+  { name: 'mesos-certfile', kind: 'string', key: 'mesosCertFile', group: 'mesos', specPath: 'spec.mesos.tls.clientSecret', help: 'Client certificate for masters that require one (with --mesos-keyfile).' },
+  { name: 'mesos-keyfile', kind: 'string', key: 'mesosKeyFile', group: 'mesos', specPath: 'spec.mesos.tls.clientSecret', help: 'Private key of --mesos-certfile.' },
   // etcd
   { name: 'etcd-servers', kind: 'list', key: 'etcdServers', group: 'etcd', specPath: 'spec.etcd.endpoints', help: 'etcd endpoints (comma-separated http(s)://host:port). Required.' },
   { name: 'etcd-prefix', kind: 'string', key: 'etcdPrefix', group: 'etcd', default: '/k8sm', specPath: 'spec.etcd.prefix', help: 'Key prefix; keys live under <prefix>/<framework-name>/.' },
@@ -103,6 +107,10 @@ export interface SchedulerConfig {
   mesosSecretFile?: string;
   zkUsername?: string;
   zkPasswordFile?: string;
+  mesosTls: boolean;
+  mesosCaFile?: string;
+  mesosCertFile?: string;
+  mesosKeyFile?: string;
   etcdServers: string[];
   etcdPrefix: string;
   etcdCaFile?: string;
@@ -315,6 +323,8 @@ export const MOUNTS = {
   etcdCredentials: '/etc/schedulerha/etcd-credentials',
   mesosCredentials: '/etc/schedulerha/mesos-credentials',
   zkCredentials: '/etc/schedulerha/zk-credentials',
+  mesosCa: '/etc/schedulerha/mesos-ca',
+  mesosClientTls: '/etc/schedulerha/mesos-client-tls',
 } as const;
 
 function durationArg(v: IntOrString | undefined): string | undefined {
@@ -364,6 +374,14 @@ export function specToArgv(spec: SchedulerHASpec): string[] {
     push('zk-username', `$(ZK_USERNAME)`);
     push('zk-password-file', `${MOUNTS.zkCredentials}/password`);
   }
+  if (m?.tls) {
+    push('mesos-tls', 'true');
+    if (m.tls.caSecret) push('mesos-cafile', `${MOUNTS.mesosCa}/ca.crt`);
+    if (m.tls.clientSecret) {
+      push('mesos-certfile', `${MOUNTS.mesosClientTls}/tls.crt`);
+      push('mesos-keyfile', `${MOUNTS.mesosClientTls}/tls.key`);
+    }
+  }
   const e = spec.etcd;
   if (e?.endpoints?.length) push('etcd-servers', e.endpoints.join(','));
   push('etcd-prefix', e?.prefix);
@@ -402,7 +420,7 @@ export function configToSpecFields(c: SchedulerConfig): Pick<SchedulerHASpec, 'm
   if (c.authPath !== undefined) flags.authPath = c.authPath;
   return {
     flags,
-    mesos: { master: c.mesosMaster, user: c.mesosUser, roles: [...c.mesosRoles], ...(c.mesosPrincipal !== undefined ? { principal: c.mesosPrincipal } : {}) },
+    mesos: { master: c.mesosMaster, user: c.mesosUser, roles: [...c.mesosRoles], ...(c.mesosPrincipal !== undefined ? { principal: c.mesosPrincipal } : {}), ...(c.mesosTls ? { tls: {} } : {}) },
     etcd: { endpoints: [...c.etcdServers], prefix: c.etcdPrefix, leaseTTLSeconds: c.leaseTtlSeconds },
   };
 }

@@ -77,6 +77,15 @@ export const specSchema: Schema = {
         principal: str('FrameworkInfo.principal; the HTTP basic-auth user when credentialsSecret is set.'),
         credentialsSecret: str('Secret with key "secret": the principal\'s HTTP authentication secret.'),
         zkCredentialsSecret: str('Secret with keys "username" and "password": ZooKeeper digest credentials for a zk:// master. Prefer it to user:password@ in the URL, which ends up in the ConfigMap and the pods\' command line.'),
+        tls: {
+          type: 'object',
+          description: 'Present (even empty, `tls: {}`): the masters are contacted over https — those ZooKeeper names and those given as host:port as well (an https:// master URL is TLS anyway). Both the scheduler and the operator use it.',
+          additionalProperties: false,
+          properties: {
+            caSecret: str('Secret with key "ca.crt": the CA bundle that verifies the masters. Default: the image\'s system CAs.'),
+            clientSecret: str('Secret with keys "tls.crt" and "tls.key" (type kubernetes.io/tls): a client certificate, for masters that require one.'),
+          },
+        },
       },
     },
     etcd: {

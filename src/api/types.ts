@@ -26,6 +26,16 @@ export interface MesosSpec {
   credentialsSecret?: string;
   /** Secret (same namespace) with keys `username` and `password`: ZooKeeper digest credentials for a zk:// master. */
   zkCredentialsSecret?: string;
+  /** Present: the masters are contacted over https (those ZooKeeper names and host:port ones too). */
+  tls?: MesosTlsSpec;
+}
+
+export interface MesosTlsSpec {
+  /** Secret (same namespace) with key `ca.crt` that verifies the masters; default: the image's system CAs. */
+  caSecret?: string;
+  /** Secret (same namespace) with keys `tls.crt` and `tls.key` (kubernetes.io/tls): a client certificate, for
+   * masters that require one. */
+  clientSecret?: string;
 }
 
 export interface EtcdSpec {

@@ -54,6 +54,9 @@ type Field =
   | 'mesosPrincipal'
   | 'mesosSecret'
   | 'zkCredentials'
+  | 'mesosTls'
+  | 'mesosCa'
+  | 'mesosClientCert'
   | 'etcdEndpoints'
   | 'etcdCredentials'
   | 'etcdPrefix'
@@ -80,6 +83,9 @@ const SPEC_NAMES: Record<Field, string> = {
   mesosPrincipal: 'spec.mesos.principal',
   mesosSecret: 'spec.mesos.credentialsSecret',
   zkCredentials: 'spec.mesos.zkCredentialsSecret',
+  mesosTls: 'spec.mesos.tls',
+  mesosCa: 'spec.mesos.tls.caSecret',
+  mesosClientCert: 'spec.mesos.tls.clientSecret',
   etcdEndpoints: 'spec.etcd.endpoints',
   etcdCredentials: 'spec.etcd.credentialsSecret',
   etcdPrefix: 'spec.etcd.prefix',
@@ -107,6 +113,9 @@ const FLAG_NAMES: Record<Field, string> = {
   mesosPrincipal: '--mesos-principal',
   mesosSecret: '--mesos-secret-file',
   zkCredentials: '--zk-username',
+  mesosTls: '--mesos-tls',
+  mesosCa: '--mesos-cafile',
+  mesosClientCert: '--mesos-certfile',
   etcdEndpoints: '--etcd-servers',
   etcdCredentials: '--etcd-username',
   etcdPrefix: '--etcd-prefix',
@@ -142,6 +151,9 @@ interface RuleInput {
   mesosPrincipal?: string;
   hasMesosSecret: boolean;
   hasZkCredentials: boolean;
+  mesosTls: boolean;
+  hasMesosCa: boolean;
+  hasMesosClientCert: boolean;
   hasEtcdCredentials: boolean;
   etcdEndpoints?: string[];
   etcdPrefix?: string;
@@ -283,14 +295,24 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
   }
   // --- Mesos
   if (inp.mesosMaster !== undefined) {
-    const p = parseMesosMaster(inp.mesosMaster);
+    const p = parseMesosMaster(inp.mesosMaster, { tls: inp.mesosTls });
     if (!p.ok) out.error(n('mesosMaster'), `${n('mesosMaster')}: ${p.error}`);
     else if (inp.hasZkCredentials && p.value.kind !== 'zk') out.error(n('zkCredentials'), `${n('zkCredentials')} is for a zk:// master; ${n('mesosMaster')} is not one`);
     else if (inp.hasZkCredentials && p.value.kind === 'zk' && p.value.auth) out.error(n('zkCredentials'), `${n('zkCredentials')} and user:password@ in ${n('mesosMaster')} both give ZooKeeper credentials; keep one (the Secret: the URL shows in the ConfigMap and the pods' command line)`);
     else if (p.value.kind === 'zk' && p.value.auth) out.warn(n('mesosMaster'), `${n('mesosMaster')} carries ZooKeeper credentials (user:password@), which show wherever the URL does (the ConfigMap, the command line, process lists); give them with ${n('zkCredentials')} instead`);
-    // Basic auth is only as private as the connection it goes over.
-    if (p.ok && inp.hasMesosSecret && (p.value.kind === 'zk' || p.value.urls.some((u) => u.startsWith('http://')))) {
-      out.warn(n('mesosSecret'), `${n('mesosSecret')} is sent (HTTP basic auth) to ${p.value.kind === 'zk' ? 'the masters ZooKeeper names, which are contacted over http://' : 'http:// masters'}: unencrypted on the network; use https:// master URLs`);
+    if (p.ok) {
+      const plain = p.value.kind === 'http' ? p.value.urls.filter((u) => u.startsWith('http://')) : [];
+      const plainZk = p.value.kind === 'zk' && !inp.mesosTls;
+      if (inp.mesosTls && plain.length) out.error(n('mesosMaster'), `${n('mesosMaster')} names ${plain.join(', ')} over plain http, but ${n('mesosTls')} asks for https; write https:// or host:port alone`);
+      // Basic auth is only as private as the connection it goes over.
+      else if (inp.hasMesosSecret && (plainZk || plain.length)) {
+        out.warn(n('mesosSecret'), `${n('mesosSecret')} is sent (HTTP basic auth) to ${plainZk ? 'the masters ZooKeeper names, which are contacted over http://' : 'http:// masters'}: unencrypted on the network; ${plainZk ? `set ${n('mesosTls')} if the masters serve https` : 'use https:// master URLs'}`);
+      }
+      const tlsUsed = inp.mesosTls || (p.value.kind === 'http' && p.value.urls.some((u) => u.startsWith('https://')));
+      if (!tlsUsed && (inp.hasMesosCa || inp.hasMesosClientCert)) {
+        const f = inp.hasMesosCa ? n('mesosCa') : n('mesosClientCert');
+        out.warn(f, `${f} is given but every master is contacted over http://, so it is never used; set ${n('mesosTls')} or write https:// master URLs`);
+      }
     }
   }
   if (inp.mesosUser !== undefined && (inp.mesosUser === '' || /\s/.test(inp.mesosUser))) {
@@ -365,6 +387,9 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
       mesosPrincipal: c.mesosPrincipal,
       hasMesosSecret: c.mesosSecretFile !== undefined,
       hasZkCredentials: c.zkUsername !== undefined,
+      mesosTls: c.mesosTls,
+      hasMesosCa: c.mesosCaFile !== undefined,
+      hasMesosClientCert: c.mesosCertFile !== undefined || c.mesosKeyFile !== undefined,
       hasEtcdCredentials: c.etcdUsername !== undefined,
       etcdEndpoints: c.etcdServers,
       etcdPrefix: c.etcdPrefix,
@@ -385,6 +410,7 @@ export function validateSchedulerConfig(c: SchedulerConfig): ValidationResult {
   if (tls.some((x) => x !== undefined) && c.etcdServers.some((e) => e.startsWith('http://'))) {
     out.warn('--etcd-servers', 'TLS files are given but some --etcd-servers use http://; they will be contacted without TLS');
   }
+  if ((c.mesosCertFile === undefined) !== (c.mesosKeyFile === undefined)) out.error('--mesos-certfile', '--mesos-certfile and --mesos-keyfile go together (client certificate and its key)');
   if (c.etcdPasswordFile !== undefined && c.etcdUsername === undefined) out.error('--etcd-username', '--etcd-password-file needs --etcd-username');
   if (c.zkPasswordFile !== undefined && c.zkUsername === undefined) out.error('--zk-username', '--zk-password-file needs --zk-username');
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) out.error('--port', `--port ${c.port} is outside 0-65535`);
@@ -573,6 +599,7 @@ export function validateSchedulerHA(doc: unknown, opts: { served?: boolean } = {
   const flags = obj(spec.flags);
   const mesos = obj(spec.mesos);
   const etcd = obj(spec.etcd);
+  const mesosTls = obj(mesos.tls);
   const ha = typeof flags.ha === 'boolean' ? flags.ha : true;
   const replicas = typeof spec.replicas === 'number' && Number.isInteger(spec.replicas) ? spec.replicas : 2;
 
@@ -610,6 +637,8 @@ export function validateSchedulerHA(doc: unknown, opts: { served?: boolean } = {
   for (const [path, v] of [
     ['spec.mesos.credentialsSecret', mesos.credentialsSecret],
     ['spec.mesos.zkCredentialsSecret', mesos.zkCredentialsSecret],
+    ['spec.mesos.tls.caSecret', mesosTls.caSecret],
+    ['spec.mesos.tls.clientSecret', mesosTls.clientSecret],
     ['spec.etcd.tlsSecret', etcd.tlsSecret],
     ['spec.etcd.credentialsSecret', etcd.credentialsSecret],
   ] as const) {
@@ -641,6 +670,9 @@ export function validateSchedulerHA(doc: unknown, opts: { served?: boolean } = {
       mesosPrincipal: str(mesos.principal),
       hasMesosSecret: typeof mesos.credentialsSecret === 'string',
       hasZkCredentials: typeof mesos.zkCredentialsSecret === 'string',
+      mesosTls: typeof mesos.tls === 'object' && mesos.tls !== null,
+      hasMesosCa: typeof mesosTls.caSecret === 'string',
+      hasMesosClientCert: typeof mesosTls.clientSecret === 'string',
       hasEtcdCredentials: typeof etcd.credentialsSecret === 'string',
       etcdEndpoints: eps && eps.length ? eps : undefined,
       etcdPrefix: str(etcd.prefix),

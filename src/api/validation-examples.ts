@@ -170,6 +170,8 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'lease ttl as duration string', set: { 'spec.etcd.leaseTTLSeconds': '10s' }, path: 'spec.etcd.leaseTTLSeconds', message: /must be an integer, not a string \("10s"\)/ },
   { name: 'bad tls secret name', set: { 'spec.etcd.tlsSecret': 'etcd/tls' }, path: 'spec.etcd.tlsSecret', message: /not a valid Secret name/ },
   { name: 'ZooKeeper credentials without a zk:// master', set: { 'spec.mesos.master': 'http://m1:5050', 'spec.mesos.zkCredentialsSecret': 'zk-cred' }, path: 'spec.mesos.zkCredentialsSecret', message: /is for a zk:\/\/ master; spec\.mesos\.master is not one/ },
+  { name: 'plain http master with TLS on', set: { 'spec.mesos.master': 'http://m1:5050,m2:5050', 'spec.mesos.tls': {} }, path: 'spec.mesos.master', message: /names http:\/\/m1:5050 over plain http, but spec\.mesos\.tls asks for https; write https:\/\/ or host:port alone/ },
+  { name: 'bad Mesos CA secret name', set: { 'spec.mesos.tls': { caSecret: 'mesos/ca' } }, path: 'spec.mesos.tls.caSecret', message: /not a valid Secret name/ },
   { name: 'ZooKeeper credentials twice', set: { 'spec.mesos.master': 'zk://u:p@zk-0:2181/mesos', 'spec.mesos.zkCredentialsSecret': 'zk-cred' }, path: 'spec.mesos.zkCredentialsSecret', message: /both give ZooKeeper credentials; keep one/ },
   { name: 'bad priority class name', set: { 'spec.priorityClassName': 'High_Priority' }, path: 'spec.priorityClassName', message: /not a valid PriorityClass name/ },
   { name: 'toleration: Exists with a value', set: { 'spec.tolerations': [{ key: 'dedicated', operator: 'Exists', value: 'mesos' }] }, path: 'spec.tolerations[0].value', message: /value must be empty when operator is Exists/ },
@@ -251,6 +253,7 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
   { name: 'lease TTL below the minimum', args: ['--lease-ttl=1s'], path: '--lease-ttl', message: /--lease-ttl must be at least 2 s \(got 1\)/ },
   { name: 'lease TTL above the maximum', args: ['--lease-ttl=301s'], path: '--lease-ttl', message: /--lease-ttl must be at most 300 s \(got 301\)/ },
   { name: 'certificate without its key', args: ['--etcd-certfile=/etc/etcd/tls.crt'], path: '--etcd-certfile', message: /--etcd-certfile and --etcd-keyfile go together/ },
+  { name: 'Mesos client certificate without its key', args: ['--mesos-certfile=/etc/mesos/tls.crt'], path: '--mesos-certfile', message: /--mesos-certfile and --mesos-keyfile go together/ },
   { name: 'password file without user', args: ['--etcd-password-file=/etc/etcd/password'], path: '--etcd-username', message: /--etcd-password-file needs --etcd-username/ },
   { name: 'ZooKeeper password file without user', args: ['--zk-password-file=/etc/zk/password'], path: '--zk-username', message: /--zk-password-file needs --zk-username/ },
   { name: 'port out of range', args: ['--port=70000'], path: '--port', message: /--port 70000 is outside 0-65535/ },
@@ -263,6 +266,7 @@ export const COMMAND_LINE_ERROR_EXAMPLES: CommandLineExample[] = [
 
 export const COMMAND_LINE_WARNING_EXAMPLES: CommandLineExample[] = [
   { name: 'TLS files with http:// endpoints', args: ['--etcd-cafile=/etc/etcd/ca.crt'], path: '--etcd-servers', message: /TLS files are given but some --etcd-servers use http:\/\// },
+  { name: 'Mesos CA file with only http:// masters (a shared rule)', args: ['--mesos-cafile=/etc/mesos/ca.crt'], path: '--mesos-cafile', message: /--mesos-cafile is given but every master is contacted over http:\/\/, so it is never used; set --mesos-tls or write https:\/\/ master URLs/ },
   { name: 'long lease TTL (a shared rule)', args: ['--lease-ttl=90s'], path: '--lease-ttl', message: /--lease-ttl is 90 s: after a leader crash no scheduler acts for about that long/ },
 ];
 

@@ -12,7 +12,7 @@ export const ANNOTATION_DOCS: Record<keyof typeof ANNOTATIONS, { on: string; wha
   configHash: { on: 'StatefulSet and its pod template', what: 'Hash of the rendered scheduler command line: any flag change rolls the pods.' },
   executorHash: { on: 'StatefulSet and its pod template', what: 'The executor-config hash the replicas compute from their flags.' },
   frameworkName: { on: 'pod template', what: 'The framework name.' },
-  secretsHash: { on: 'pod template', what: 'Hash of the data of the Secrets the pods mount (etcd TLS and credentials, Mesos credentials). The scheduler reads their files once, at start: a rotated Secret (a renewed etcd client certificate) rolls the pods within about a minute.' },
+  secretsHash: { on: 'pod template', what: 'Hash of the data of the Secrets the pods mount (etcd TLS and credentials, Mesos credentials and TLS). The scheduler reads their files once, at start: a rotated Secret (a renewed etcd client certificate) rolls the pods within about a minute.' },
 };
 
 export function operatorFlagRows(): string[][] {

@@ -67,7 +67,7 @@ export const OPERATOR_RULES: RuleSpec[] = [
     apiGroups: [''],
     resources: ['secrets'],
     verbs: ['get'],
-    why: 'spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret and spec.mesos.zkCredentialsSecret, read by name (never listed or watched) to reach etcd and the Mesos operator API. Their names are chosen per resource, so resourceNames cannot narrow this.',
+    why: 'spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret, spec.mesos.zkCredentialsSecret and spec.mesos.tls, read by name (never listed or watched) to reach etcd and the Mesos operator API. Their names are chosen per resource, so resourceNames cannot narrow this.',
     usedBy: ['src/operator/reconciler.ts (readSecret)', 'src/operator/etcd-pool.ts'],
   },
   {

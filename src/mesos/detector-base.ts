@@ -24,6 +24,8 @@ export interface MasterDetectorEvents {
 
 export interface MasterDetector {
   readonly leader: DetectedMaster | undefined;
+  /** While no leader is known: why the last detection found none (unreachable masters, TLS, ZooKeeper). */
+  readonly lastProblem: string | undefined;
   /** Begins detecting (idempotent). */
   start(): void;
   /** Stops detecting, closes connections, rejects pending waits. */
@@ -54,9 +56,14 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
   private current: DetectedMaster | undefined;
   protected stopped = false;
   private readonly waiters = new Waiters<DetectedMaster>();
+  private problem: string | undefined;
 
   get leader(): DetectedMaster | undefined {
     return this.current;
+  }
+
+  get lastProblem(): string | undefined {
+    return this.current ? undefined : this.problem;
   }
 
   abstract start(): void;
@@ -76,6 +83,7 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
     const prev = this.current;
     if (sameMaster(prev, next)) return;
     this.current = next;
+    if (next) this.problem = undefined;
     this.emit('change', next, prev);
     if (next) {
       this.waiters.resolveAll(next);
@@ -83,14 +91,20 @@ export abstract class DetectorBase extends EventEmitter<MasterDetectorEvents> im
   }
 
   protected warn(message: string, error?: Error): void {
+    this.noteProblem(error ? `${message}: ${error.message}` : message);
     this.emit('warning', message, error);
+  }
+
+  /** Why no leader is known, for lastProblem and the NoLeader error, without a warning. */
+  protected noteProblem(problem: string): void {
+    this.problem = problem;
   }
 
   waitForLeader(signal?: AbortSignal, timeoutMs?: number): Promise<DetectedMaster> {
     if (this.stopped) return Promise.reject(new DetectorError('DetectorStopped', 'master detector stopped'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.current) return Promise.resolve(this.current);
-    return this.waiters.wait(signal, timeoutMs, () => new DetectorError('NoLeader', `no leading Mesos master detected within ${timeoutMs} ms`));
+    return this.waiters.wait(signal, timeoutMs, () => new DetectorError('NoLeader', `no leading Mesos master detected within ${Math.round(timeoutMs ?? 0)} ms${this.lastProblem ? ` (${this.lastProblem})` : ''}`));
   }
 }
 

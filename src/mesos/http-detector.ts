@@ -77,13 +77,19 @@ export class HttpMasterDetector extends DetectorBase {
   /** Asks the candidates in turn; the first that names a leader wins. */
   async detectOnce(): Promise<DetectedMaster | undefined> {
     const problems: string[] = [];
+    let broken = false;
     for (const c of this.candidates) {
       if (this.stopped) return undefined;
       const r = await this.probe(c);
       if (r.kind === 'leader') return { url: r.url };
       problems.push(`${c}: ${r.detail}`);
+      broken ||= r.kind !== 'no-leader';
     }
-    this.log.debug({ problems }, 'no leading master found');
+    // Masters answering 503 are electing (a normal moment of a master failover); unreachable ones, TLS failures
+    // and strange answers are worth a warning.
+    const problem = problems.join('; ');
+    if (broken) this.warn(`cannot find the leading Mesos master: ${problem}`);
+    this.noteProblem(problem);
     return undefined;
   }
 
@@ -112,7 +118,9 @@ export class HttpMasterDetector extends DetectorBase {
       return { kind: 'unexpected', detail: `answered ${status} to GET /redirect` };
     } catch (err) {
       const e = err as HttpRequestError;
-      return { kind: 'unreachable', detail: e.code ? `${e.code}` : e.message };
+      // The cause says what a code alone does not (which TLS check failed); the candidate is named already.
+      const cause = (e.cause as Error | undefined)?.message;
+      return { kind: 'unreachable', detail: e.code ? (cause && !cause.includes(e.code) ? `${e.code} (${cause})` : cause ?? e.code) : e.message };
     }
   }
 }

@@ -182,8 +182,8 @@ export interface SchedulerClientEvents {
   event: [event: Event];
   disconnected: [info: DisconnectInfo];
   heartbeatMissed: [info: HeartbeatMissedInfo];
-  /** No leading master detected for `waitedMs` (emitted after 15 s, then every minute, until one is). */
-  noLeader: [info: { waitedMs: number }];
+  /** No leading master detected for `waitedMs` (emitted after 15 s, then every minute, until one is); `problem`: why, as the detector last saw it. */
+  noLeader: [info: { waitedMs: number; problem?: string }];
   fatal: [error: MesosFatalError];
   call: [result: CallResult];
 }
@@ -454,8 +454,9 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       } catch (err) {
         if (!(err instanceof DetectorError && err.reason === 'NoLeader') || this.ended) throw err;
         const waitedMs = Math.round(monotonicMs() - since);
-        this.log.warn({ waitedSeconds: Math.round(waitedMs / 1000) }, `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s; still looking (are the masters up, and do --mesos-master / spec.mesos.master name them?)`);
-        this.safeEmit('noLeader', { waitedMs });
+        const problem = this.opts.detector.lastProblem;
+        this.log.warn({ waitedSeconds: Math.round(waitedMs / 1000), ...(problem ? { problem } : {}) }, `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s; still looking (are the masters up, and do --mesos-master / spec.mesos.master name them?)`);
+        this.safeEmit('noLeader', { waitedMs, ...(problem ? { problem } : {}) });
         slice = this.opts.noLeaderWarnMs?.repeat ?? NO_LEADER_REPEAT_WARN_MS;
       }
     }

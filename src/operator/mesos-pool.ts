@@ -10,7 +10,7 @@ import type http from 'node:http';
 import { parseMesosMaster, withZkAuth } from '../api/addresses.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
-import { basicAuthHeader, createAgent, request, resolveLocation, baseUrlOf, type Credentials } from '../mesos/http.js';
+import { basicAuthHeader, createAgent, request, resolveLocation, baseUrlOf, type Credentials, type TlsOptions } from '../mesos/http.js';
 import { MesosOperatorClient } from '../mesos/operator-client.js';
 import type { GetFrameworks, GetTasks, MasterFramework } from '../mesos/types.js';
 import { SchedulerHAError, errorMessage } from '../util/errors.js';
@@ -59,11 +59,22 @@ interface Entry {
   detector: MasterDetector;
   client: MesosOperatorClient;
   credentials?: Credentials;
+  tls?: TlsOptions;
   owners: Set<string>;
   frameworks: Cached<GetFrameworks>;
   tasks: Cached<GetTasks>;
   /** For the TEARDOWN, by protocol (the leading master's URL decides). */
   agents: { http?: http.Agent; https?: http.Agent };
+}
+
+/** How to reach one SchedulerHA's masters, from its spec and Secrets. */
+export interface MesosAccess {
+  /** HTTP basic auth (spec.mesos.principal + credentialsSecret). */
+  credentials?: Credentials;
+  /** ZooKeeper digest credentials for a zk:// master (spec.mesos.zkCredentialsSecret). */
+  zkAuth?: { user: string; password: string };
+  /** spec.mesos.tls: https for ZooKeeper-named and host:port masters, with its CA / client certificate if any. */
+  tls?: { options: TlsOptions };
 }
 
 export interface MesosPoolOptions {
@@ -99,20 +110,21 @@ export class MesosPool {
     this.log = (opts.logger ?? silentLogger).child({ component: 'mesos-pool' });
   }
 
-  /** Registers `owner` as a user of `master` (switching releases its previous master). `zkAuth`: ZooKeeper digest
-   * credentials for a zk:// master (from spec.mesos.zkCredentialsSecret). */
-  acquire(owner: string, master: string, credentials?: Credentials, zkAuth?: { user: string; password: string }): void {
-    const key = `${master}\u0000${credentials?.principal ?? ''}\u0000${credentials?.secret ?? ''}\u0000${zkAuth?.user ?? ''}\u0000${zkAuth?.password ?? ''}`;
+  /** Registers `owner` as a user of `master` (switching master or access releases the previous entry). */
+  acquire(owner: string, master: string, access: MesosAccess = {}): void {
+    const { credentials, zkAuth, tls } = access;
+    const key = JSON.stringify([master, credentials ?? null, zkAuth ?? null, tls ? [String(tls.options.ca ?? ''), String(tls.options.cert ?? ''), String(tls.options.key ?? '')] : null]);
     const cur = this.byOwner.get(owner);
     if (cur?.key === key) return;
     let e = this.entries.get(key);
     if (!e) {
-      const parsed = parseMesosMaster(master);
+      const parsed = parseMesosMaster(master, { tls: !!tls });
       if (!parsed.ok) throw new SchedulerHAError('InvalidMesosMaster', parsed.error);
-      const detector = createMasterDetector(withZkAuth(parsed.value, zkAuth), { logger: this.log });
+      const tlsOptions = tls && Object.keys(tls.options).length ? tls.options : undefined;
+      const detector = createMasterDetector(withZkAuth(parsed.value, zkAuth), { logger: this.log, scheme: tls ? 'https' : 'http', ...(tlsOptions ? { tls: tlsOptions } : {}) });
       detector.start();
-      const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });
-      e = { key, detector, client, ...(credentials ? { credentials } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agents: {} };
+      const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), ...(tlsOptions ? { tls: tlsOptions } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });
+      e = { key, detector, client, ...(credentials ? { credentials } : {}), ...(tlsOptions ? { tls: tlsOptions } : {}), owners: new Set(), frameworks: { at: 0 }, tasks: { at: 0 }, agents: {} };
       this.entries.set(key, e);
     }
     if (cur) this.release(owner);
@@ -189,7 +201,7 @@ export class MesosPool {
     const body = JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } });
     for (let hop = 0; hop < 5; hop++) {
       const tls = url.protocol === 'https:';
-      const agent = tls ? (e.agents.https ??= createAgent(true, true, 2)) : (e.agents.http ??= createAgent(false, true, 2));
+      const agent = tls ? (e.agents.https ??= createAgent(true, true, 2, e.tls)) : (e.agents.http ??= createAgent(false, true, 2));
       const res = await request({ method: 'POST', url, headers, body, agent, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
       if (res.status === 307 && res.headers.location) {
         url = resolveLocation(res.headers.location, url);

@@ -219,6 +219,8 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
   if (spec.etcd.credentialsSecret) secretVolume(ETCD_CREDENTIALS_VOLUME, spec.etcd.credentialsSecret, MOUNTS.etcdCredentials);
   if (spec.mesos.credentialsSecret) secretVolume('mesos-credentials', spec.mesos.credentialsSecret, MOUNTS.mesosCredentials);
   if (spec.mesos.zkCredentialsSecret) secretVolume('zk-credentials', spec.mesos.zkCredentialsSecret, MOUNTS.zkCredentials);
+  if (spec.mesos.tls?.caSecret) secretVolume('mesos-ca', spec.mesos.tls.caSecret, MOUNTS.mesosCa);
+  if (spec.mesos.tls?.clientSecret) secretVolume('mesos-client-tls', spec.mesos.tls.clientSecret, MOUNTS.mesosClientTls);
 
   const env: unknown[] = [
     { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },

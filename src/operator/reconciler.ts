@@ -33,7 +33,8 @@ import { buildStatus, conditionChanges, evaluateConditions, mergePatchDiff, toCo
 import type { EtcdPool } from './etcd-pool.js';
 import { judgeEtcdMove, sameEndpoints, type EtcdSide } from './etcd-move.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
-import type { MesosObservation, MesosPool } from './mesos-pool.js';
+import type { MesosAccess, MesosObservation, MesosPool } from './mesos-pool.js';
+import { mesosTlsOptions, type TlsPem } from '../mesos/tls.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
 import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, canonicalJson, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset, planChildren, shortHash, type Plan, type RenderedConfig } from './plan.js';
@@ -508,7 +509,7 @@ export class Reconciler {
   /** The hash of the data of the Secrets the scheduler pods mount (undefined: none). One that cannot be read now
    * keeps the hash the StatefulSet has: an API hiccup must not roll the replicas. */
   private async mountedSecretsHash(ns: string, spec: SchedulerHASpec, liveSts: KubeObject | undefined, log: Logger): Promise<string | undefined> {
-    const names = [spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret, spec.mesos.zkCredentialsSecret].filter((n): n is string => !!n);
+    const names = [spec.etcd.tlsSecret, spec.etcd.credentialsSecret, spec.mesos.credentialsSecret, spec.mesos.zkCredentialsSecret, spec.mesos.tls?.caSecret, spec.mesos.tls?.clientSecret].filter((n): n is string => !!n);
     if (!names.length) return undefined;
     try {
       return shortHash(canonicalJson(await Promise.all(names.map(async (n) => [n, (await this.readSecret(ns, n)) ?? null]))));
@@ -617,7 +618,23 @@ export class Reconciler {
       if (!data?.username || data.password === undefined) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.zkCredentialsSecret} (spec.mesos.zkCredentialsSecret) needs the keys "username" and "password"`);
       zkAuth = { user: data.username.trim(), password: data.password.trim() };
     }
-    this.d.mesos.acquire(st.key, r.config.mesosMaster, credentials, zkAuth);
+    let tls: MesosAccess['tls'];
+    if (m?.tls) {
+      const pem: TlsPem = {};
+      if (m.tls.caSecret) {
+        const data = await this.readSecret(ns, m.tls.caSecret, { lastKnown: opts.deleting === true });
+        if (data?.['ca.crt'] === undefined) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.tls.caSecret} (spec.mesos.tls.caSecret) ${data ? 'has no key "ca.crt"' : 'does not exist'}`);
+        pem.ca = data['ca.crt'];
+      }
+      if (m.tls.clientSecret) {
+        const data = await this.readSecret(ns, m.tls.clientSecret, { lastKnown: opts.deleting === true });
+        if (data?.['tls.crt'] === undefined || data['tls.key'] === undefined) throw new SchedulerHAError('MesosSecretMissing', `Secret ${ns}/${m.tls.clientSecret} (spec.mesos.tls.clientSecret) ${data ? 'needs the keys "tls.crt" and "tls.key"' : 'does not exist'}`);
+        pem.cert = data['tls.crt'];
+        pem.key = data['tls.key'];
+      }
+      tls = { options: mesosTlsOptions(pem, { ca: `Secret ${ns}/${m.tls.caSecret} key ca.crt (spec.mesos.tls.caSecret)`, cert: `Secret ${ns}/${m.tls.clientSecret} (spec.mesos.tls.clientSecret)` }) };
+    }
+    this.d.mesos.acquire(st.key, r.config.mesosMaster, { ...(credentials ? { credentials } : {}), ...(zkAuth ? { zkAuth } : {}), ...(tls ? { tls } : {}) });
     st.mesosKey = r.config.mesosMaster;
   }
 

@@ -14,7 +14,7 @@ import { SchedulerClient, type SubscribedInfo } from '../mesos/scheduler-client.
 import type { MasterDetector } from '../mesos/detector-base.js';
 import { FrameworkFailedOverError, FrameworkRemovedError, FrameworkIdMismatchError, SubscriptionGoneError, type MesosFatalError } from '../mesos/errors.js';
 import { isTerminalState, type Event, type TaskStatus } from '../mesos/types.js';
-import type { Credentials } from '../mesos/http.js';
+import type { Credentials, TlsOptions } from '../mesos/http.js';
 import type { TxnOp } from '../election/index.js';
 import { followKeys, isFenceLostError } from '../election/index.js';
 import { errorMessage } from '../util/errors.js';
@@ -64,6 +64,8 @@ export interface LeaderTermDeps {
   logger: Logger;
   taskManager: TaskManagerFactory;
   credentials?: Credentials;
+  /** CA / client certificate for https masters. */
+  tls?: TlsOptions;
   /** Minimum spacing of leader-status writes (default 1000 ms). */
   statusIntervalMs?: number;
   /** Without --ha there is no other replica to hand over to: a changed hash is only a warning. */
@@ -377,7 +379,7 @@ export class LeaderTerm {
 
   /** One SchedulerClient lifetime. Resolves with its fatal error, or undefined when the term ended. */
   private async runSubscription(): Promise<MesosFatalError | undefined> {
-    const { config, detector, metrics, credentials } = this.deps;
+    const { config, detector, metrics, credentials, tls } = this.deps;
     if (!this.guard()) return undefined;
     this.state = 'subscribing';
     this.markStatusDirty(true);
@@ -387,6 +389,7 @@ export class LeaderTerm {
       ...(this.frameworkId ? { frameworkId: this.frameworkId } : {}),
       ...(this.manager!.initiallySuppressed() ? { suppressedRoles: config.mesosRoles } : {}),
       ...(credentials ? { credentials } : {}),
+      ...(tls ? { tls } : {}),
       logger: this.log,
       ...(this.deps.mesosClient?.backoff ? { backoff: this.deps.mesosClient.backoff } : {}),
       ...(this.deps.mesosClient?.callTimeoutMs ? { callTimeoutMs: this.deps.mesosClient.callTimeoutMs } : {}),
@@ -402,8 +405,8 @@ export class LeaderTerm {
     });
     client.on('heartbeatMissed', () => metrics.missedHeartbeats.inc());
     // Told in /status and the leader-status record (the operator's conditions), not only in the log.
-    client.on('noLeader', ({ waitedMs }) => {
-      this.problem = { reason: 'NoMesosMaster', message: `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s (${maskZkPassword(config.mesosMaster)})` };
+    client.on('noLeader', ({ waitedMs, problem }) => {
+      this.problem = { reason: 'NoMesosMaster', message: `no leading Mesos master detected for ${Math.round(waitedMs / 1000)} s (${maskZkPassword(config.mesosMaster)})${problem ? `: ${problem}` : ''}` };
       this.markStatusDirty(true);
     });
     client.on('disconnected', (d) => {

@@ -13,7 +13,8 @@ import { createEtcdClient, Candidate, LeaderObserver, cancelWatcher, followKeys,
 import { toEtcdCompare, toEtcdOp, fromEtcdResponse } from '../election/txn-ops.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
-import type { Credentials } from '../mesos/http.js';
+import type { Credentials, TlsOptions } from '../mesos/http.js';
+import { mesosTlsOptions } from '../mesos/tls.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
@@ -80,6 +81,7 @@ export class Replica {
   private readonly client: Etcd3;
   private readonly detector: MasterDetector;
   private readonly credentials: Credentials | undefined;
+  private readonly mesosTls: TlsOptions | undefined;
   private probe: ProbeServer | undefined;
   private candidate: Candidate | undefined;
   private observer: LeaderObserver | undefined;
@@ -123,10 +125,11 @@ export class Replica {
       ...(c.etcdCaFile || c.etcdCertFile || c.etcdKeyFile ? { tls: { ...(c.etcdCaFile ? { caFile: c.etcdCaFile } : {}), ...(c.etcdCertFile ? { certFile: c.etcdCertFile } : {}), ...(c.etcdKeyFile ? { keyFile: c.etcdKeyFile } : {}) } } : {}),
       ...(c.etcdUsername ? { auth: { username: c.etcdUsername, password: c.etcdPasswordFile ? readFileSync(c.etcdPasswordFile, 'utf8').trim() : '' } } : {}),
     });
-    const master = parseMesosMaster(c.mesosMaster);
+    const master = parseMesosMaster(c.mesosMaster, { tls: c.mesosTls });
     if (!master.ok) throw new Error(`--mesos-master: ${master.error}`);
     const zkAuth = c.zkUsername ? { user: c.zkUsername, password: c.zkPasswordFile ? readFileSync(c.zkPasswordFile, 'utf8').trim() : '' } : undefined;
-    this.detector = createMasterDetector(withZkAuth(master.value, zkAuth), { logger: this.log.child({ component: 'detector' }) });
+    this.mesosTls = c.mesosCaFile || c.mesosCertFile ? mesosTlsOptions({ ...(c.mesosCaFile ? { ca: readFileSync(c.mesosCaFile) } : {}), ...(c.mesosCertFile ? { cert: readFileSync(c.mesosCertFile) } : {}), ...(c.mesosKeyFile ? { key: readFileSync(c.mesosKeyFile) } : {}) }, { ca: `--mesos-cafile ${c.mesosCaFile}`, cert: `--mesos-certfile ${c.mesosCertFile}` }) : undefined;
+    this.detector = createMasterDetector(withZkAuth(master.value, zkAuth), { logger: this.log.child({ component: 'detector' }), scheme: c.mesosTls ? 'https' : 'http', ...(this.mesosTls ? { tls: this.mesosTls } : {}) });
     this.credentials = c.mesosPrincipal && c.mesosSecretFile ? { principal: c.mesosPrincipal, secret: readFileSync(c.mesosSecretFile, 'utf8').trim() } : undefined;
   }
 
@@ -461,6 +464,7 @@ export class Replica {
       logger: this.log,
       taskManager: this.opts.taskManager ?? ((svc) => new IdleTaskManager(svc)),
       ...(this.credentials ? { credentials: this.credentials } : {}),
+      ...(this.mesosTls ? { tls: this.mesosTls } : {}),
       ...(this.opts.statusIntervalMs !== undefined ? { statusIntervalMs: this.opts.statusIntervalMs } : {}),
       ...(this.opts.mesosClient ? { mesosClient: this.opts.mesosClient } : {}),
       ...(this.mirror ? { mirror: () => this.mirror?.snapshot() } : {}),

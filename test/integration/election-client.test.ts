@@ -2,15 +2,13 @@
 // user/password auth — the election and fenced writes work through each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import { freePort } from '../../src/util/net.js';
 import { Election, LeaseSession, createEtcdClient } from '../../src/election/index.js';
 import { keyLayout } from '../../src/api/keys.js';
 import { ProcGroup } from '../helpers/procs.js';
+import { makeTestCerts } from '../helpers/tls-certs.js';
 import { uniqueName, waitFor } from '../helpers/wait.js';
 
 test('several endpoints with one dead: calls, campaign, watch and fenced writes still work', async (t) => {
@@ -35,28 +33,10 @@ test('several endpoints with one dead: calls, campaign, watch and fenced writes 
   await l2.resign();
 });
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
-function makeCerts(dir: string): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=schedulerha-test-ca']);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, cn] of [
-    ['server', '127.0.0.1'],
-    ['client', 'schedulerha-client'],
-  ] as const) {
-    openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
-  }
-}
-
 test('TLS (CA + client certificate) and user/password auth: election and fenced writes; bad credentials are refused', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'schedulerha-etcd-tls-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  makeCerts(dir);
+  const certs = makeTestCerts('schedulerha-etcd');
+  t.after(() => certs.remove());
+  const dir = certs.dir;
   const [cp, pp] = [await freePort(), await freePort()];
   const group = new ProcGroup();
   t.after(() => group.killAll());

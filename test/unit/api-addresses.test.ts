@@ -33,6 +33,12 @@ test('http masters: host:port, URLs, comma lists, IPv6', () => {
   assert.deepEqual(p.value.urls, ['http://m0:5050', 'https://m1:5443', 'http://m2:5050', 'http://[::1]:5051']);
 });
 
+test('with TLS (--mesos-tls) a bare host:port is an https master on the Mesos port; explicit URLs keep their scheme', () => {
+  const p = parseMesosMaster('m0:5050,m2,https://m3,http://m4:5050', { tls: true });
+  assert.ok(p.ok && p.value.kind === 'http');
+  assert.deepEqual(p.value.urls, ['https://m0:5050', 'https://m2:5050', 'https://m3:443', 'http://m4:5050']);
+});
+
 test('bad addresses are rejected with a hint', () => {
   for (const [s, re] of [
     ['', /is empty/],

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateSchedulerHA, classifyArtifactUri, roleError } from '../../src/api/validate.js';
+import { validateSchedulerHA, validateSchedulerConfig, classifyArtifactUri, roleError } from '../../src/api/validate.js';
+import { parseSchedulerArgv, specToArgv } from '../../src/api/flags.js';
 import { parseDocuments } from '../../src/api/documents.js';
 import {
   applySpecExample,
@@ -112,6 +113,22 @@ test('valid variants pass', () => {
     const r = validateSchedulerHA(d);
     assert.deepEqual(r.errors, [], `variant ${i}`);
   });
+});
+
+test('Mesos TLS: https for ZooKeeper-named masters takes the plain-http warning off the basic-auth secret; both Secrets render flags and mounts', () => {
+  const d = base();
+  Object.assign(d.spec.mesos, { principal: 'k8sm', credentialsSecret: 'mesos-cred', tls: { caSecret: 'mesos-ca', clientSecret: 'mesos-client' } });
+  const r = validateSchedulerHA(d);
+  assert.deepEqual([r.errors, r.warnings], [[], []]);
+  delete d.spec.mesos.tls;
+  assert.match(validateSchedulerHA(d).warnings.map((w) => w.message).join('\n'), /contacted over http:\/\/: unencrypted on the network; set spec\.mesos\.tls if the masters serve https/);
+  const argv = specToArgv({ mesos: { master: 'zk://zk:2181/mesos', tls: { caSecret: 'mesos-ca', clientSecret: 'mesos-client' } }, etcd: { endpoints: ['http://e:2379'] } });
+  assert.deepEqual(argv.filter((a) => a.startsWith('--mesos-') && !a.startsWith('--mesos-master')), ['--mesos-tls=true', '--mesos-cafile=/etc/schedulerha/mesos-ca/ca.crt', '--mesos-certfile=/etc/schedulerha/mesos-client-tls/tls.crt', '--mesos-keyfile=/etc/schedulerha/mesos-client-tls/tls.key']);
+  assert.deepEqual(specToArgv({ mesos: { master: 'm:5050', tls: {} }, etcd: { endpoints: ['http://e:2379'] } }).filter((a) => /tls|file/.test(a)), ['--mesos-tls=true'], 'system CAs, no client certificate');
+  const parsed = parseSchedulerArgv([...argv, '--km-path=hdfs:///km']);
+  assert.deepEqual(parsed.errors, []);
+  assert.deepEqual([parsed.config.mesosTls, parsed.config.mesosCaFile, parsed.config.mesosCertFile, parsed.config.mesosKeyFile], [true, '/etc/schedulerha/mesos-ca/ca.crt', '/etc/schedulerha/mesos-client-tls/tls.crt', '/etc/schedulerha/mesos-client-tls/tls.key']);
+  assert.deepEqual(validateSchedulerConfig(parsed.config).warnings, []);
 });
 
 test('every sample in manifests/samples validates', () => {

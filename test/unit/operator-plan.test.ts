@@ -170,6 +170,20 @@ test('the non-root scheduler can read the Secrets it mounts: group-readable file
   assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
 });
 
+test('spec.mesos.tls Secrets are mounted where the rendered flags point, group-readable', () => {
+  const { sha, spec } = resource({ mesos: { master: 'zk://zk-0:2181/mesos', tls: { caSecret: 'mesos-ca', clientSecret: 'mesos-client' } } });
+  const pod = (planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec;
+  const c = pod.containers[0];
+  const mounts = new Map((c.volumeMounts as Any[]).map((m) => [m.name, m.mountPath]));
+  const vols = new Map((pod.volumes as Any[]).filter((v) => v.secret).map((v) => [v.name, v.secret.secretName]));
+  assert.equal(vols.get('mesos-ca'), 'mesos-ca');
+  assert.equal(vols.get('mesos-client-tls'), 'mesos-client');
+  for (const [flag, vol, file] of [['--mesos-cafile', 'mesos-ca', 'ca.crt'], ['--mesos-certfile', 'mesos-client-tls', 'tls.crt'], ['--mesos-keyfile', 'mesos-client-tls', 'tls.key']] as const) {
+    assert.ok(c.args.includes(`${flag}=${mounts.get(vol)}/${file}`), `${flag} points into the ${vol} mount: ${c.args.join(' ')}`);
+  }
+  assert.ok(c.args.includes('--mesos-tls=true'));
+});
+
 test('scheduler replicas request resources by default (not BestEffort); a spec that sets resources has them as given', () => {
   const { sha, spec } = resource();
   assert.deepEqual((planChildren(sha, spec, { schedulerImage: IMAGE }).statefulSet as Any).spec.template.spec.containers[0].resources, { requests: { cpu: '100m', memory: '256Mi' } });

@@ -7,7 +7,7 @@ import { RealClock, VirtualClock, type Clock } from './clock.js';
 import { History, type HistoryOptions } from './history.js';
 import { SimAgent, randomUuidB64, type AgentTaskTiming, type TaskScript, type TaskStep } from './agent.js';
 import { Master, type AgentRegistry, type ResolvedMasterOptions } from './master.js';
-import { createMasterServer, type CallFaultRule, type Credential } from './http.js';
+import { createMasterServer, type CallFaultRule, type Credential, type MasterTls } from './http.js';
 import type { ChunkMode, EventFaultRule } from './stream.js';
 import type { AgentRec, FrameworkRec, MasterTask } from './model.js';
 import { parseResourceString } from './resources.js';
@@ -64,6 +64,8 @@ export interface MesosClusterOptions {
   zk?: { connectionString: string; path: string };
   /** Version reported in MasterInfo and /master/state (default "1.11.0"). */
   version?: string;
+  /** Serve https (libprocess SSL) instead of http. */
+  tls?: MasterTls;
 }
 
 export interface FailoverOptions {
@@ -176,7 +178,7 @@ export class MesosCluster {
         callRule: (mm, type, fw) => this.matchCallRule(mm, type, fw),
         flags: () => this.flags(),
         leaderBase: (mm) => (mm.leader ? `//${mm.leader.hostname ?? mm.leader.address?.ip}:${mm.leader.port}` : undefined),
-      });
+      }, this.options.tls);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.options.ports?.[i] ?? 0, this.host, () => {
@@ -228,7 +230,7 @@ export class MesosCluster {
   // ---- Addresses -------------------------------------------------------------------------------------------
 
   get masterUrls(): string[] {
-    return this.masters.map((m) => `http://${this.host}:${m.port}`);
+    return this.masters.map((m) => `${this.options.tls ? 'https' : 'http'}://${this.host}:${m.port}`);
   }
 
   /** "127.0.0.1:p1,127.0.0.1:p2,…", usable as --mesos-master. */

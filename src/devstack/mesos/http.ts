@@ -2,6 +2,7 @@
 // of `Master::Http::scheduler` (reference §1.6), the operator API `POST /api/v1`, the legacy read-only JSON
 // endpoints, `/redirect`, HTTP basic authentication, and the injected call faults.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Call } from '../../mesos/types.js';
@@ -109,14 +110,28 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function createMasterServer(m: Master, env: HttpEnv): http.Server {
-  const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+/** A master's TLS (libprocess SSL): its certificate and key; `ca` + `requestCert` require client certificates
+ * signed by that CA (LIBPROCESS_SSL_REQUIRE_CERT). */
+export interface MasterTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+  requestCert?: boolean;
+}
+
+export function createMasterServer(m: Master, env: HttpEnv, tls?: MasterTls): http.Server {
+  const opts = { keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 };
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     void handle(m, env, req, res).catch((err: unknown) => {
       text(res, 500, String((err as Error)?.stack ?? err));
     });
-  });
+  };
+  const server: http.Server = tls
+    ? https.createServer({ ...opts, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: !!tls.requestCert, rejectUnauthorized: !!tls.requestCert }, handler)
+    : http.createServer(opts, handler);
   server.keepAliveTimeout = 75_000;
-  server.on('connection', (sock: Socket) => {
+  // Requests carry the TLS socket, not the TCP one under it.
+  server.on(tls ? 'secureConnection' : 'connection', (sock: Socket) => {
     connIds.set(sock, env.nextConnectionId());
     sock.setNoDelay(true);
   });
