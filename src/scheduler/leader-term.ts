@@ -86,7 +86,8 @@ const UNKNOWN_KILL_INTERVAL_MS = 5000;
 
 export class LeaderTerm {
   readonly since = new Date();
-  private readonly log: Logger;
+  /** Carries the term, and the framework id once known (every later child logger inherits it). */
+  private log: Logger;
   private readonly abort = new AbortController();
   private mesos: SchedulerClient | undefined;
   private registry: TaskRegistry | undefined;
@@ -106,6 +107,7 @@ export class LeaderTerm {
   private undecodable = new Set<string>();
   private problem: { reason: string; message: string } | undefined;
   private frameworkId: string | undefined;
+  private boundFrameworkId: string | undefined;
   private subscribedAt: string | undefined;
   private timeToSubscribed: number | undefined;
   private firstSubscribe = true;
@@ -260,18 +262,26 @@ export class LeaderTerm {
       else fid = (await this.getKey(keys.frameworkId)) ?? undefined;
     }
     this.frameworkId = fid;
+    this.bindFrameworkId(fid);
     this.problem = undefined;
     // A `new` left over while the id is stored (the id was restored instead) confirms nothing any more; kept, it
     // would later confirm a fresh start nobody asked for. Deleted only if still that value.
     if (fid !== undefined && confirmedNew && resetAtStart !== undefined) {
       const r = await this.ctx.writer.txn({ compare: [{ key: keys.resetFramework, target: 'value', op: '==', value: resetAtStart }], success: [{ delete: { key: keys.resetFramework } }] });
-      if (r.succeeded) this.log.info({ key: keys.resetFramework, frameworkId: fid }, `deleted a stale ${keys.resetFramework}=new: the framework id is stored`);
+      if (r.succeeded) this.log.info({ key: keys.resetFramework }, `deleted a stale ${keys.resetFramework}=new: the framework id is stored`);
     }
 
     // 5. Subscribe and run until the term ends.
     this.startServices();
     await this.subscribeLoop();
     return this.finish(this.outcome ?? { kind: 'stopped' });
+  }
+
+  private bindFrameworkId(fid: string | undefined): void {
+    if (fid && fid !== this.boundFrameworkId) {
+      this.boundFrameworkId = fid;
+      this.log = this.deps.logger.child({ term: this.ctx.term, frameworkId: fid });
+    }
   }
 
   private startServices(): void {
@@ -342,13 +352,13 @@ export class LeaderTerm {
         let decision = decideAfterRemoval(removedId, this.registry!.liveCount(), { value: await this.getKey(keys.resetFramework), writtenAfterRemoval: false }, keys);
         while (!decision.register) {
           this.problem = { reason: 'FrameworkRemoved', message: decision.message };
-          this.log.error({ reason: 'FrameworkRemoved', frameworkId: removedId }, decision.message);
+          this.log.error({ reason: 'FrameworkRemoved' }, decision.message);
           this.markStatusDirty(true);
           const reset = await this.waitForKeyChange([keys.resetFramework]);
           if (reset === undefined) return;
           decision = decideAfterRemoval(removedId, this.registry!.liveCount(), { value: reset.value, writtenAfterRemoval: true }, keys);
         }
-        this.log.warn({ frameworkId: removedId }, decision.message);
+        this.log.warn(decision.message);
         // Mesos killed every task of the removed framework (REASON_FRAMEWORK_REMOVED, no update sent).
         await this.retireRegistry('TASK_KILLED', `framework ${removedId} was removed by Mesos`);
         await this.ctx.writer.txn({ success: [{ delete: { key: keys.frameworkId } }] });
@@ -370,7 +380,8 @@ export class LeaderTerm {
         const changed = await this.waitForKeyChange([keys.frameworkId]);
         if (changed === undefined) return;
         if (changed.value.trim()) this.frameworkId = changed.value.trim();
-        this.log.warn({ frameworkId: this.frameworkId }, `${keys.frameworkId} was written; subscribing with it`);
+        this.bindFrameworkId(this.frameworkId);
+        this.log.warn(`${keys.frameworkId} was written; subscribing with it`);
         continue;
       }
       if (!(await sleep(30_000, this.abort.signal))) return;
@@ -497,7 +508,8 @@ export class LeaderTerm {
     }
     const resubscribed = !this.firstSubscribe;
     this.firstSubscribe = false;
-    this.log.info({ frameworkId: info.frameworkId, master: info.masterUrl, resubscribed, timeToSubscribedMs: this.timeToSubscribed !== undefined ? Math.round(this.timeToSubscribed * 1000) : undefined }, 'SUBSCRIBED');
+    this.bindFrameworkId(info.frameworkId);
+    this.log.info({ master: info.masterUrl, resubscribed, timeToSubscribedMs: this.timeToSubscribed !== undefined ? Math.round(this.timeToSubscribed * 1000) : undefined }, 'SUBSCRIBED');
     this.markStatusDirty(true);
     try {
       await this.manager?.onSubscribed(info, resubscribed);

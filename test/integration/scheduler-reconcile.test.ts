@@ -15,7 +15,7 @@ test('explicit reconciliation re-sends for silent tasks until agents re-register
   const ids = stack.mesos.seedTasks(fwid, 12, { prefix: 'pod-' });
   const now = new Date().toISOString();
   await stack.writeRegistry(ids.map((id): TaskRecord => ({ id, agentId: stack.mesos.task(fwid, id)!.agentId, state: 'TASK_RUNNING', createdAt: now, updatedAt: now })));
-  stack.spawn('a');
+  const a = stack.spawn('a');
   const s0 = await stack.waitForReconciledLeader();
 
   // Master failover; no agent re-registers for now.
@@ -29,7 +29,13 @@ test('explicit reconciliation re-sends for silent tasks until agents re-register
   const resent = stack.mesos.history.calls.filter((c) => c.callType === 'RECONCILE' && c.time > t0 && c.status === 202);
   assert.ok(resent.length >= 3, `re-sent (${resent.length} RECONCILE calls)`);
 
-  for (const a of stack.mesos.agents) stack.mesos.reregisterAgent(a.id);
+  // The term's warnings about Mesos name the framework (its id was stored before the term began).
+  const lines = a.proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lost = lines.filter((j) => String(j.msg).startsWith('Mesos subscription lost'));
+  assert.ok(lost.length >= 1, 'the master failover was logged');
+  for (const j of [...lost, ...lines.filter((j) => j.term !== undefined && ['warn', 'error', 'fatal'].includes(String(j.level)))]) assert.equal(j.frameworkId, fwid, `framework id on: ${j.msg}`);
+
+  for (const ag of stack.mesos.agents) stack.mesos.reregisterAgent(ag.id);
   const done = await waitFor('reconciliation complete', async () => {
     const s = await stack.leaderStatus();
     return s && s.reconciliation.run === stuck.reconciliation.run && s.reconciliation.phase === 'complete' ? s : undefined;
