@@ -62,6 +62,10 @@ type Field =
   | 'etcdPrefix'
   | 'leaseTTL';
 
+/** Key ranges of a framework's root (keys.ts): a framework of this name nested under another's root would put its
+ * keys inside that one's registry or election. */
+const RESERVED_FRAMEWORK_NAMES = new Set(['tasks', 'election']);
+
 const SPEC_NAMES: Record<Field, string> = {
   ha: 'spec.flags.ha',
   checkpoint: 'spec.flags.checkpoint',
@@ -222,6 +226,9 @@ function checkShared(inp: RuleInput, n: Namer, out: Collector, ctx: 'spec' | 'fl
   // --- framework name
   if (inp.frameworkName !== undefined && !FRAMEWORK_NAME_RE.test(inp.frameworkName)) {
     out.error(n('frameworkName'), `${n('frameworkName')} "${inp.frameworkName}" is not usable: it is an etcd key segment and, lowercased, the pods' spec.schedulerName, so use 1-63 letters, digits, "-" or "." (starting and ending with a letter or digit), e.g. Kubernetes`);
+  } else if (inp.frameworkName !== undefined && RESERVED_FRAMEWORK_NAMES.has(inp.frameworkName)) {
+    // Under a prefix that is another framework's root, its keys would sit inside that framework's ranges.
+    out.error(n('frameworkName'), `${n('frameworkName')} "${inp.frameworkName}" is reserved: it names a key range of the etcd layout (<root>/${inp.frameworkName}/), and a framework by that name under a prefix that is another framework's root would mix its keys into that framework's; choose another name`);
   }
   // --- executor artifact
   const km = inp.kmPath;

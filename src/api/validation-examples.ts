@@ -170,6 +170,7 @@ export const SPEC_ERROR_EXAMPLES: SpecExample[] = [
   { name: 'lease ttl as duration string', set: { 'spec.etcd.leaseTTLSeconds': '10s' }, path: 'spec.etcd.leaseTTLSeconds', message: /must be an integer, not a string \("10s"\)/ },
   { name: 'bad tls secret name', set: { 'spec.etcd.tlsSecret': 'etcd/tls' }, path: 'spec.etcd.tlsSecret', message: /not a valid Secret name/ },
   { name: 'ZooKeeper credentials without a zk:// master', set: { 'spec.mesos.master': 'http://m1:5050', 'spec.mesos.zkCredentialsSecret': 'zk-cred' }, path: 'spec.mesos.zkCredentialsSecret', message: /is for a zk:\/\/ master; spec\.mesos\.master is not one/ },
+  { name: 'reserved framework name', set: { 'spec.flags.frameworkName': 'tasks' }, path: 'spec.flags.frameworkName', message: /"tasks" is reserved: it names a key range of the etcd layout/ },
   { name: 'plain http master with TLS on', set: { 'spec.mesos.master': 'http://m1:5050,m2:5050', 'spec.mesos.tls': {} }, path: 'spec.mesos.master', message: /names http:\/\/m1:5050 over plain http, but spec\.mesos\.tls asks for https; write https:\/\/ or host:port alone/ },
   { name: 'bad Mesos CA secret name', set: { 'spec.mesos.tls': { caSecret: 'mesos/ca' } }, path: 'spec.mesos.tls.caSecret', message: /not a valid Secret name/ },
   { name: 'ZooKeeper credentials twice', set: { 'spec.mesos.master': 'zk://u:p@zk-0:2181/mesos', 'spec.mesos.zkCredentialsSecret': 'zk-cred' }, path: 'spec.mesos.zkCredentialsSecret', message: /both give ZooKeeper credentials; keep one/ },

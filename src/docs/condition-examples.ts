@@ -9,6 +9,7 @@ import { applySpecExample } from '../api/validation-examples.js';
 import type { ConditionInput, ConditionType, PodView, StatefulSetView } from '../operator/conditions.js';
 import type { CandidateInfo, FrameworkSnapshot } from '../operator/framework-watch.js';
 import { judgeEtcdMove } from '../operator/etcd-move.js';
+import { claimOf, judgeClaim } from '../operator/framework-claims.js';
 import type { MesosObservation } from '../operator/mesos-pool.js';
 import { decideAfterRemoval, decideExecutorHash, decideFrameworkId } from '../scheduler/takeover.js';
 
@@ -130,6 +131,7 @@ const oldLeader = snapshot({ leaderStatus: leaderStatus({ executorHash: EXAMPLE_
 export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'ConfigValid', reason: 'Valid', situation: 'a valid spec with a warning (3 replicas)', input: healthyInput({ validation: validateSchedulerHA(applySpecExample({ 'spec.replicas': 3 })) }) },
   { type: 'ConfigValid', reason: 'InvalidSpec', situation: 'spec.replicas 2 with spec.flags.ha false', input: healthyInput({ validation: validateSchedulerHA(applySpecExample({ 'spec.flags.ha': false })) }) },
+  { type: 'ConfigValid', reason: 'FrameworkInUse', situation: 'a copy of the resource in another namespace, with the same framework name', input: healthyInput({ frameworkInUse: judgeClaim(claimOf({ metadata: { namespace: 'staging', name: 'k8sm', uid: 'b', creationTimestamp: '2026-12-02T10:00:00Z' }, spec: { etcd: { endpoints: ['http://etcd-0:2379'] } } })!, [claimOf({ metadata: { namespace: 'mesos', name: 'k8sm', uid: 'a', creationTimestamp: '2026-11-20T08:00:00Z' }, spec: { etcd: { endpoints: ['http://etcd-0:2379'] } } })!]) }) },
   { type: 'ConfigValid', reason: 'EtcdClusterChanged', situation: 'spec.etcd.endpoints changed to another etcd cluster while two replicas run', input: healthyInput({ etcdMoveHeld: etcdMoveHeld() }) },
 
   { type: 'ReplicasReady', reason: 'StatefulSetMissing', situation: 'no StatefulSet', input: healthyInput({ sts: undefined, pods: [] }) },

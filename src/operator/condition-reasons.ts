@@ -42,6 +42,12 @@ export const CONDITION_REASONS = {
         "spec.etcd.endpoints name another etcd cluster (another cluster id) than the StatefulSet's replicas run with. Rolling them over would run an election on each cluster, and two leaders, while old replicas run; or, with none running, the new cluster lacks the framework id the old one holds, so the first leader there would register a second framework. No child was changed: the replicas keep the old endpoints and are observed there. The message names both clusters.",
       action: 'Move stopped (operations: changing etcd endpoints): old endpoints with spec.replicas: 0 until ScaledToZero, copy the framework keys to the new cluster, then the new endpoints and the replicas back. The change goes ahead by itself once nothing runs and the framework id is there.',
     },
+    FrameworkInUse: {
+      status: 'False',
+      meaning:
+        'An older SchedulerHA (this operator watches it) already runs this framework: its framework name is the same up to case — pods choose a scheduler by spec.schedulerName, the lower-cased framework name, in all namespaces, so both would launch every such pod, whatever their etcd or Mesos — or its etcd root (spec.etcd.prefix/frameworkName) is this one\'s or nests with it on the same etcd, so the keys would mix. Nothing was deployed or changed; whatever already runs is observed. The message names the older resource.',
+      action: 'Give this resource its own spec.flags.frameworkName (and, for nested roots, a spec.etcd.prefix outside the other\'s root), or delete the older one: the hold lifts by itself within seconds.',
+    },
   },
   ReplicasReady: {
     StatefulSetMissing: { status: 'False', meaning: 'The scheduler StatefulSet does not exist (yet).', action: 'Wait a reconcile. If it stays, read the operator log ("applying the children failed") and the Events.' },

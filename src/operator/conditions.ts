@@ -77,6 +77,9 @@ export interface ConditionInput {
   validation: ValidationResult;
   /** A valid spec held back: its etcd endpoints name another etcd cluster (etcd-move.ts; the message says why). */
   etcdMoveHeld?: string;
+  /** A valid spec held back: an older SchedulerHA runs the same pods' scheduler or an overlapping etcd root
+   * (framework-claims.ts; the message names it). */
+  frameworkInUse?: string;
   /** The executor-config hash the spec (or, if invalid, the deployed config) renders. */
   desiredExecutorHash?: string;
   sts?: StatefulSetView;
@@ -120,6 +123,7 @@ function configValid(i: ConditionInput): CondOf<'ConfigValid'> {
   if (i.validation.errors.length) {
     return { status: 'False', reason: 'InvalidSpec', message: i.validation.errors.map((e) => e.message).join('; ') };
   }
+  if (i.frameworkInUse) return { status: 'False', reason: 'FrameworkInUse', message: i.frameworkInUse };
   if (i.etcdMoveHeld) return { status: 'False', reason: 'EtcdClusterChanged', message: i.etcdMoveHeld };
   const w = i.validation.warnings.map((x) => x.message);
   return { status: 'True', reason: 'Valid', message: w.length ? `the spec is valid; warnings: ${w.join('; ')}` : 'the spec is valid' };

@@ -355,6 +355,11 @@ export async function revokeLeaderLease(client: Etcd3, leader: { key: string; cr
 
 /** Deletes everything of a framework (deletionPolicy Teardown, after TEARDOWN): its keys and the task registry. */
 export async function deleteFrameworkState(client: Etcd3, keys: KeyLayout): Promise<number> {
-  const res = await client.delete().prefix(`${keys.root}/`).exec();
-  return Number(res.deleted);
+  // The layout's keys and ranges only, not everything under <root>/: another framework's root may lie inside ours
+  // (its prefix = our root), and its state is not ours to delete.
+  const ranges = [`${keys.electionPrefix}/`, keys.tasksPrefix];
+  // Every single key of the layout (derived, so a key added to it is covered).
+  const exact = Object.entries(keys).filter(([k, v]) => typeof v === 'string' && !['root', 'electionPrefix', 'tasksPrefix'].includes(k)).map(([, v]) => v as string);
+  const res = await Promise.all([...ranges.map((p) => client.delete().prefix(p).exec()), ...exact.map((k) => client.delete().key(k).exec())]);
+  return res.reduce((n, r) => n + Number(r.deleted), 0);
 }

@@ -162,7 +162,9 @@ export class MesosPool {
       for (const f of fw.frameworks ?? []) {
         const v = view(f);
         if (q.frameworkId && v.id === q.frameworkId) out.framework = v;
-        else if (v.name === q.frameworkName && (q.frameworkId || !v.connected)) out.zombies.push(v);
+        // Case-insensitively: pods choose a scheduler by the lower-cased name, so "kubernetes" competes for the pods
+        // of "Kubernetes".
+        else if (v.name.toLowerCase() === q.frameworkName.toLowerCase() && (q.frameworkId || !v.connected)) out.zombies.push(v);
       }
       if (out.framework?.recovered) out.recovering = true;
       if (q.frameworkId && !out.framework) {

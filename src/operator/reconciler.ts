@@ -34,6 +34,7 @@ import type { EtcdPool } from './etcd-pool.js';
 import { judgeEtcdMove, sameEndpoints, type EtcdSide } from './etcd-move.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
 import type { MesosAccess, MesosObservation, MesosPool } from './mesos-pool.js';
+import { claimOf, judgeClaim, type FrameworkClaim } from './framework-claims.js';
 import { mesosTlsOptions, type TlsPem } from '../mesos/tls.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
@@ -186,6 +187,24 @@ export class Reconciler {
     if (owner && obj.metadata?.namespace) this.d.enqueue(podsKey(obj.metadata.namespace, owner));
   }
 
+  /** Why `obj` must not run its framework: an older SchedulerHA (this operator sees) claims the same pods or an
+   * overlapping etcd root. */
+  private claimConflict(obj: SchedulerHA): string | undefined {
+    const self = claimOf(obj);
+    if (!self) return undefined;
+    const others: FrameworkClaim[] = [];
+    for (const o of this.d.informers.schedulerhas.list()) {
+      // Every reconcile looks at every resource: a cold start of N resources would parse N² claims.
+      let c = this.claims.get(o);
+      if (c === undefined) this.claims.set(o, (c = claimOf(o as SchedulerHA) ?? null));
+      if (c) others.push(c);
+    }
+    return judgeClaim(self, others);
+  }
+
+  /** Claims by cached object (the informer replaces an object on every change). */
+  private readonly claims = new WeakMap<object, FrameworkClaim | null>();
+
   /** Keys of every SchedulerHA in the cache (periodic resync). */
   allKeys(): string[] {
     return this.d.informers.schedulerhas.keys();
@@ -239,7 +258,10 @@ export class Reconciler {
     const name = obj.metadata.name!;
     const problems: string[] = [];
     const validation = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }, { served: true });
-    const valid = validation.errors.length === 0;
+    // Overlapping an older resource's framework (framework-claims.ts): held like an invalid spec — nothing deployed
+    // or changed, and whatever runs already is observed.
+    const frameworkInUse = validation.errors.length === 0 ? this.claimConflict(obj) : undefined;
+    const valid = validation.errors.length === 0 && !frameworkInUse;
     let current = obj;
     let plan: Plan | undefined;
     let rendered: RenderedConfig | undefined;
@@ -340,6 +362,7 @@ export class Reconciler {
       replicas: typeof replicas === 'number' ? replicas : 2,
       validation,
       ...(etcdMoveHeld ? { etcdMoveHeld } : {}),
+      ...(frameworkInUse ? { frameworkInUse } : {}),
       ...(rendered ? { desiredExecutorHash: rendered.executorHash } : {}),
       ...(sts ? { sts } : {}),
       ...(childConflict ? { childConflict } : {}),
@@ -384,8 +407,9 @@ export class Reconciler {
     if (status.tasks) this.d.metrics.setTasks(ns, name, status.tasks.byState);
 
     if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '));
-    // A held etcd move waits on the other cluster (the framework keys copied there), which nothing here watches.
-    const result = etcdMoveHeld ? { requeueAfterMs: this.d.options.unreadyPollMs ?? 5_000 } : this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
+    // A held etcd move waits on the other cluster (the framework keys copied there), which nothing here watches; a
+    // held claim on the other resource's deletion or rename, whose events wake only that resource.
+    const result = etcdMoveHeld || frameworkInUse ? { requeueAfterMs: this.d.options.unreadyPollMs ?? 5_000 } : this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);
     // A leader pod being deleted is looked at again when its resign grace ends (a resign would wake us sooner).
     const recheck = st.leaderDeleting && st.leaderDeleting.term === snap?.leader?.createRevision ? Math.max(50, st.leaderDeleting.at + RESIGN_GRACE_MS - Date.now()) : undefined;
     return recheck !== undefined && (result.requeueAfterMs === undefined || recheck < result.requeueAfterMs) ? { requeueAfterMs: recheck } : result;

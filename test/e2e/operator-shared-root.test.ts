@@ -1,21 +1,52 @@
 // Two SchedulerHA resources on one etcd root (the same etcd prefix and framework name) — a copy of the manifest in
-// another namespace, here even under the same resource name, so both have a pod `k8sm-0`. The operator must judge
-// only its own resource's pods: never revoke the other deployment's leader because its own pod of that name just
-// started, report the shared root, and never TEARDOWN the framework the other deployment still leads.
+// another namespace, here even under the same resource name, so both have a pod `k8sm-0`.
+// - One operator that sees both holds the younger (ConfigValid=False FrameworkInUse: nothing deployed) until the
+//   older is gone — the same for a framework name equal up to case, which would compete for the same pods.
+// - Operators that do not see each other's resource (one per namespace) both deploy: each must judge only its own
+//   resource's pods — never revoke the other deployment's leader because its own pod of that name just started —,
+//   report the shared root, and never TEARDOWN the framework the other deployment still leads.
 // Real etcd, the Mesos emulator on the real clock, the Kubernetes API emulator + pod runner.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { kubeRequest } from '../../src/kube/request.js';
 import { OperatorStack } from '../helpers/operator-stack.js';
 import { waitFor } from '../helpers/wait.js';
 import type { SchedulerHA } from '../../src/api/types.js';
 
-test('a copy on the same etcd root: no revocation of the other leader, Degraded SharedFrameworkRoot, its Teardown blocked', { timeout: 300_000 }, async (t) => {
+test('one operator: a younger resource with the same framework name (up to case) is held, FrameworkInUse, nothing deployed; deleting the older lifts the hold', { timeout: 300_000 }, async (t) => {
+  const s = await OperatorStack.start();
+  t.after(() => s.stop());
+  const aNs = await s.namespace('old');
+  const bNs = await s.namespace('young');
+  s.startOperator('op', ['--no-leader-elect']);
+  const a = s.resource(aNs, 'k8sm', { replicas: 0, deletionPolicy: 'Orphan' });
+  const fw = (a.spec as { flags: { frameworkName: string } }).flags.frameworkName;
+  await s.create(a);
+  await s.waitForCondition(aNs, 'k8sm', 'ConfigValid', 'True', { timeoutMs: 60_000 });
+  const b = s.resource(bNs, 'sched', { replicas: 0 }, { frameworkName: fw.toLowerCase() === fw ? fw.toUpperCase() : fw.toLowerCase() });
+  await s.create(b);
+  const held = await s.waitForCondition(bNs, 'sched', 'ConfigValid', 'False', { reason: 'FrameworkInUse', timeoutMs: 60_000 });
+  assert.match(s.condition(held, 'ConfigValid')!.message, new RegExp(`SchedulerHA ${aNs}/k8sm \\(older\\) already runs framework "${fw}"`));
+  assert.equal(s.condition(held, 'Ready')!.status, 'False');
+  const sts = async (ns: string, n: string) => (await kubeRequest(s.kc, { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/statefulsets/${n}` })).status;
+  assert.equal(await sts(bNs, 'sched'), 404, 'nothing deployed for the held resource');
+  assert.equal(await sts(aNs, 'k8sm'), 200);
+  await waitFor('a Warning Event FrameworkInUse', async () => (await s.events(bNs, 'sched')).find((e) => e.reason === 'FrameworkInUse' && e.type === 'Warning'), { timeoutMs: 30_000 });
+  assert.equal(s.condition(await s.get(aNs, 'k8sm'), 'ConfigValid')!.status, 'True', 'the older one is not held');
+
+  await s.delete(aNs, 'k8sm');
+  await s.waitForCondition(bNs, 'sched', 'ConfigValid', 'True', { timeoutMs: 60_000 });
+  await waitFor('the StatefulSet of the no longer held resource', async () => (await sts(bNs, 'sched')) === 200 || undefined, { timeoutMs: 60_000 });
+});
+
+test('operators that do not see each other\'s copy on the same etcd root: no revocation of the other leader, Degraded SharedFrameworkRoot, its Teardown blocked', { timeout: 300_000 }, async (t) => {
   const s = await OperatorStack.start();
   t.after(() => s.stop());
   const prodNs = await s.namespace('prod');
   const copyNs = await s.namespace('copy');
   const name = 'k8sm';
-  s.startOperator('op-a', ['--no-leader-elect']);
+  s.startOperator('op-prod', ['--no-leader-elect', `--namespace=${prodNs}`]);
+  s.startOperator('op-copy', ['--no-leader-elect', `--namespace=${copyNs}`]);
   const prod = s.resource(prodNs, name);
   await s.create(prod);
   const p0 = await s.waitForCondition(prodNs, name, 'Ready', 'True', { timeoutMs: 120_000 });

@@ -10,7 +10,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { EtcdServer } from '../../src/devstack/etcd.js';
 import { createEtcdClient } from '../../src/election/index.js';
 import { keyLayout } from '../../src/api/keys.js';
-import { FrameworkWatch } from '../../src/operator/framework-watch.js';
+import { FrameworkWatch, deleteFrameworkState } from '../../src/operator/framework-watch.js';
 import { waitFor, uniqueName } from '../helpers/wait.js';
 
 /** A relay to etcd that can be cut (every connection closed, new ones refused at once) and restored. */
@@ -97,4 +97,18 @@ test('a leader change while the watch is down is marked unobserved, with when si
   await direct.delete().key(`${keys.electionPrefix}/c`);
   const after = await waitFor('a live change again', () => w.snapshot.transitions.find((x) => x.to?.pod === 'k8sm-3'), { timeoutMs: 10_000 });
   assert.equal(after.unobservedSince, undefined);
+});
+
+test("a Teardown's state deletion takes the layout's keys and ranges only: another framework's root nested inside survives", async (t) => {
+  const etcd = await EtcdServer.start();
+  t.after(() => etcd.stop());
+  const client = createEtcdClient({ endpoints: etcd.endpoint });
+  t.after(() => client.close());
+  const outer = keyLayout(`/${uniqueName('nest')}`, 'team-a');
+  const inner = keyLayout(outer.root, 'Kubernetes');
+  const ours = [outer.frameworkId, outer.executorHash, outer.desiredExecutorHash, outer.leaderStatus, outer.failoverRequest, outer.resetFramework, outer.task('t1'), `${outer.electionPrefix}/694d8a`];
+  const theirs = [inner.frameworkId, inner.task('t1'), `${inner.electionPrefix}/694d8b`];
+  for (const k of [...ours, ...theirs]) await client.put(k).value('x');
+  assert.equal(await deleteFrameworkState(client, outer), ours.length);
+  assert.deepEqual(Object.keys(await client.getAll().prefix(`${outer.root}/`).strings()).sort(), [...theirs].sort());
 });
