@@ -127,7 +127,7 @@ export class Operator extends EventEmitter {
       spamRefillMs: 5_000,
       logger: this.log,
     });
-    this.etcd = new EtcdPool({ readSecret: (ns, name) => this.reconciler.readSecret(ns, name), ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), logger: this.log });
+    this.etcd = new EtcdPool({ readSecret: (ns, name, o) => this.reconciler.readSecret(ns, name, o), ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), logger: this.log });
     this.mesos = new MesosPool({ logger: this.log, ...(opts.mesosMaxAgeMs !== undefined ? { maxAgeMs: opts.mesosMaxAgeMs } : {}), onCall: (call, result) => this.metrics.mesosCalls.inc({ call, result }) });
     this.queue = new WorkQueue({
       handler: (key, ctx) => this.reconciler.reconcile(key, ctx),

@@ -13,7 +13,8 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { shortHash } from './plan.js';
 
 /** Reads a Secret's data (decoded). Undefined when missing. */
-export type SecretReader = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+/** `lastKnown`: a Secret that is gone answers with the last data read (a resource being deleted). */
+export type SecretReader = (namespace: string, name: string, opts?: { lastKnown?: boolean }) => Promise<Record<string, string> | undefined>;
 
 interface Entry {
   key: string;
@@ -31,16 +32,18 @@ export class EtcdPool {
     this.log = (opts.logger ?? silentLogger).child({ component: 'etcd-pool' });
   }
 
-  /** The client `owner` (a resource key) should use for `spec`; switching config releases the previous one. */
-  async acquire(owner: string, namespace: string, spec: EtcdSpec): Promise<Etcd3> {
+  /** The client `owner` (a resource key) should use for `spec`; switching config releases the previous one.
+   * `deleting`: the resource's namespace may be going, its Secrets first; the last data read still serves. */
+  async acquire(owner: string, namespace: string, spec: EtcdSpec, opts: { deleting?: boolean } = {}): Promise<Etcd3> {
+    const read = { lastKnown: opts.deleting === true };
     let tls: Record<string, string> | undefined;
     let creds: Record<string, string> | undefined;
     if (spec.tlsSecret) {
-      tls = await this.opts.readSecret(namespace, spec.tlsSecret);
+      tls = await this.opts.readSecret(namespace, spec.tlsSecret, read);
       if (!tls) throw new SchedulerHAError('EtcdSecretMissing', `Secret ${namespace}/${spec.tlsSecret} (spec.etcd.tlsSecret) does not exist`);
     }
     if (spec.credentialsSecret) {
-      creds = await this.opts.readSecret(namespace, spec.credentialsSecret);
+      creds = await this.opts.readSecret(namespace, spec.credentialsSecret, read);
       if (!creds) throw new SchedulerHAError('EtcdSecretMissing', `Secret ${namespace}/${spec.credentialsSecret} (spec.etcd.credentialsSecret) does not exist`);
       if (!creds.username || creds.password === undefined) throw new SchedulerHAError('EtcdSecretInvalid', `Secret ${namespace}/${spec.credentialsSecret} needs the keys "username" and "password"`);
     }

@@ -602,8 +602,8 @@ export class Reconciler {
     }
   }
 
-  private async ensureWatch(st: ResourceState, ns: string, r: RenderedConfig, etcdSpec: EtcdSpec): Promise<void> {
-    const client = await this.d.etcd.acquire(st.key, ns, etcdSpec);
+  private async ensureWatch(st: ResourceState, ns: string, r: RenderedConfig, etcdSpec: EtcdSpec, opts: { deleting?: boolean } = {}): Promise<void> {
+    const client = await this.d.etcd.acquire(st.key, ns, etcdSpec, opts);
     const wk = `${r.keys.root}`;
     if (st.watch && st.watchKey === wk && st.etcd === client) return;
     if (st.watch) {
@@ -920,7 +920,7 @@ export class Reconciler {
     // then (etcd or the master unreachable, the Secret gone, another deployment on the same root), say why.
     let teardownError = false;
     try {
-      await this.ensureWatch(st, ns, rendered, valid && !moveHeld ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd));
+      await this.ensureWatch(st, ns, rendered, valid && !moveHeld ? spec.etcd : etcdSpecFromConfig(rendered, obj.spec?.etcd), { deleting: true });
       const synced = await st.watch!.waitForSync(5000);
       if (!synced || st.watch!.snapshot.state !== 'ok') throw new SchedulerHAError('EtcdUnreachable', `cannot read the framework id from etcd (${st.watch!.snapshot.error ?? 'not synced'})`);
       const snap = st.watch!.snapshot;
