@@ -128,7 +128,7 @@ export class Operator extends EventEmitter {
       logger: this.log,
     });
     this.etcd = new EtcdPool({ readSecret: (ns, name, o) => this.reconciler.readSecret(ns, name, o), ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), logger: this.log });
-    this.mesos = new MesosPool({ logger: this.log, ...(opts.mesosMaxAgeMs !== undefined ? { maxAgeMs: opts.mesosMaxAgeMs } : {}), onCall: (call, result) => this.metrics.mesosCalls.inc({ call, result }) });
+    this.mesos = new MesosPool({ logger: this.log, ...(opts.mesosMaxAgeMs !== undefined ? { maxAgeMs: opts.mesosMaxAgeMs } : {}), onCall: (call, result) => this.metrics.mesosCalls.inc({ call, result }), onLate: (owners) => owners.forEach((k) => this.queue.add(k)) });
     this.queue = new WorkQueue({
       handler: (key, ctx) => this.reconciler.reconcile(key, ctx),
       concurrency: opts.concurrency ?? 4,

@@ -188,6 +188,9 @@ export class FrameworkWatch {
   /** Resolves once the first read has been applied (or after `timeoutMs`, with whatever state there is). */
   async waitForSync(timeoutMs: number): Promise<boolean> {
     if (this.synced) return true;
+    // The first read failed already: waiting would hold a reconcile worker for nothing (an etcd that never answers
+    // costs every pass the whole timeout). The first read that succeeds reports itself as a change.
+    if (this.snap.state === 'unknown') return false;
     return await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => done(false), timeoutMs);
       const done = (ok: boolean) => {

@@ -84,6 +84,11 @@ export interface MesosPoolOptions {
   /** Bound on one operator call, retries included (default 10 s). */
   callTimeoutMs?: number;
   onCall?: (call: string, result: 'ok' | 'error') => void;
+  /** How long an observation waits for the master before answering with what it has (default 2 s): the call goes
+   * on, and `onLate` names the owners to look again once it is answered. A master that hangs must not hold the
+   * reconcile workers every tenant shares. */
+  waitMs?: number;
+  onLate?: (owners: string[]) => void;
 }
 
 function view(f: MasterFramework): FrameworkView {
@@ -229,13 +234,13 @@ export class MesosPool {
     type T = K extends 'frameworks' ? GetFrameworks : GetTasks;
     const c = e[which] as Cached<T>;
     const age = Date.now() - c.at;
-    if (c.inflight) return await c.inflight;
+    if (c.inflight) return await this.bounded(e, c, c.inflight);
     if (age <= (maxAgeMs ?? this.opts.maxAgeMs ?? 1000)) {
       if (c.error) throw c.error;
       if (c.value) return c.value;
     }
     const call = which === 'frameworks' ? 'GET_FRAMEWORKS' : 'GET_TASKS';
-    c.inflight = fetch().then(
+    const inflight = fetch().then(
       (v) => {
         c.value = v;
         c.error = undefined;
@@ -251,11 +256,28 @@ export class MesosPool {
         throw err;
       },
     );
-    try {
-      return await c.inflight;
-    } finally {
-      c.inflight = undefined;
-    }
+    c.inflight = inflight;
+    void inflight.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (c.inflight === inflight) c.inflight = undefined;
+    });
+    return await this.bounded(e, c, inflight);
+  }
+
+  /** `inflight`'s answer if it comes within waitMs — at once, when the last call failed (the master may hang) —
+   * else the last error, or a "not answered yet"; the owners are told when the answer comes. */
+  private async bounded<T>(e: Entry, c: Cached<T>, inflight: Promise<T>): Promise<T> {
+    const waitMs = c.error ? 0 : (this.opts.waitMs ?? 2000);
+    let timer: NodeJS.Timeout | undefined;
+    const late = Symbol('late');
+    const r = await Promise.race([inflight, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), waitMs)))]).finally(() => clearTimeout(timer));
+    if (r !== late) return r;
+    const notify = () => this.opts.onLate?.([...e.owners]);
+    inflight.then(notify, notify);
+    if (c.error) throw c.error;
+    throw new SchedulerHAError('MesosSlow', `the Mesos master has not answered within ${waitMs} ms (the call goes on, for up to ${this.opts.callTimeoutMs ?? 10_000} ms)`);
   }
 
   private async close(e: Entry): Promise<void> {

@@ -12,6 +12,7 @@ import { createEtcdClient } from '../../src/election/index.js';
 import { keyLayout } from '../../src/api/keys.js';
 import { FrameworkWatch, deleteFrameworkState } from '../../src/operator/framework-watch.js';
 import { waitFor, uniqueName } from '../helpers/wait.js';
+import { freePort } from '../../src/util/net.js';
 
 /** A relay to etcd that can be cut (every connection closed, new ones refused at once) and restored. */
 async function relay(target: URL): Promise<{ endpoint: string; cut(): void; restore(): void; close(): Promise<void> }> {
@@ -111,4 +112,14 @@ test("a Teardown's state deletion takes the layout's keys and ranges only: anoth
   for (const k of [...ours, ...theirs]) await client.put(k).value('x');
   assert.equal(await deleteFrameworkState(client, outer), ours.length);
   assert.deepEqual(Object.keys(await client.getAll().prefix(`${outer.root}/`).strings()).sort(), [...theirs].sort());
+});
+
+test('a watch whose first read failed does not make callers wait for a sync (an etcd that never answers would hold every reconcile)', async (t) => {
+  const client = createEtcdClient({ endpoints: `http://127.0.0.1:${await freePort()}`, callTimeoutMs: 300 });
+  t.after(() => client.close());
+  const w = new FrameworkWatch({ client, keys: keyLayout(`/${uniqueName('dead')}`, 'Kubernetes'), onChange: () => undefined }).start();
+  t.after(() => w.stop());
+  await waitFor('the first read failed', () => w.snapshot.state === 'unknown' || undefined, { timeoutMs: 20_000 });
+  const r = await Promise.race([w.waitForSync(120_000), new Promise<'still waiting'>((res) => setTimeout(() => res('still waiting'), 20_000).unref())]);
+  assert.equal(r, false);
 });

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameworkInfo } from '../helpers/mesos-emulator-http.js';
 import { startCluster, sub, settle } from '../helpers/mesos-emulator-fixture.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { MesosPool } from '../../src/operator/mesos-pool.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('zombies: connected and disconnected same-name frameworks with another id, with and without our id; recovered after a master failover', async (t) => {
   const c = await startCluster(t, { masters: 2, agents: 1, agentReregisterDelayMs: 1_000 });
@@ -44,4 +46,32 @@ test('zombies: connected and disconnected same-name frameworks with another id, 
   assert.equal(r.state, 'ok', r.error);
   assert.equal(r.framework?.recovered, true);
   assert.equal(r.recovering, true);
+});
+
+test('a master that never answers does not hold the caller: the first observation gives up waiting after waitMs, later ones answer at once with the last error, and the owners are told when the call ends', async (t) => {
+  // Accepts connections and never answers a byte.
+  const socks = new Set<Socket>();
+  const hung = createServer((s) => void socks.add(s));
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of socks) s.destroy();
+    hung.close();
+  });
+  const late: string[][] = [];
+  const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000, waitMs: 200, onLate: (owners) => late.push(owners) });
+  t.after(() => pool.closeAll());
+  pool.acquire('ns/slow', `127.0.0.1:${(hung.address() as AddressInfo).port}`);
+  const first = await pool.observe('ns/slow', { frameworkId: 'fw-1', frameworkName: 'Kubernetes', tasks: true });
+  assert.equal(first.state, 'error');
+  assert.match(first.error!, /has not answered within 200 ms \(the call goes on, for up to 3000 ms\)/);
+  assert.equal(late.length, 0, 'answered while the call still goes on');
+  await waitFor('the owner told when the call ended', () => late.length > 0 || undefined, { timeoutMs: 20_000 });
+  assert.deepEqual(late[0], ['ns/slow']);
+  // The last call failed: the next observation starts another in the background and answers at once — before that
+  // call ends — with the last error.
+  const second = await pool.observe('ns/slow', { frameworkId: 'fw-1', frameworkName: 'Kubernetes', tasks: true });
+  assert.equal(second.state, 'error');
+  assert.doesNotMatch(second.error!, /has not answered within/, 'the last error, not a wait');
+  assert.equal(late.length, 1, 'answered while the new call still goes on');
+  await waitFor('told again when that call ended', () => late.length > 1 || undefined, { timeoutMs: 20_000 });
 });
