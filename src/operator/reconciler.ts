@@ -215,7 +215,7 @@ export class Reconciler {
     const cached = this.d.informers.schedulerhas.getByKey(key) as SchedulerHA | undefined;
     const f = this.fresh.get(key);
     if (!f) return cached;
-    if (!cached || Date.now() - f.at > 30_000 || rvAtLeast(cached.metadata.resourceVersion, f.rv)) {
+    if (!cached || !ownWriteIsNewer(cached.metadata.resourceVersion, f.rv, Date.now() - f.at)) {
       this.fresh.delete(key);
       return cached;
     }
@@ -1023,6 +1023,15 @@ export class Reconciler {
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
 /** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
+/** Whether our own write's copy (resourceVersion `writtenRv`, made `ageMs` ago) is still newer than the informer's:
+ * until the cache reaches it — a watch down for minutes leaves the cache behind, and a status diffed against it
+ * would leave out what the cache already shows while the server holds our last write. Versions that are not
+ * numbers cannot be ordered; then 30 s at most. */
+export function ownWriteIsNewer(cachedRv: string | undefined, writtenRv: string, ageMs: number): boolean {
+  if (rvAtLeast(cachedRv, writtenRv)) return false;
+  return (cachedRv === undefined || /^\d+$/.test(cachedRv)) && /^\d+$/.test(writtenRv) ? true : ageMs <= 30_000;
+}
+
 export function rvAtLeast(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) >= BigInt(b);
