@@ -723,7 +723,9 @@ export class Reconciler {
     if (candidateOwner(leader, ns, obj.metadata.name!) === 'foreign') return;
     const seen = st.leaderPod?.term === term ? st.leaderPod : undefined;
     let pod = this.podsOf(ns, obj.metadata.name!).find((p) => p.name === podName);
+    let readLive = false;
     if (!pod && (seen || podOfStatefulSet(podName, obj.metadata.name!))) {
+      readLive = true;
       // Absent from the view is not proof of absence: a pod relabelled by hand leaves the label-selected informer
       // (and a lagging cache may not show it yet) while the leader in it still runs. A revocation ends a live term,
       // so it is judged on the pod read live.
@@ -734,6 +736,7 @@ export class Reconciler {
       }
     }
     let reason: string | undefined;
+    const since = snap.leaderStatus?.term === term ? Date.parse(snap.leaderStatus.since) : NaN;
     if (!seen) {
       // First sight of this term (a new term, or this operator just started): its pod may already be gone or
       // restarted. A running container that started after the leader was elected is not the leader's process (the
@@ -742,7 +745,6 @@ export class Reconciler {
       // errs towards "not restarted". A container shown waiting or terminated proves nothing at first sight: the
       // kubelet reports a new container running only after its next status sync, while a lone candidate can
       // already have won — such a term is judged once it has been seen running.
-      const since = snap.leaderStatus?.term === term ? Date.parse(snap.leaderStatus.since) : NaN;
       const restartedSince = pod?.startedAtMs !== undefined && Number.isFinite(since) && pod.startedAtMs > since;
       if (pod && !pod.deleting && pod.container === 'running' && !restartedSince) {
         st.leaderPod = { term, pod: podName, uid: pod.uid, restartCount: pod.restartCount };
@@ -765,6 +767,17 @@ export class Reconciler {
       if (Date.now() - d.at < RESIGN_GRACE_MS) return;
     }
     st.leaderDeleting = undefined;
+    if (!readLive) {
+      // Judged on the cache, which may be behind (an operator that just took over, a pod watch that was down): it
+      // may show an older incarnation of the pod. A revocation ends a live term, so the verdict is checked live.
+      const live = await listPodByName<KubeObject>(this.d.kc, ns, podName, signal);
+      const lv = live ? podView(live) : undefined;
+      if (lv && leaderStillInPod(lv, seen, since)) {
+        log.info({ term, pod: podName, reason, uid: lv.uid }, 'the leader pod read live still runs the leader (the cached view was behind); no revocation');
+        st.leaderPod = { term, pod: podName, uid: lv.uid, restartCount: lv.restartCount };
+        return;
+      }
+    }
     const at = Date.now();
     const outcome = await revokeLeaderLease(st.etcd!, leader);
     st.revoked.set(term, { at, reason });
@@ -1088,6 +1101,15 @@ interface ContainerStatusJson {
   ready?: boolean;
   restartCount?: number;
   state?: { running?: { startedAt?: string }; waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
+}
+
+/** Whether `live` still runs the leader's process: the container the term was first seen in, or a running one that
+ * started before the leader was elected (`sinceMs`; the cache had shown an older incarnation of the pod). Start
+ * times are truncated to the second, which errs towards "still runs" — towards no revocation. */
+export function leaderStillInPod(live: PodView, seen: { uid: string; restartCount: number } | undefined, sinceMs: number): boolean {
+  if (live.deleting || live.container !== 'running') return false;
+  if (seen && live.uid === seen.uid && live.restartCount <= seen.restartCount) return true;
+  return live.startedAtMs !== undefined && Number.isFinite(sinceMs) && live.startedAtMs <= sinceMs;
 }
 
 export function podView(p: KubeObject): PodView {
