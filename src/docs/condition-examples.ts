@@ -170,6 +170,7 @@ export const CONDITION_EXAMPLES: ConditionExample[] = [
   { type: 'TasksReconciled', reason: 'Reconciling', situation: 'explicit reconciliation after a failover', input: healthyInput({ etcd: snapshot({ leaderStatus: leaderStatus({ reconciliation: { phase: 'explicit', run: 1, total: 240, remaining: 17, requests: 3 } }) }) }) },
 
   { type: 'ExecutorCompatible', reason: 'NoValidConfig', situation: 'an invalid spec and nothing deployed', input: healthyInput({ desiredExecutorHash: undefined }) },
+  { type: 'TasksReconciled', reason: 'EtcdUnreachable', situation: "the operator's etcd watch disconnected", input: healthyInput(unknownEtcd) },
   { type: 'ExecutorCompatible', reason: 'EtcdUnreachable', situation: "the operator's etcd watch disconnected", input: healthyInput(unknownEtcd) },
   { type: 'ExecutorCompatible', reason: 'ExecutorHashMismatch', situation: 'the leader runs the old hash and the new one was never sanctioned', input: healthyInput({ etcd: { ...oldLeader, desiredExecutorHash: { hash: EXAMPLE_OLD_HASH, at: '' } } }) },
   { type: 'ExecutorCompatible', reason: 'ExecutorHashMismatch', situation: 'the leader refuses to lead because the last leader ran another executor hash', input: healthyInput({ etcd: snapshot({ leaderStatus: leaderStatus({ mesos: 'refused', problem: { reason: 'ExecutorHashMismatch', message: 'executor-config hash 1111111111111111 differs from the last leader\'s 2222222222222222; refusing to lead' } }) }) }) },

@@ -82,6 +82,7 @@ export const CONDITION_REASONS = {
     Registered: { status: 'True', meaning: 'The current leader is subscribed as the framework (the message names the framework id, the master and the leader).' },
   },
   TasksReconciled: {
+    EtcdUnreachable: { status: 'Unknown', meaning: `${ETCD_UNREACHABLE} The last progress read would be stale.`, action: ETCD_UNREACHABLE_ACTION },
     NoLeader: { status: 'Unknown', meaning: 'No current leader reports reconciliation progress.' },
     NotRegistered: { status: 'Unknown', meaning: 'Reconciliation starts after the leader subscribes.' },
     Reconciled: { status: 'True', meaning: 'The last reconciliation run completed: every live task in the registry was heard from (the message has the count and the duration).' },

@@ -206,6 +206,8 @@ function frameworkRegistered(i: ConditionInput, leader: CondOf<'LeaderElected'>)
 }
 
 function tasksReconciled(i: ConditionInput, registered: CondOf<'FrameworkRegistered'>): CondOf<'TasksReconciled'> {
+  // Out of sight the snapshot still holds the last record: reporting it would say nothing of now.
+  if (i.etcd && i.etcd.state !== 'ok') return { status: 'Unknown', reason: 'EtcdUnreachable', message: `cannot read the leader's reconciliation progress from etcd: ${i.etcd.error ?? i.etcdError ?? 'not synced'}` };
   const ls = currentLeaderStatus(i.etcd);
   if (!ls) return { status: 'Unknown', reason: 'NoLeader', message: 'no leader reports reconciliation progress' };
   if (registered.status !== 'True' && ls.mesos !== 'subscribed') return { status: 'Unknown', reason: 'NotRegistered', message: 'reconciliation starts after the leader subscribes' };
