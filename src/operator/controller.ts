@@ -90,6 +90,7 @@ export class Operator extends EventEmitter {
   private resyncTimer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopping = false;
+  private slowpathCounted = 0;
   private started = false;
   private readonly startedAt = Date.now();
 
@@ -219,7 +220,11 @@ export class Operator extends EventEmitter {
     this.leading = true;
     if (this.opts.leaderElection) {
       this.metrics.leaderStatus.set({ name: this.opts.leaderElection.name }, 1);
-      this.metrics.leaderSlowpath.inc({ name: this.opts.leaderElection.name }, this.elector?.stats().slowpath ?? 0);
+      // The elector counts take-overs from another holder, which all happen while acquiring: add what is new since
+      // the last term (it was added whole each time, counting earlier terms' again).
+      const slowpath = this.elector?.stats().slowpath ?? 0;
+      this.metrics.leaderSlowpath.inc({ name: this.opts.leaderElection.name }, slowpath - this.slowpathCounted);
+      this.slowpathCounted = slowpath;
     }
     this.log.info({ identity: this.identity }, 'leading: waiting for the caches to sync, then reconciling');
     try {

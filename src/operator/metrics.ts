@@ -89,7 +89,7 @@ export class OperatorMetrics {
     this.wqAdds.inc(wq, 0);
     this.wqRetries.inc(wq, 0);
     this.leaderStatus = new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master', labelNames: ['name'], registers: r });
-    this.leaderSlowpath = new Counter({ name: 'leader_election_slowpath_total', help: 'Total number of slow path exercised in renewing leader leases', labelNames: ['name'], registers: r });
+    this.leaderSlowpath = new Counter({ name: 'leader_election_slowpath_total', help: 'Leases taken over from another holder (this elector always reads the Lease before it writes: every renewal is what client-go calls the slow path, so only the take-overs are counted)', labelNames: ['name'], registers: r });
 
     this.managedResources = new Gauge({ name: 'schedulerha_operator_managed_resources', help: 'SchedulerHA resources the operator currently manages', registers: r });
     this.conditionGauge = new Gauge({ name: 'schedulerha_condition', help: 'Current status of each SchedulerHA condition (1 for the current status)', labelNames: ['namespace', 'name', 'type', 'status'], registers: r });

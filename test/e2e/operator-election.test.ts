@@ -56,6 +56,7 @@ test('two operator replicas: one active, the standby takes over', { timeout: 300
     assert.ok(took < 12_000, `takeover after ${took} ms`);
     const taken = (await leaseObj()).spec;
     assert.equal(taken.leaseTransitions, before + 1);
+    assert.equal(metricValue(await standby.metrics(), 'leader_election_slowpath_total', `name="${lease}"`), 1, 'one take-over from another holder');
     // No early takeover: the killed holder renewed at or after `held.renewTime`, so its lease ran until at least
     // that + the lease duration, and the standby may acquire only after that.
     const waited = Date.parse(taken.acquireTime) - Date.parse(held.renewTime);
