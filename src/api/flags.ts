@@ -317,6 +317,12 @@ export function parseSchedulerArgv(argv: readonly string[]): ParsedArgv {
 
 const FLAG_DEFAULTS = new Map(FLAGS.filter((d) => d.default !== undefined).map((d) => [d.name, d.default!]));
 
+/** The parts spec.etcd.tlsSecret holds: `ca.crt`; `tls.crt` with `tls.key`. */
+export interface EtcdTlsKeys {
+  ca: boolean;
+  clientCert: boolean;
+}
+
 /** Where the operator mounts the Secrets a spec names. */
 export const MOUNTS = {
   etcdTls: '/etc/schedulerha/etcd-tls',
@@ -340,8 +346,10 @@ function familyValue(v: IntOrString): string {
 /** Renders a replica's flags from a (defaulted) spec, using the seed's flag names, in a stable order. A value equal
  * to the flag's own default is left out: the replica arrives at the same configuration, and a scheduler image
  * pinned to an older version (spec.image) keeps starting after an operator upgrade that knows flags it does not —
- * it fails only on a flag the spec really sets. */
-export function specToArgv(spec: SchedulerHASpec): string[] {
+ * it fails only on a flag the spec really sets. `etcdTlsKeys`: which files spec.etcd.tlsSecret holds (the operator
+ * reads the Secret; default: all three) — a CA-only Secret (etcd without client-certificate auth) must not name
+ * certificate files the pods do not have. */
+export function specToArgv(spec: SchedulerHASpec, opts: { etcdTlsKeys?: EtcdTlsKeys } = {}): string[] {
   const f: SchedulerFlags = spec.flags ?? {};
   const out: string[] = [];
   const push = (name: string, v: string | undefined) => {
@@ -387,9 +395,12 @@ export function specToArgv(spec: SchedulerHASpec): string[] {
   push('etcd-prefix', e?.prefix);
   if (e?.leaseTTLSeconds !== undefined) push('lease-ttl', `${e.leaseTTLSeconds}s`);
   if (e?.tlsSecret) {
-    push('etcd-cafile', `${MOUNTS.etcdTls}/ca.crt`);
-    push('etcd-certfile', `${MOUNTS.etcdTls}/tls.crt`);
-    push('etcd-keyfile', `${MOUNTS.etcdTls}/tls.key`);
+    const keys = opts.etcdTlsKeys ?? { ca: true, clientCert: true };
+    if (keys.ca) push('etcd-cafile', `${MOUNTS.etcdTls}/ca.crt`);
+    if (keys.clientCert) {
+      push('etcd-certfile', `${MOUNTS.etcdTls}/tls.crt`);
+      push('etcd-keyfile', `${MOUNTS.etcdTls}/tls.key`);
+    }
   }
   if (e?.credentialsSecret) {
     push('etcd-username', `$(ETCD_USERNAME)`);

@@ -100,7 +100,7 @@ export const specSchema: Schema = {
           'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'etcd.prefix is immutable: the replicas under a new prefix would campaign in a new election and register a second framework while the old one still runs, orphaning the tasks of the first' }],
         }),
         leaseTTLSeconds: { type: 'integer', format: 'int32', minimum: 2, maximum: 300, default: 10, description: 'Election lease TTL; a crashed leader is replaced after about this long.' },
-        tlsSecret: str('Secret with ca.crt, tls.crt and tls.key for etcd TLS.'),
+        tlsSecret: str('Secret for etcd TLS: ca.crt (the CA that verifies etcd; without it the system CAs) and, when etcd requires client certificates, tls.crt and tls.key. The scheduler pods are given the files it holds.'),
         credentialsSecret: str('Secret with username and password for etcd authentication.'),
       },
     },

@@ -45,6 +45,7 @@ export interface EtcdSpec {
   /** Election lease TTL in seconds (default 10). A crashed leader is replaced after about this long. */
   leaseTTLSeconds?: number;
   /** Secret with ca.crt, tls.crt, tls.key for TLS client authentication. */
+  /** Secret with ca.crt and, for client-certificate auth, tls.crt + tls.key (the pods get the files it holds). */
   tlsSecret?: string;
   /** Secret with username and password for etcd authentication. */
   credentialsSecret?: string;

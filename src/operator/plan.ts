@@ -11,7 +11,7 @@
 // owner) and `k8sm.io/applied-hash`, the hash of what we rendered: the apply step writes only when that or a
 // rendered field differs from the live object.
 import { createHash } from 'node:crypto';
-import { DEFAULT_HTTP_PORT, MOUNTS, parseSchedulerArgv, specToArgv, type SchedulerConfig } from '../api/flags.js';
+import { DEFAULT_HTTP_PORT, MOUNTS, parseSchedulerArgv, specToArgv, type EtcdTlsKeys, type SchedulerConfig } from '../api/flags.js';
 import { executorHash, executorHashInputs } from '../api/hash.js';
 import { keyLayout, type KeyLayout } from '../api/keys.js';
 import { API_VERSION, KIND, type EtcdSpec, type SchedulerHA, type SchedulerHASpec } from '../api/types.js';
@@ -70,6 +70,8 @@ export interface PlanOptions {
   /** Hash of the data of the Secrets the pods mount. The scheduler reads their files once, at start: a rotated
    * Secret (a renewed etcd client certificate) must roll the replicas, or the old one runs until it expires. */
   secretsHash?: string;
+  /** What spec.etcd.tlsSecret holds (default: ca.crt, tls.crt and tls.key). */
+  etcdTlsKeys?: EtcdTlsKeys;
 }
 
 export interface Plan {
@@ -103,8 +105,8 @@ export function canonicalJson(v: unknown): string {
 
 /** The scheduler flags a (defaulted) spec renders, and what follows from them. Throws if the argv does not
  * parse — a valid spec always does, so that is a bug. */
-export function renderConfig(spec: SchedulerHASpec): RenderedConfig {
-  const argv = specToArgv(spec);
+export function renderConfig(spec: SchedulerHASpec, opts: { etcdTlsKeys?: EtcdTlsKeys } = {}): RenderedConfig {
+  const argv = specToArgv(spec, opts);
   const parsed = parseSchedulerArgv(argv);
   if (parsed.errors.length) throw new Error(`rendered scheduler flags do not parse: ${parsed.errors.map((e) => e.message).join('; ')}`);
   return renderedOf(argv, parsed.config);
@@ -173,7 +175,7 @@ function withAppliedHash(o: Obj): Obj {
 export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: PlanOptions): Plan {
   const name = sha.metadata.name!;
   const namespace = sha.metadata.namespace!;
-  const rendered = renderConfig(spec);
+  const rendered = renderConfig(spec, opts.etcdTlsKeys ? { etcdTlsKeys: opts.etcdTlsKeys } : {});
   const replicas = spec.replicas ?? 2;
   const sel = selectorLabels(name);
   const labels = { ...sel, [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'scheduler', [LABELS.partOf]: 'schedulerha', [LABELS.owner]: name };

@@ -18,6 +18,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { applyDefaults } from '../api/defaults.js';
 import type { Condition, FailoverRecord, SchedulerHA, SchedulerHASpec, SchedulerHAStatus, EtcdSpec } from '../api/types.js';
 import { GROUP, PLURAL, VERSION } from '../api/types.js';
+import type { EtcdTlsKeys } from '../api/flags.js';
 import type { KeyLayout } from '../api/keys.js';
 import { validateSchedulerHA, type ValidationResult } from '../api/validate.js';
 import { clientCallTimeoutMs, deadlineIn } from '../election/client.js';
@@ -275,7 +276,8 @@ export class Reconciler {
       spec = applyDefaults(obj.spec);
       const liveSts = this.d.informers.statefulsets.get(name, ns);
       const secretsHash = await this.mountedSecretsHash(ns, spec, liveSts, log);
-      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage, ...(secretsHash ? { secretsHash } : {}) });
+      const etcdTlsKeys = await this.etcdTlsKeys(ns, spec, liveSts);
+      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage, ...(secretsHash ? { secretsHash } : {}), ...(etcdTlsKeys ? { etcdTlsKeys } : {}) });
       rendered = plan.rendered;
       current = await this.ensureFinalizer(current, spec.deletionPolicy === 'Teardown', log);
       const deployed = liveSts && ownedBy(liveSts, obj) ? configFromStatefulSet(liveSts) : undefined;
@@ -528,6 +530,16 @@ export class Reconciler {
       log.info({ from: stored, to: r.executorHash }, 'sanctioned a new executor-config hash');
       this.d.recorder.normal(refOf_(owner), 'ExecutorHashSanctioned', 'Reconcile', `the spec renders executor-config hash ${r.executorHash} (the last leader ran ${stored}); sanctioned it at ${r.keys.desiredExecutorHash} so updated replicas can take over`);
     }
+  }
+
+  /** What spec.etcd.tlsSecret holds, so the pods are given only the files they have. A Secret that cannot be read
+   * now keeps what the StatefulSet runs with (an API hiccup must not roll the replicas); undefined: the default. */
+  private async etcdTlsKeys(ns: string, spec: SchedulerHASpec, liveSts: KubeObject | undefined): Promise<EtcdTlsKeys | undefined> {
+    if (!spec.etcd.tlsSecret) return undefined;
+    const d = await this.readSecret(ns, spec.etcd.tlsSecret).catch(() => undefined);
+    if (d) return { ca: d['ca.crt'] !== undefined, clientCert: d['tls.crt'] !== undefined && d['tls.key'] !== undefined };
+    const deployed = liveSts ? configFromStatefulSet(liveSts) : undefined;
+    return deployed?.config.etcdCaFile || deployed?.config.etcdCertFile ? { ca: !!deployed.config.etcdCaFile, clientCert: !!deployed.config.etcdCertFile } : undefined;
   }
 
   /** The hash of the data of the Secrets the scheduler pods mount (undefined: none). One that cannot be read now
@@ -1076,7 +1088,7 @@ function etcdSpecFromConfig(r: RenderedConfig, spec: Partial<EtcdSpec> | undefin
   return {
     endpoints: r.config.etcdServers,
     prefix: r.config.etcdPrefix,
-    ...(r.config.etcdCaFile && typeof spec?.tlsSecret === 'string' ? { tlsSecret: spec.tlsSecret } : {}),
+    ...((r.config.etcdCaFile || r.config.etcdCertFile) && typeof spec?.tlsSecret === 'string' ? { tlsSecret: spec.tlsSecret } : {}),
     ...(r.config.etcdUsername && typeof spec?.credentialsSecret === 'string' ? { credentialsSecret: spec.credentialsSecret } : {}),
   };
 }

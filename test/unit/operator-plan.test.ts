@@ -216,3 +216,11 @@ test('children the API server gives back otherwise than written still compare as
   assert.ok(isSubset(comparableView(p.pdb as Any), pdb), 'a PDB without the field the server dropped is as applied');
   assert.ok(isSubset(comparableView(p.statefulSet as Any), sts));
 });
+
+test('spec.etcd.tlsSecret: the pods are given the files the Secret holds — a CA-only Secret (etcd without client-certificate auth) names no certificate', () => {
+  const { sha, spec } = resource({ etcd: { endpoints: ['https://etcd-0:2379'], tlsSecret: 'etcd-ca' } });
+  const args = (o: Parameters<typeof planChildren>[2]) => ((planChildren(sha, spec, o).statefulSet as Any).spec.template.spec.containers[0].args as string[]).filter((a) => /^--etcd-(ca|cert|key)file=/.test(a));
+  assert.deepEqual(args({ schedulerImage: IMAGE, etcdTlsKeys: { ca: true, clientCert: false } }), ['--etcd-cafile=/etc/schedulerha/etcd-tls/ca.crt']);
+  assert.deepEqual(args({ schedulerImage: IMAGE, etcdTlsKeys: { ca: false, clientCert: true } }), ['--etcd-certfile=/etc/schedulerha/etcd-tls/tls.crt', '--etcd-keyfile=/etc/schedulerha/etcd-tls/tls.key']);
+  assert.equal(args({ schedulerImage: IMAGE }).length, 3, 'unknown: all three, as before');
+});
