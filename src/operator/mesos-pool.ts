@@ -240,11 +240,14 @@ export class MesosPool {
       if (c.value) return c.value;
     }
     const call = which === 'frameworks' ? 'GET_FRAMEWORKS' : 'GET_TASKS';
-    const inflight = fetch().then(
+    // The call is over for everyone as its answer is stored: a caller right after must start the next one, not be
+    // handed this settled promise.
+    const inflight: Promise<T> = fetch().then(
       (v) => {
         c.value = v;
         c.error = undefined;
         c.at = Date.now();
+        if (c.inflight === inflight) c.inflight = undefined;
         this.opts.onCall?.(call, 'ok');
         return v;
       },
@@ -252,22 +255,19 @@ export class MesosPool {
         c.error = err;
         c.value = undefined;
         c.at = Date.now();
+        if (c.inflight === inflight) c.inflight = undefined;
         this.opts.onCall?.(call, 'error');
         throw err;
       },
     );
     c.inflight = inflight;
-    void inflight.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      if (c.inflight === inflight) c.inflight = undefined;
-    });
+    inflight.catch(() => undefined); // awaited by bounded(); a caller that stopped waiting must not leave it unhandled
     return await this.bounded(e, c, inflight);
   }
 
   /** `inflight`'s answer if it comes within waitMs — at once, when the last call failed (the master may hang) —
-   * else the last error, or a "not answered yet"; the owners are told when the answer comes. */
+   * else the last answer (a master merely slow under load keeps the status as it was, instead of flipping it to
+   * Unknown and back), the last error, or a "not answered yet"; the owners are told when the answer comes. */
   private async bounded<T>(e: Entry, c: Cached<T>, inflight: Promise<T>): Promise<T> {
     const waitMs = c.error ? 0 : (this.opts.waitMs ?? 2000);
     let timer: NodeJS.Timeout | undefined;
@@ -276,6 +276,7 @@ export class MesosPool {
     if (r !== late) return r;
     const notify = () => this.opts.onLate?.([...e.owners]);
     inflight.then(notify, notify);
+    if (c.value) return c.value;
     if (c.error) throw c.error;
     throw new SchedulerHAError('MesosSlow', `the Mesos master has not answered within ${waitMs} ms (the call goes on, for up to ${this.opts.callTimeoutMs ?? 10_000} ms)`);
   }

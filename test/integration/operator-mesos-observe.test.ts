@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { frameworkInfo } from '../helpers/mesos-emulator-http.js';
 import { startCluster, sub, settle } from '../helpers/mesos-emulator-fixture.js';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { MesosPool } from '../../src/operator/mesos-pool.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -74,4 +75,42 @@ test('a master that never answers does not hold the caller: the first observatio
   assert.doesNotMatch(second.error!, /has not answered within/, 'the last error, not a wait');
   assert.equal(late.length, 1, 'answered while the new call still goes on');
   await waitFor('told again when that call ended', () => late.length > 1 || undefined, { timeoutMs: 20_000 });
+});
+
+test('a master merely slow after answering keeps the last answer (no flip to unknown while its next call runs)', async (t) => {
+  let hang = false;
+  const held: ServerResponse[] = [];
+  const srv = createHttpServer((req, res) => {
+    if (req.url === '/redirect') return void res.writeHead(307, { Location: `//127.0.0.1:${(srv.address() as AddressInfo).port}` }).end();
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (hang) return void held.push(res);
+      const type = (JSON.parse(body) as { type: string }).type;
+      const answer = type === 'GET_FRAMEWORKS'
+        ? { type, get_frameworks: { frameworks: [{ framework_info: { id: { value: 'fw-1' }, name: 'Kubernetes', user: 'root' }, connected: true, active: true, recovered: false }] } }
+        : { type, get_tasks: { tasks: [] } };
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const r of held) r.destroy();
+    srv.closeAllConnections();
+    srv.close();
+  });
+  const late: string[][] = [];
+  const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000, waitMs: 200, onLate: (owners) => late.push(owners) });
+  t.after(() => pool.closeAll());
+  pool.acquire('ns/k8sm', `127.0.0.1:${(srv.address() as AddressInfo).port}`);
+  const q = { frameworkId: 'fw-1', frameworkName: 'Kubernetes', tasks: true };
+  const ok = await pool.observe('ns/k8sm', q);
+  assert.equal(ok.state, 'ok', ok.error);
+  assert.equal(ok.framework?.connected, true);
+  hang = true;
+  const slow = await pool.observe('ns/k8sm', q);
+  assert.equal(slow.state, 'ok', 'the last answer, while the call goes on');
+  assert.equal(slow.framework?.connected, true);
+  assert.equal(late.length, 0);
+  await waitFor('told when the slow call ended', () => late.length > 0 || undefined, { timeoutMs: 20_000 });
 });
