@@ -55,7 +55,10 @@ export class ApiError extends SchedulerHAError {
   static fromStatus(st: KubeStatus, what: string): ApiError {
     const code = st.code ?? 0;
     const reason = st.reason || reasonForCode(code);
-    return new ApiError(code, reason, `${what}: ${code} ${reason}: ${st.message ?? ''}`, st.details);
+    // A Status inside a watch stream (an ERROR event) has no headers: its details are the only place a
+    // Retry-After can be.
+    const retry = st.details?.retryAfterSeconds;
+    return new ApiError(code, reason, `${what}: ${code} ${reason}: ${st.message ?? ''}`, st.details, typeof retry === 'number' && Number.isFinite(retry) ? retry : undefined);
   }
 }
 
@@ -138,6 +141,24 @@ export function decodeApiError(err: unknown): DecodedApiError {
     if (e.name === 'TypeError' && /fetch failed|network/i.test(String(e.message))) return { code: 0, reason: 'NetworkError', message: String(e.message) };
   }
   return { code: 0, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The server's Retry-After carried by `err`, or by an error it wraps (`cause`, an AggregateError's `errors`):
+ * callers that fold API errors into their own (a reconcile that collects problems) keep the hint reachable. The
+ * longest one wins; undefined when none says. */
+export function retryAfterSecondsOf(err: unknown, depth = 0): number | undefined {
+  if (err === null || err === undefined || depth > 5) return undefined;
+  let best = decodeApiError(err).retryAfterSeconds;
+  const more = (v: number | undefined) => {
+    if (v !== undefined && v > 0 && (best === undefined || v > best)) best = v;
+  };
+  if (typeof err === 'object') {
+    const e = err as { cause?: unknown; errors?: unknown; retryAfterSeconds?: unknown };
+    if (typeof e.retryAfterSeconds === 'number' && Number.isFinite(e.retryAfterSeconds)) more(e.retryAfterSeconds);
+    if (e.cause !== undefined) more(retryAfterSecondsOf(e.cause, depth + 1));
+    if (Array.isArray(e.errors)) for (const x of e.errors) more(retryAfterSecondsOf(x, depth + 1));
+  }
+  return best !== undefined && best > 0 ? best : undefined;
 }
 
 export const isNotFound = (err: unknown): boolean => decodeApiError(err).code === 404;

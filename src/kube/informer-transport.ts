@@ -24,7 +24,7 @@ export function kubeTransport<T>(kc: k8s.KubeConfig, path: string, opts: { inact
       const res = await kubeRequestOk<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(kc, {
         method: 'GET',
         path,
-        query: { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, limit: q.limit, continue: q.continue },
+        query: { resourceVersion: q.resourceVersion, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, limit: q.limit, continue: q.continue },
         signal,
         timeoutMs: opts.listTimeoutMs ?? 60_000,
       });

@@ -10,6 +10,16 @@
 //   exponential back-off; an inactivity watchdog aborts a watch that delivered nothing (not even a bookmark) for
 //   too long. It never gives up until stop().
 //
+// Load on the API server (client-go's reflector does the same):
+// - Lists ask for resourceVersion=0, served from the API server's watch cache instead of a quorum read of every
+//   object from etcd; the one exception is the relist after a 410, which must be consistent (no resourceVersion):
+//   a cache that was behind the expired RV could hand back a snapshot just as old, and the 410 would repeat.
+// - A 410 relists at once only when the last list is old (minRelistIntervalMs); otherwise the back-off runs first,
+//   so a watch that keeps answering 410 cannot turn into a loop of full LISTs.
+// - The back-off resets only after a watch stayed open and delivered for backoff.resetAfterMs (client-go: 2 min),
+//   not after a successful list, so list → 410 → list cycles keep growing it.
+// - A Retry-After from the server (429, 5xx with details.retryAfterSeconds) stretches the wait to at least that.
+//
 // Handlers run synchronously, isolated: an exception is logged and counted, never propagated. They should only
 // compute a key and enqueue it. Cached objects are plain JSON (timestamps are strings) and shared: never mutate.
 // This module has no runtime dependency on client-node, so pure unit tests load it without the 1.5 s import.
@@ -17,7 +27,7 @@ import { Backoff } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { monotonicMs, sleep } from '../util/time.js';
-import { ApiError, decodeApiError, type KubeStatus } from './errors.js';
+import { ApiError, decodeApiError, retryAfterSecondsOf, type KubeStatus } from './errors.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -38,6 +48,9 @@ export interface KubeObject {
 }
 
 export interface ListQuery {
+  /** "0" = any version, from the watch cache; absent = the most recent (a consistent read). Never sent with
+   * `continue` (the token carries the snapshot). */
+  resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;
@@ -81,8 +94,13 @@ export interface InformerOptions<T> {
   /** A watch that delivers nothing — no event, no bookmark — for this long is aborted and re-opened. Default
    * 90 s (the API server sends bookmarks about every minute). 0 disables the watchdog. */
   inactivityTimeoutMs?: number;
-  /** Back-off after errors (jittered, exponential). Default 800 ms → 30 s. */
-  backoff?: { initialMs?: number; maxMs?: number; random?: () => number };
+  /** Back-off after errors (jittered, exponential). Default 800 ms → 30 s, reset once a watch has stayed open and
+   * delivered (events or bookmarks) for `resetAfterMs` (default 120 s, client-go's). A server Retry-After longer
+   * than the back-off is honoured, up to `maxMs`. */
+  backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number; random?: () => number };
+  /** After a 410, relist at once only when the last list is at least this old; otherwise back off first.
+   * Default 10 s. */
+  minRelistIntervalMs?: number;
   /** Re-deliver every cached object as an update this often (0 = never, the default). */
   resyncPeriodMs?: number;
   /** Applied to every object before it is cached (default: drop metadata.managedFields). */
@@ -108,6 +126,9 @@ export interface InformerStats {
   disconnectedForMs: number | undefined;
   lists: number;
   relists: number;
+  /** What made the informer list again: `goneEvent` / `goneHttp` = the watch answered 410 (an ERROR event or the
+   * HTTP status); `continueExpired` = a list's continue token expired part-way (the list started over). */
+  relistsByCause: Record<RelistCause, number>;
   reconnects: number;
   watchEvents: number;
   bookmarks: number;
@@ -120,6 +141,8 @@ export interface InformerStats {
 export type AddHandler<T> = (obj: T) => void;
 export type UpdateHandler<T> = (oldObj: T, newObj: T) => void;
 export type DeleteHandler<T> = (obj: T) => void;
+
+export type RelistCause = 'goneEvent' | 'goneHttp' | 'continueExpired';
 
 type WatchEnd =
   | { kind: 'closed'; gotData: boolean; lastedMs: number }
@@ -149,6 +172,38 @@ const dropManagedFields = <T>(obj: T): T => {
   return obj;
 };
 
+// ---- decisions (pure) ---------------------------------------------------------------------------------------
+
+/** After a 410: relist at once only when the last list is old enough that relisting cannot become a loop. */
+export function relistAtOnceAfterGone(lastListAgeMs: number | undefined, minRelistIntervalMs: number): boolean {
+  return lastListAgeMs === undefined || lastListAgeMs >= minRelistIntervalMs;
+}
+
+/** The wait before retrying after an error: the back-off, or the server's Retry-After when that is longer (capped,
+ * so a misbehaving proxy cannot park the informer for an hour). */
+export function retryWaitMs(backoffMs: number, retryAfterSeconds: number | undefined, capMs: number): number {
+  if (retryAfterSeconds === undefined || !(retryAfterSeconds > 0)) return backoffMs;
+  return Math.max(backoffMs, Math.min(retryAfterSeconds * 1000, capMs));
+}
+
+/** The resourceVersion of a (re)list: the watch cache ("0") unless a 410 asked for a consistent read. */
+export function listResourceVersion(consistent: boolean): string | undefined {
+  return consistent ? undefined : '0';
+}
+
+/** A watch proves the connection healthy — and the back-off may reset — once it has delivered something and
+ * stayed open for `resetAfterMs`. */
+export function watchProvedHealthy(openForMs: number, gotData: boolean, resetAfterMs: number): boolean {
+  return gotData && openForMs >= resetAfterMs;
+}
+
+/** A 410 within `windowMs` of the previous one is no longer routine (warn, count as an error). */
+export function goneIsRepeated(prevGoneAt: number | undefined, now: number, windowMs: number): boolean {
+  return prevGoneAt !== undefined && now - prevGoneAt < windowMs;
+}
+
+const GONE_REPEAT_WINDOW_MS = 60_000;
+
 export class Informer<T extends KubeObject = KubeObject> {
   readonly name: string;
   private readonly store = new Map<string, T>();
@@ -172,12 +227,20 @@ export class Informer<T extends KubeObject = KubeObject> {
   private lastListAt: number | undefined;
   private disconnectedSince = monotonicMs();
   private lastError: string | undefined;
+  /** Set by a 410 until a list succeeds: the next list must be a consistent read, not the watch cache. */
+  private consistentList = false;
+  private lastGoneAt: number | undefined;
+  private readonly backoffMaxMs: number;
+  private readonly backoffResetMs: number;
   private counters = { lists: 0, relists: 0, reconnects: 0, watchEvents: 0, bookmarks: 0, errors: 0, handlerErrors: 0, watchdogTrips: 0 };
+  private relistCauses: Record<RelistCause, number> = { goneEvent: 0, goneHttp: 0, continueExpired: 0 };
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.name = opts.name;
     this.log = (opts.logger ?? silentLogger).child({ informer: opts.name });
-    this.backoff = new Backoff({ initialMs: opts.backoff?.initialMs ?? 800, maxMs: opts.backoff?.maxMs ?? 30_000, ...(opts.backoff?.random ? { random: opts.backoff.random } : {}) });
+    this.backoffMaxMs = opts.backoff?.maxMs ?? 30_000;
+    this.backoffResetMs = opts.backoff?.resetAfterMs ?? 120_000;
+    this.backoff = new Backoff({ initialMs: opts.backoff?.initialMs ?? 800, maxMs: this.backoffMaxMs, ...(opts.backoff?.random ? { random: opts.backoff.random } : {}) });
     this.transform = opts.transform ?? dropManagedFields;
   }
 
@@ -284,6 +347,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       lastListAgeMs: this.lastListAt === undefined ? undefined : now - this.lastListAt,
       disconnectedForMs: this.connected ? undefined : now - this.disconnectedSince,
       ...this.counters,
+      relistsByCause: { ...this.relistCauses },
       lastError: this.lastError,
     };
   }
@@ -332,8 +396,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           await this.relist();
         } catch (err) {
           if (this.stopped) return;
-          this.noteError(err, 'list failed');
-          await sleep(this.backoff.next(), this.stopAc.signal);
+          // A list refused with 410 (an RV the server no longer has): only a consistent read can answer.
+          if (decodeApiError(err).code === 410) this.consistentList = true;
+          await sleep(this.noteError(err, 'list failed'), this.stopAc.signal);
           continue;
         }
       }
@@ -346,13 +411,12 @@ export class Informer<T extends KubeObject = KubeObject> {
         case 'closed':
           this.counters.reconnects++;
           // A watch the server closed after a while is routine (timeoutSeconds): re-watch at once. One that closed
-          // immediately without data is a failure in disguise: back off, or we would hammer the server.
-          if (end.gotData || end.lastedMs >= 1000) this.backoff.reset();
-          else await sleep(this.backoff.next(), this.stopAc.signal);
+          // immediately without data is a failure in disguise: back off, or we would hammer the server. (The
+          // back-off itself resets only after a long healthy watch, see watchOnce.)
+          if (!end.gotData && end.lastedMs < 1000) await sleep(this.backoff.next(), this.stopAc.signal);
           break;
         case 'gone':
-          this.log.info({ resourceVersion: this.rv }, 'resourceVersion expired (410); relisting');
-          this.rv = undefined;
+          await this.relistAfterGone('goneEvent');
           break;
         case 'watchdog':
           this.counters.reconnects++;
@@ -361,29 +425,54 @@ export class Informer<T extends KubeObject = KubeObject> {
           break;
         case 'error': {
           if (decodeApiError(end.err).code === 410) {
-            this.rv = undefined;
+            await this.relistAfterGone('goneHttp');
             break;
           }
           this.counters.reconnects++;
-          this.noteError(end.err, 'watch failed');
-          await sleep(this.backoff.next(), this.stopAc.signal);
+          await sleep(this.noteError(end.err, 'watch failed'), this.stopAc.signal);
           break;
         }
       }
     }
   }
 
-  private noteError(err: unknown, what: string): void {
+  /** Counts and logs a list/watch error; returns how long to wait before retrying (back-off or Retry-After). */
+  private noteError(err: unknown, what: string): number {
     this.counters.errors++;
     const d = decodeApiError(err);
     const hint = d.code === 403 ? this.opts.forbiddenHint : undefined;
+    const retryAfterSeconds = retryAfterSecondsOf(err);
+    const wait = retryWaitMs(this.backoff.next(), retryAfterSeconds, this.backoffMaxMs);
     this.lastError = `${what}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}${hint ? ` (${hint})` : ''}`;
-    this.log.warn({ code: d.code, reason: d.reason, err: d.message, ...(hint ? { hint } : {}) }, `${what}; retrying with back-off`);
+    this.log.warn({ code: d.code, reason: d.reason, err: d.message, retryInMs: Math.round(wait), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(hint ? { hint } : {}) }, `${what}; retrying with back-off`);
+    return wait;
+  }
+
+  /** The watch answered 410: the next list is a consistent read; it runs at once unless the last list is recent
+   * (then the back-off first: a watch that keeps answering 410 must not become a LIST loop). */
+  private async relistAfterGone(cause: 'goneEvent' | 'goneHttp'): Promise<void> {
+    const now = monotonicMs();
+    const repeated = goneIsRepeated(this.lastGoneAt, now, GONE_REPEAT_WINDOW_MS);
+    this.lastGoneAt = now;
+    this.relistCauses[cause]++;
+    const lastListAgeMs = this.lastListAt === undefined ? undefined : now - this.lastListAt;
+    const wait = relistAtOnceAfterGone(lastListAgeMs, this.opts.minRelistIntervalMs ?? 10_000) ? 0 : this.backoff.next();
+    const fields = { resourceVersion: this.rv, via: cause === 'goneEvent' ? 'ERROR event' : 'HTTP status', lastListAgeMs: lastListAgeMs === undefined ? undefined : Math.round(lastListAgeMs), relistInMs: Math.round(wait) };
+    if (repeated) {
+      // Once is routine (the watch cache moved past our RV); again within a minute is something to look at.
+      this.counters.errors++;
+      this.lastError = `watch answered 410 Gone again within ${GONE_REPEAT_WINDOW_MS / 1000} s (resourceVersion ${this.rv ?? '?'}); relisting`;
+      this.log.warn(fields, 'resourceVersion expired (410) again within a minute; relisting');
+    } else this.log.info(fields, 'resourceVersion expired (410); relisting');
+    this.rv = undefined;
+    this.consistentList = true;
+    if (wait > 0) await sleep(wait, this.stopAc.signal);
   }
 
   /** Lists everything (paginated), replaces the cache and emits the differences. */
   private async relist(): Promise<void> {
     const pageSize = this.opts.pageSize ?? 500;
+    const resourceVersion = listResourceVersion(this.consistentList);
     const items = new Map<string, T>();
     let rv: string | undefined;
     let cont: string | undefined;
@@ -392,7 +481,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
         ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
         ...(pageSize > 0 ? { limit: pageSize } : {}),
-        ...(cont ? { continue: cont } : {}),
+        // A watch cache that ignores limit (resourceVersion=0 on servers before snapshot pagination) answers with
+        // everything and no continue token: the loop below simply ends after one page.
+        ...(cont ? { continue: cont } : resourceVersion !== undefined ? { resourceVersion } : {}),
       };
       let page: ListResult<T>;
       try {
@@ -400,6 +491,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       } catch (err) {
         // An expired continue token: start the list over (a fresh consistent snapshot).
         if (cont && decodeApiError(err).code === 410) {
+          this.relistCauses.continueExpired++;
+          this.log.info({ objectsSoFar: items.size }, 'list continue token expired (410); starting the list over');
           items.clear();
           cont = undefined;
           continue;
@@ -429,7 +522,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       else if (prev.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.dispatch('update', prev, o);
     }
     for (const [k, o] of old) if (!items.has(k)) this.dispatch('delete', o);
-    this.backoff.reset();
+    this.consistentList = false;
     if (!this.synced_) {
       this.synced_ = true;
       this.log.debug({ objects: items.size, resourceVersion: rv }, 'informer synced');
@@ -445,6 +538,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     return new Promise<WatchEnd>((resolve) => {
       let ended = false;
       let gotData = false;
+      let provedHealthy = false;
       let handle: WatchHandle | undefined;
       let timer: NodeJS.Timeout | undefined;
       const finish = (end: WatchEnd) => {
@@ -452,6 +546,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         ended = true;
         clearTimeout(timer);
         this.endWatch = undefined;
+        if (!provedHealthy && watchProvedHealthy(monotonicMs() - startedAt, gotData, this.backoffResetMs)) this.backoff.reset();
         try {
           handle?.abort();
         } catch {
@@ -478,8 +573,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       const onEvent = (type: string, obj: unknown) => {
         if (ended) return;
         arm();
-        if (!gotData) {
-          gotData = true;
+        gotData = true;
+        if (!provedHealthy && watchProvedHealthy(monotonicMs() - startedAt, gotData, this.backoffResetMs)) {
+          provedHealthy = true;
           this.backoff.reset();
         }
         this.lastEventAt = monotonicMs();

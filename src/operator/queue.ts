@@ -8,11 +8,16 @@
 // - Per-key exponential back-off on failure (base·2^n, capped), reset on success ("forget"). A retry that runs
 //   before its back-off expired — a spurious trigger (an informer event) — does not count as another failure
 //   (kubernetes/kubernetes#132805), so unrelated events cannot push the delay to its cap.
+// - A failure carrying the server's Retry-After (a 429 from API priority and fairness, a 503 with
+//   retryAfterSeconds; found on the error or on one it wraps) waits at least that long, and holds the key: an add
+//   — an informer event — before then is deferred to its end instead of running at once, since the server asked
+//   for no retry before it. Deferral only delays a run, so a key still never runs twice at once.
 // - `addAfter` keeps only the earliest pending timer per key.
 // - Handler results: `{requeueAfterMs}` re-adds after a delay; a thrown TerminalError is not retried; any other
 //   error is retried with back-off. A reconcile timeout aborts the handler's signal.
 // - Metrics through a small sink (controller-runtime names live in metrics.ts); no prom-client here.
 import PQueue from 'p-queue';
+import { retryAfterSecondsOf } from '../kube/errors.js';
 import { errorMessage, TerminalError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
@@ -62,6 +67,8 @@ interface KeyState {
   failures: number;
   /** Monotonic time before which a retry is early (back-off not expired yet). */
   backoffUntil: number;
+  /** Monotonic time before which the key must not run at all: the server's Retry-After. */
+  holdUntil?: number;
   enqueuedAt?: number;
 }
 
@@ -94,9 +101,12 @@ export class WorkQueue {
     this.log = (opts.logger ?? silentLogger).child({ component: 'workqueue' });
   }
 
-  /** Adds a key (coalesces with a queued one; re-runs after an in-flight one). */
+  /** Adds a key (coalesces with a queued one; re-runs after an in-flight one). A key held by a server
+   * Retry-After is added when the hold ends instead. */
   add(key: string): void {
     if (this.shuttingDown) return;
+    const held = this.heldForMs(key);
+    if (held > 0) return this.addAfter(key, held);
     if (this.dirty.has(key)) return;
     this.dirty.add(key);
     this.opts.metrics?.add?.();
@@ -119,23 +129,36 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Adds the key after its per-key back-off; returns the delay used. */
-  addRateLimited(key: string): number {
-    const d = this.when(key);
+  /** Adds the key after its per-key back-off — at least `retryAfterMs` (the server's Retry-After), which also
+   * holds the key until then; returns the delay used. */
+  addRateLimited(key: string, retryAfterMs?: number): number {
+    const d = this.when(key, retryAfterMs);
     this.opts.metrics?.retry?.();
     this.addAfter(key, d);
     return d;
   }
 
-  /** The next back-off delay of `key` (counts a failure unless the previous back-off has not expired yet). */
-  when(key: string): number {
+  /** The next back-off delay of `key` (counts a failure unless the previous back-off has not expired yet), at
+   * least `retryAfterMs` (capped at the back-off cap). */
+  when(key: string, retryAfterMs?: number): number {
     const s = this.state(key);
     const now = monotonicMs();
-    if (now < s.backoffUntil) return s.backoffUntil - now;
-    const d = Math.min(this.max, this.base * 2 ** Math.min(s.failures, 40));
+    const hold = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.min(retryAfterMs, this.max) : 0;
+    if (hold > 0) s.holdUntil = Math.max(s.holdUntil ?? 0, now + hold);
+    if (now < s.backoffUntil) {
+      s.backoffUntil = Math.max(s.backoffUntil, now + hold);
+      return s.backoffUntil - now;
+    }
+    const d = Math.max(hold, Math.min(this.max, this.base * 2 ** Math.min(s.failures, 40)));
     s.failures++;
     s.backoffUntil = now + d;
     return d;
+  }
+
+  /** ms left of the key's Retry-After hold (0 = none). */
+  private heldForMs(key: string): number {
+    const until = this.keys.get(key)?.holdUntil;
+    return until === undefined ? 0 : Math.max(0, until - monotonicMs());
   }
 
   /** Resets the key's back-off (after a success). */
@@ -287,8 +310,9 @@ export class WorkQueue {
         this.forget(key);
         this.log.warn({ key, err: errorMessage(err) }, 'reconcile failed with a terminal error; not retrying');
       } else if (!this.shuttingDown) {
-        const delay = this.addRateLimited(key);
-        this.log.warn({ key, err: errorMessage(err), retryInMs: Math.round(delay), failures: s.failures }, 'reconcile failed; retrying with back-off');
+        const retryAfterSeconds = retryAfterSecondsOf(err);
+        const delay = this.addRateLimited(key, retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : undefined);
+        this.log.warn({ key, err: errorMessage(err), retryInMs: Math.round(delay), failures: s.failures, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }, 'reconcile failed; retrying with back-off');
       }
     } finally {
       clearTimeout(timer);
@@ -298,7 +322,15 @@ export class WorkQueue {
       this.opts.metrics?.workDuration?.(secs);
       this.opts.metrics?.reconciled?.(outcome, secs, { terminal, panic, timeout: timedOut });
       this.opts.metrics?.activeWorkers?.(this.processing.size);
-      if (this.dirty.has(key) && !this.shuttingDown) this.schedule(key);
+      if (this.dirty.has(key) && !this.shuttingDown) {
+        // An add that came during the run re-runs it now — unless the run just earned a Retry-After hold: then
+        // the pending timer runs it when the hold ends.
+        const held = this.heldForMs(key);
+        if (held > 0) {
+          this.dirty.delete(key);
+          this.addAfter(key, held);
+        } else this.schedule(key);
+      }
       this.checkIdle();
     }
   }

@@ -258,6 +258,8 @@ export class Reconciler {
     const ns = obj.metadata.namespace!;
     const name = obj.metadata.name!;
     const problems: string[] = [];
+    // The errors behind them, so the queue still finds a server's Retry-After (a 429) in the one it is thrown.
+    const problemErrors: unknown[] = [];
     const validation = validateSchedulerHA({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: ns }, spec: obj.spec }, { served: true });
     // Overlapping an older resource's framework (framework-claims.ts): held like an invalid spec — nothing deployed
     // or changed, and whatever runs already is observed.
@@ -321,6 +323,7 @@ export class Reconciler {
       } catch (err) {
         if (err instanceof SchedulerHAError && err.reason === 'ChildConflict') childConflict = err.message;
         problems.push(`apply: ${describeApiError(err)}`);
+        problemErrors.push(err);
         log.warn({ err: errorMessage(err) }, 'applying the children failed');
       }
     }
@@ -408,7 +411,7 @@ export class Reconciler {
     this.d.metrics.zombieFrameworks.set({ namespace: ns, name }, mesos?.zombies.length ?? 0);
     if (status.tasks) this.d.metrics.setTasks(ns, name, status.tasks.byState);
 
-    if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '));
+    if (problems.length) throw new SchedulerHAError('ReconcileIncomplete', problems.join('; '), problemErrors.length ? { cause: new AggregateError(problemErrors) } : undefined);
     // A held etcd move waits on the other cluster (the framework keys copied there), which nothing here watches; a
     // held claim on the other resource's deletion or rename, whose events wake only that resource.
     const result = etcdMoveHeld || frameworkInUse ? { requeueAfterMs: this.d.options.unreadyPollMs ?? 5_000 } : this.requeueAfter(values.Ready.status === 'True', typeof replicas === 'number' ? replicas : 2, frameworkId);

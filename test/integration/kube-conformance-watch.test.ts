@@ -131,6 +131,69 @@ test('limit / continue pages through a list at one resourceVersion', async () =>
   assert.ok((first.metadata?.remainingItemCount ?? 0) >= 3);
 });
 
+test('where a list is served from follows its resourceVersion: unset = most recent, paginated; "0" = the watch cache, limit ignored; N with limit = legacy Exact; NotOlderThan; too large = 504', async () => {
+  const ns = await c.namespace();
+  for (const n of ['r1', 'r2', 'r3', 'r4', 'r5']) await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: n, labels: { rv: 't' } } } });
+  const q = (extra: Record<string, string>) => c.raw('GET', cmPath(ns), { query: { labelSelector: 'rv=t', ...extra } });
+  // Unset: a consistent read of the most recent state, paginated by limit.
+  const latest = await q({ limit: '2' });
+  assert.equal(latest.status, 200);
+  assert.equal(latest.json.items.length, 2);
+  assert.ok(latest.json.metadata.continue, 'more pages');
+  const n = latest.json.metadata.resourceVersion as string;
+  await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'r6', labels: { rv: 't' } } } });
+  // "0": any version, from the watch cache, which ignores limit for it (the cacher's computeListLimit; before
+  // 1.31 it never paginated): everything in one answer, no continue token.
+  const any = await q({ resourceVersion: '0', limit: '2' });
+  assert.equal(any.status, 200);
+  assert.equal(any.json.metadata.continue, undefined, 'no continue token from the watch cache for resourceVersion=0');
+  assert.ok(any.json.items.length >= 5, `the whole list: ${any.json.items.length}`);
+  // A continue token with resourceVersion=0 is accepted (the storage ignores "0"); with another version refused.
+  assert.equal((await q({ limit: '2', continue: latest.json.metadata.continue, resourceVersion: '0' })).status, 200);
+  assert.equal((await q({ limit: '2', continue: latest.json.metadata.continue, resourceVersion: n })).status, 400);
+  // N with a limit and no resourceVersionMatch: legacy Exact — the state at N, without r6.
+  const exact = await q({ resourceVersion: n, limit: '10' });
+  assert.equal(exact.status, 200);
+  assert.equal(exact.json.metadata.resourceVersion, n);
+  assert.deepEqual(exact.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['r1', 'r2', 'r3', 'r4', 'r5']);
+  // NotOlderThan N: at least as new as N.
+  const newer = await q({ resourceVersion: n, resourceVersionMatch: 'NotOlderThan' });
+  assert.equal(newer.status, 200);
+  assert.ok(BigInt(newer.json.metadata.resourceVersion) >= BigInt(n));
+  // Newer than the server has: 504 "Too large resource version" (the real server waits up to 3 s first).
+  const future = await q({ resourceVersion: String(BigInt(n) + 1_000_000n), resourceVersionMatch: 'NotOlderThan' });
+  assert.equal(future.status, 504);
+  assert.match(future.json.message, /Too large resource version/);
+});
+
+test('legacy Exact (limit + an old resourceVersion) answers 410 Expired once the version left the window', async (t) => {
+  if (!c.server) return t.skip('needs the emulator to compact the window');
+  const ns = await c.namespace();
+  await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } });
+  const l = await c.core.listNamespacedConfigMap({ namespace: ns });
+  await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'y' } } });
+  c.server.hooks.compact('configmaps');
+  const r = await c.raw('GET', cmPath(ns), { query: { resourceVersion: l.metadata!.resourceVersion!, limit: '5' } });
+  assert.equal(r.status, 410);
+  assert.equal(r.json.reason, 'Expired');
+  // Without a limit the same resourceVersion is NotOlderThan: served (from the watch cache).
+  assert.equal((await c.raw('GET', cmPath(ns), { query: { resourceVersion: l.metadata!.resourceVersion! } })).status, 200);
+});
+
+test('freezeWatchCache: cache-served lists answer the frozen snapshot, consistent lists the current state', async (t) => {
+  if (!c.server) return t.skip('emulator hook');
+  const ns = await c.namespace();
+  await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before', labels: { fz: 't' } } } });
+  const thaw = c.server.hooks.freezeWatchCache('configmaps');
+  t.after(thaw);
+  await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after', labels: { fz: 't' } } } });
+  const names = async (query: Record<string, string>) => ((await c.raw('GET', cmPath(ns), { query: { labelSelector: 'fz=t', ...query } })).json.items as Array<{ metadata: { name: string } }>).map((i) => i.metadata.name);
+  assert.deepEqual(await names({ resourceVersion: '0' }), ['before']);
+  assert.deepEqual(await names({}), ['after', 'before']);
+  thaw();
+  assert.deepEqual(await names({ resourceVersion: '0' }), ['after', 'before']);
+});
+
 test('client-node Watch passes query parameters, delivers events and calls done(null) on a clean close', async () => {
   const ns = await c.namespace();
   const list = await c.core.listNamespacedConfigMap({ namespace: ns });

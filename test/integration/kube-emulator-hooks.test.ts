@@ -83,6 +83,33 @@ test('dropWatches cuts watch connections; stallWatches holds events back until r
   assert.deepEqual(got.events.map((e) => e.object.metadata.name), ['held1', 'held2']);
 });
 
+test('stallWatches also holds the watches opened during the stall, and its release frees them (and ends the ones whose timeout passed)', async (t) => {
+  const { server, kc, core } = await emulator(t);
+  const release = server.hooks.stallWatches('configmaps');
+  let released = false;
+  t.after(() => {
+    if (!released) release();
+  });
+  const list = await core.listNamespacedConfigMap({ namespace: 'default' });
+  const rv = list.metadata!.resourceVersion!;
+  // Opened during the stall: one that stays open, and one whose 1 s timeout passes while it is held.
+  const open = collectWatch(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: rv }, { until: (ev) => ev.some((e) => e.object.metadata.name === 'during'), timeoutMs: 15_000 });
+  const short = collectWatch(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: rv, timeoutSeconds: '1' }, { timeoutMs: 15_000 });
+  await waitFor('both watches open', () => server.hooks.openWatches('configmaps') === 2);
+  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'during' } } });
+  await new Promise((r) => setTimeout(r, 1500));
+  released = true;
+  release();
+  const [o, s] = await Promise.all([open, short]);
+  assert.deepEqual(o.events.map((e) => e.object.metadata.name), ['during'], 'held back, then delivered on release');
+  assert.deepEqual(s.events.map((e) => e.object.metadata.name), ['during']);
+  assert.equal(s.ended, true, 'the watch whose timeout passed while held ends once released');
+  // Watches opened after the release are not stalled.
+  const after = collectWatch(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: rv }, { until: (ev) => ev.length >= 1, timeoutMs: 5_000 });
+  const got = await after;
+  assert.deepEqual(got.events.map((e) => e.object.metadata.name), ['during']);
+});
+
 test('the request recorder keeps method, path, query, content type and body', async (t) => {
   const { server, core } = await emulator(t);
   server.hooks.clearRequests();

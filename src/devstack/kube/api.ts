@@ -164,6 +164,9 @@ export function decodeBody(raw: string, contentType: string | undefined): unknow
 export class ApiCore {
   /** Set by the server to look up the CRD schema of a custom resource (for SSA list keys). */
   crdSchema: (def: ResourceDef) => Record<string, unknown> | undefined = () => undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Test hook: watch caches frozen at a snapshot (per store key), as a lagging API server instance's cache is;
+   * lists served from the cache answer from it. */
+  readonly frozenCaches = new Map<string, { rv: number; objects: KObject[] }>();
   /** Hook run after a namespace or CRD is deleted / created so controllers can react at once. */
   constructor(
     readonly store: Store,
@@ -229,13 +232,22 @@ export class ApiCore {
     return (o) => (ns === undefined || o.metadata.namespace === ns) && matchLabels(labels, o.metadata.labels) && matchFields(fields, def.fieldLabels(o));
   }
 
+  /** Freezes the watch cache of a store key at its current state; the returned function thaws it. */
+  freezeCache(storeKey: string): () => void {
+    const snap = { rv: this.store.currentRV, objects: this.store.list(storeKey).map((o) => clone(o)) };
+    this.frozenCaches.set(storeKey, snap);
+    return () => {
+      if (this.frozenCaches.get(storeKey) === snap) this.frozenCaches.delete(storeKey);
+    };
+  }
+
   list(def: ResourceDef, ns: string | undefined, opts: ListOptions): KObject {
     const match = this.matcher(def, opts, def.namespaced ? ns : undefined);
     const current = this.store.currentRV;
     let rv = current;
     let source: KObject[];
     let start = '';
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+    let limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
     if (opts.continue) {
       let tok: { v?: string; rv?: number; start?: string };
       try {
@@ -244,7 +256,8 @@ export class ApiCore {
         throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
       }
       if (tok.v !== 'meta.k8s.io/v1' || typeof tok.rv !== 'number' || typeof tok.start !== 'string') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-      if (opts.resourceVersion) throw badRequest('specifying resource version is not allowed when using continue');
+      // "0" is tolerated with a continue token (the storage layer ignores it), any other version is refused.
+      if (opts.resourceVersion && opts.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
       const snap = this.store.snapshotAt(def.storeKey, tok.rv);
       if (!snap) {
         throw expired(
@@ -269,12 +282,31 @@ export class ApiCore {
       if (opts.resourceVersionMatch && !opts.resourceVersion) {
         throw invalidError({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided')]);
       }
+      let want: number | undefined;
       if (opts.resourceVersion && opts.resourceVersion !== '0') {
-        const want = Number(opts.resourceVersion);
+        want = Number(opts.resourceVersion);
         if (!Number.isInteger(want)) throw badRequest(`invalid resource version: ${opts.resourceVersion}`);
         if (want > current) throw tooLargeRV(want, current);
       }
-      source = this.store.list(def.storeKey);
+      const from = listSource(opts, limit, want);
+      if (from === 'exact') {
+        // Legacy: a limit with a non-zero resourceVersion and no resourceVersionMatch means Exact (from etcd).
+        const snap = this.store.snapshotAt(def.storeKey, want!);
+        if (!snap) throw expired(`too old resource version: ${want} (${this.store.floor(def.storeKey)})`);
+        rv = want!;
+        source = sortByKey(snap);
+      } else if (from === 'cache') {
+        // The watch cache: any version not older than asked ("0" = any). For "0" it ignores limit (the cacher's
+        // computeListLimit; before 1.31 it never paginated at all): the whole list, no continue token.
+        const frozen = this.frozenCaches.get(def.storeKey);
+        if (frozen && want !== undefined && want > frozen.rv) throw tooLargeRV(want, frozen.rv);
+        rv = frozen ? frozen.rv : current;
+        source = frozen ? frozen.objects : this.store.list(def.storeKey);
+        if (opts.resourceVersion === '0') limit = undefined;
+      } else {
+        // No resourceVersion: the most recent state, a consistent read (etcd), paginated by limit.
+        source = this.store.list(def.storeKey);
+      }
     }
     const items: KObject[] = [];
     let remaining = 0;
@@ -794,6 +826,16 @@ export class ApiCore {
   onEvent(fn: (resource: string, ev: StoredEvent) => void): () => void {
     return this.store.subscribeAll(fn);
   }
+}
+
+/** Where a list without continue token and without resourceVersionMatch=Exact is served from, as the API server's
+ * cacher decides (shouldDelegateList; api-concepts "Semantics for get and list"): no resourceVersion = the most
+ * recent state (a consistent read); a limit with a non-zero resourceVersion and no match = legacy Exact; any other
+ * resourceVersion ("0", or NotOlderThan) = the watch cache. */
+export function listSource(opts: { resourceVersion?: string; resourceVersionMatch?: string }, limit: number | undefined, want: number | undefined): 'consistent' | 'exact' | 'cache' {
+  if (!opts.resourceVersion) return 'consistent';
+  if (!opts.resourceVersionMatch && limit !== undefined && want !== undefined) return 'exact';
+  return 'cache';
 }
 
 function tooLargeRV(want: number, current: number): ApiError {

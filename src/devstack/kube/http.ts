@@ -45,6 +45,8 @@ export interface DelayRule {
 
 interface WatchConn {
   resource: string;
+  /** The server is done with it (timeout, client gone); a stalled one is ended once released. */
+  finished: boolean;
   res: ServerResponse;
   stalled: boolean;
   buffer: string[];
@@ -70,8 +72,9 @@ export class HttpLayer {
   readonly faults: FaultRule[] = [];
   readonly delays: DelayRule[] = [];
   readonly watches = new Set<WatchConn>();
-  /** New watches start stalled while set (resource filter, or '' = all). */
-  stallNew: string | undefined;
+  /** Active stalls: their resource filter ('' = all) and every watch they hold, including those opened during
+   * the stall (which start stalled and must be released by the same resume). */
+  private readonly stalls = new Set<{ resource: string; held: Set<WatchConn> }>();
 
   constructor(
     private readonly api: ApiCore,
@@ -116,11 +119,7 @@ export class HttpLayer {
     if (fault) {
       fault.remaining--;
       if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
-      const err =
-        fault.code === 429
-          ? tooManyRequests(fault.retryAfterSeconds ?? 1)
-          : new ApiError({ message: fault.code === 503 ? 'the server is currently unable to handle the request' : 'Internal error occurred: injected fault', reason: fault.code === 503 ? 'ServiceUnavailable' : 'InternalError', details: {}, code: fault.code });
-      this.sendError(res, err);
+      this.sendError(res, injectedFault(fault));
       return;
     }
 
@@ -362,8 +361,9 @@ export class HttpLayer {
     res.flushHeaders();
     const conn: WatchConn = {
       resource: def.storeKey,
+      finished: false,
       res,
-      stalled: this.stallNew !== undefined && (this.stallNew === '' || this.stallNew === def.storeKey),
+      stalled: false,
       buffer: [],
       close: () => {},
       end: () => {},
@@ -387,6 +387,7 @@ export class HttpLayer {
     const finish = (destroy: boolean) => {
       if (closed) return;
       closed = true;
+      conn.finished = true;
       unsub();
       clearTimeout(timer);
       clearTimeout(bm);
@@ -400,6 +401,11 @@ export class HttpLayer {
         res.end();
       }
     };
+    for (const st of this.stalls) {
+      if (st.resource !== '' && st.resource !== def.storeKey) continue;
+      conn.stalled = true;
+      st.held.add(conn);
+    }
     conn.close = () => finish(true);
     conn.end = () => {
       conn.buffer = [];
@@ -416,7 +422,9 @@ export class HttpLayer {
       if (!events) {
         const e = expired(`too old resource version: ${startRV} (${this.api.store.floor(def.storeKey)})`);
         send('ERROR', e.status);
-        res.end();
+        conn.finished = true;
+        // A stalled one keeps the answer (and the stream) until released.
+        if (!conn.stalled) res.end();
         return;
       }
       for (const ev of events) this.deliver(def, ev, match, send);
@@ -486,17 +494,31 @@ export class HttpLayer {
   }
 
   stallWatches(resource?: string): () => void {
-    const affected = [...this.watches].filter((w) => !resource || w.resource === resource);
-    for (const w of affected) w.stalled = true;
-    this.stallNew = resource ?? '';
+    const stall = { resource: resource ?? '', held: new Set([...this.watches].filter((w) => !resource || w.resource === resource)) };
+    for (const w of stall.held) w.stalled = true;
+    this.stalls.add(stall);
     return () => {
-      this.stallNew = undefined;
-      for (const w of affected) {
+      if (!this.stalls.delete(stall)) return;
+      for (const w of stall.held) {
+        // Still held by another active stall: that one releases it.
+        if ([...this.stalls].some((o) => o.held.has(w))) continue;
         w.stalled = false;
-        if (!w.res.destroyed && !w.res.writableEnded) for (const line of w.buffer.splice(0)) w.res.write(line);
+        if (w.res.destroyed || w.res.writableEnded) continue;
+        for (const line of w.buffer.splice(0)) w.res.write(line);
+        // Its timeout passed while it was held: the server ends it now, after what it owed.
+        if (w.finished) w.res.end();
       }
     };
   }
+}
+
+/** The Status a failNext rule answers with. */
+function injectedFault(fault: FaultRule): ApiError {
+  if (fault.code === 429) return tooManyRequests(fault.retryAfterSeconds ?? 1);
+  const retry = fault.retryAfterSeconds;
+  const [reason, message] =
+    fault.code === 503 ? ['ServiceUnavailable', 'the server is currently unable to handle the request'] : fault.code === 410 ? ['Expired', 'too old resource version (injected fault)'] : ['InternalError', 'Internal error occurred: injected fault'];
+  return new ApiError({ message, reason, details: retry !== undefined ? { retryAfterSeconds: retry } : {}, code: fault.code }, retry !== undefined ? { 'Retry-After': String(retry) } : {});
 }
 
 function parseBool(v: string | undefined): boolean | undefined {

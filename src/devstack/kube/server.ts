@@ -48,8 +48,10 @@ export interface KubeApiServerOptions {
 }
 
 export interface FailOptions {
-  /** HTTP status to answer with: 500 (InternalError), 429 (TooManyRequests, with Retry-After) or 503. Default 500. */
-  code?: 500 | 429 | 503;
+  /** HTTP status to answer with: 500 (InternalError), 429 (TooManyRequests, with Retry-After), 503
+   * (ServiceUnavailable) or 410 (Expired, a watch or list refused as too old). Default 500. */
+  code?: 500 | 429 | 503 | 410;
+  /** Retry-After (header and Status details): 429 always carries one (default 1 s); other codes when set. */
   retryAfterSeconds?: number;
   /** Only requests with this method. */
   method?: string;
@@ -67,9 +69,13 @@ export interface KubeApiServerHooks {
   /** Ends open watches cleanly, as the server's own timeout does (held-back events of stalled watches are lost,
    * so a client that resumes from its last resourceVersion must catch up, or relist after 410). */
   closeWatches(resource?: string): number;
-  /** Stops sending on open watches (and on new ones) without closing them; the returned function resumes
-   * them, flushing what was held back. */
+  /** Stops sending on open watches (and on the ones opened until it is resumed) without closing them; the
+   * returned function resumes all of them, flushing what was held back (and ending those whose timeout passed). */
   stallWatches(resource?: string): () => void;
+  /** Freezes the watch cache of a resource at its current state, as a lagging API server instance's cache is:
+   * lists served from the cache (resourceVersion "0" or NotOlderThan) answer that snapshot and its
+   * resourceVersion until the returned function thaws it. Consistent lists (no resourceVersion) are unaffected. */
+  freezeWatchCache(resource: string): () => void;
   /** The next `n` matching requests fail with a Status error. */
   failNext(n: number, opts?: FailOptions): void;
   /** Removes every pending failNext rule; returns how many requests they had left to fail. */
@@ -136,6 +142,7 @@ export class KubeApiServer {
       dropWatches: (resource) => http.dropWatches(resource ? this.storeKeyOf(resource) : undefined),
       closeWatches: (resource) => http.closeWatches(resource ? this.storeKeyOf(resource) : undefined),
       stallWatches: (resource) => http.stallWatches(resource ? this.storeKeyOf(resource) : undefined),
+      freezeWatchCache: (resource) => this.core.freezeCache(this.storeKeyOf(resource)),
       failNext: (n, o = {}) => {
         http.faults.push({ remaining: n, code: o.code ?? 500, retryAfterSeconds: o.retryAfterSeconds, method: o.method?.toUpperCase(), path: toRegExp(o.path), watch: o.watch });
       },
