@@ -55,7 +55,7 @@ export function renderMetricsSection(): string[] {
   out.push('');
   out.push(
     '`GET /metrics` on the replica\'s HTTP port (10251; the operator\'s headless Service `<name>` carries `prometheus.io/scrape` annotations and publishes standbys too). ' +
-      'Every series carries the label `framework` (the framework name). Standbys export them too (`schedulerha_leader` 0); the pod scheduler\'s metrics (`schedulerha_pod_*`, `schedulerha_pods`, `schedulerha_offers_declined_total`, `schedulerha_task_records_pruned_total`) appear once the replica has led. ' +
+      'Every series carries the label `framework` (the framework name). Standbys export them too (`schedulerha_leader` 0); the pod scheduler\'s metrics (`schedulerha_pod_*`, `schedulerha_pods`, `schedulerha_offers_declined_total`, `schedulerha_task_records_pruned_total`) appear once the replica has led; its pod informer\'s health (`schedulerha_informer_*`, label `informer="pods"`; `/status` shows it as `podInformer`) on every replica, since a standby\'s cache is what its next term starts from. ' +
       'Alert on `sum by (framework) (schedulerha_framework_registered) != 1` (both zero and two are incidents), and on `schedulerha_leader == 1` with `schedulerha_framework_registered == 0` for long.',
   );
   out.push('');

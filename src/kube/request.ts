@@ -68,7 +68,7 @@ export async function kubeRequestOk<T = unknown>(kc: k8s.KubeConfig, req: KubeRe
 }
 
 /** One pod, read as a list narrowed to its name: the `list` an informer's RBAC grants covers it, with no `get`. */
-export async function listPodByName<T = unknown>(kc: k8s.KubeConfig, namespace: string, name: string, signal?: AbortSignal): Promise<T | undefined> {
-  const l = await kubeRequestOk<{ items?: Array<T & { metadata?: { name?: string } }> }>(kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, query: { fieldSelector: `metadata.name=${name}` }, ...(signal ? { signal } : {}) });
+export async function listPodByName<T = unknown>(kc: k8s.KubeConfig, namespace: string, name: string, signal?: AbortSignal, timeoutMs?: number): Promise<T | undefined> {
+  const l = await kubeRequestOk<{ items?: Array<T & { metadata?: { name?: string } }> }>(kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, query: { fieldSelector: `metadata.name=${name}` }, ...(signal ? { signal } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   return l.items?.find((p) => p.metadata?.name === name);
 }

@@ -3,6 +3,7 @@
 // one), so tests and several operators in one process never collide.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InformerStats } from '../kube/informer.js';
+import { registerInformerMetrics } from '../kube/informer-metrics.js';
 import type { QueueMetricsSink, ReconcileOutcome } from './queue.js';
 
 export const CONTROLLER = 'schedulerha';
@@ -107,34 +108,7 @@ export class OperatorMetrics {
     this.mesosCalls = new Counter({ name: 'schedulerha_mesos_operator_calls_total', help: 'Mesos operator API calls, by call and result', labelNames: ['call', 'result'], registers: r });
     this.teardowns = new Counter({ name: 'schedulerha_teardowns_total', help: 'Framework TEARDOWNs sent for deletionPolicy Teardown, by result', labelNames: ['result'], registers: r });
 
-    new Gauge({
-      name: 'schedulerha_informer_synced',
-      help: 'Whether the informer has completed its initial list',
-      labelNames: ['informer'],
-      registers: r,
-      collect: function (this: Gauge<'informer'>) {
-        for (const s of self.informerStats()) this.set({ informer: s.name }, s.synced ? 1 : 0);
-      },
-    });
-    const self = this;
-    const informerCounter = (name: string, help: string, pick: (s: InformerStats) => number | undefined) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['informer'],
-        registers: r,
-        collect: function (this: Gauge<'informer'>) {
-          for (const s of self.informerStats()) {
-            const v = pick(s);
-            if (v !== undefined) this.set({ informer: s.name }, v);
-          }
-        },
-      });
-    informerCounter('schedulerha_informer_relists', 'Relists after the initial list (410 Gone, resumed after errors)', (s) => s.relists);
-    informerCounter('schedulerha_informer_reconnects', 'Watch re-opens (server timeouts, errors, watchdog)', (s) => s.reconnects);
-    informerCounter('schedulerha_informer_errors', 'List/watch errors', (s) => s.errors);
-    informerCounter('schedulerha_informer_objects', 'Objects in the informer cache', (s) => s.objects);
-    informerCounter('schedulerha_informer_last_event_age_seconds', 'Seconds since the last watch event or bookmark', (s) => (s.lastEventAgeMs === undefined ? undefined : s.lastEventAgeMs / 1000));
+    registerInformerMetrics(this.registry, () => this.informerSources);
     // The event-loop delay is sampled every 100 ms, not prom-client's default 10 ms: that timer wakes an idle
     // process 100 times a second (0.2 s of CPU a minute, a third of the operator's idle budget in bench/operator.ts);
     // delays are still measured to the nanosecond, just sampled less often.
@@ -147,10 +121,6 @@ export class OperatorMetrics {
 
   watchQueue(running: () => { longest: number; total: number }): void {
     this.queueRunning = running;
-  }
-
-  private informerStats(): InformerStats[] {
-    return this.informerSources.map((f) => f());
   }
 
   /** The work queue's metrics sink. */

@@ -1,6 +1,8 @@
 // Prometheus metrics of a scheduler replica. One registry per replica (tests run several in one process).
 // Alert on sum(schedulerha_framework_registered) != 1 per framework: both zero and two are incidents.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { InformerStats } from '../kube/informer.js';
+import { registerInformerMetrics } from '../kube/informer-metrics.js';
 
 export class SchedulerMetrics {
   readonly registry = new Registry();
@@ -26,6 +28,8 @@ export class SchedulerMetrics {
   readonly fencedWriteFailures: Counter;
   readonly etcdWriteFailures: Counter<'write'>;
   readonly incompatibleOffers: Counter;
+  /** Where the informer gauges read from (the pod informer, which runs on standbys too). */
+  private informerSources: Array<() => InformerStats> = [];
 
   constructor(labels: { framework: string }, opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -53,6 +57,12 @@ export class SchedulerMetrics {
     this.fencedWriteFailures = new Counter({ name: 'schedulerha_fenced_write_failures_total', help: 'Leader-only writes refused because the term had ended', registers: [r] });
     this.etcdWriteFailures = new Counter({ name: 'schedulerha_etcd_write_failures_total', help: 'Leader writes to etcd that failed for another reason than the fence (the term goes on and the write is retried), by write', labelNames: ['write'], registers: [r] });
     this.incompatibleOffers = new Counter({ name: 'schedulerha_incompatible_offers_declined_total', help: 'Offers declined because the agent runs an executor of this framework with another executor id (an agent\'s series goes once it runs no such executor any more)', labelNames: ['agent'], registers: [r] });
+    registerInformerMetrics(r, () => this.informerSources);
+  }
+
+  /** The informers whose health /metrics shows (idempotent per source list: the last call wins). */
+  watchInformers(sources: Array<() => InformerStats>): void {
+    this.informerSources = sources;
   }
 
   setTaskCounts(byState: Record<string, number>): void {

@@ -120,6 +120,8 @@ export class Replica {
     };
     this.log = opts.logger.child({ framework: c.frameworkName, identity: id });
     this.metrics = new SchedulerMetrics({ framework: c.frameworkName });
+    // The pod informer runs on standbys too, and its cache is what the next term starts from.
+    if (opts.taskManager?.informerStats) this.metrics.watchInformers([opts.taskManager.informerStats]);
     this.client = createEtcdClient({
       endpoints: c.etcdServers,
       ...(c.etcdCaFile || c.etcdCertFile || c.etcdKeyFile ? { tls: { ...(c.etcdCaFile ? { caFile: c.etcdCaFile } : {}), ...(c.etcdCertFile ? { certFile: c.etcdCertFile } : {}), ...(c.etcdKeyFile ? { keyFile: c.etcdKeyFile } : {}) } } : {}),
@@ -484,6 +486,9 @@ export class Replica {
   }
 
   status(): Record<string, unknown> {
+    // The pod informer runs on standbys too, and its cache is what the next term starts from: its health (synced,
+    // connected, last error, relists and reconnects) is shown whatever the role.
+    const podInformer = this.opts.taskManager?.informerStats?.();
     const view: LeaderView | undefined = this.observer?.current;
     const leader = view?.state === 'leader' ? { ...(parseCandidateIdentity(view.value) ?? { raw: view.value }), term: view.term.createRevision } : view?.state === 'none' ? null : undefined;
     const rec = this.term?.statusRecord();
@@ -512,6 +517,7 @@ export class Replica {
           }
         : {}),
       lastTermOutcome: this.lastOutcome,
+      ...(podInformer ? { podInformer } : {}),
       ...(this.mirror && !rec ? { registryMirror: { synced: this.mirror.synced, keys: this.mirror.size, rebuilds: this.mirror.rebuilds } } : {}),
     };
   }

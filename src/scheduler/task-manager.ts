@@ -1,6 +1,7 @@
 // The plug-in that decides what the leader does with offers and task updates. The leader term owns the Mesos
 // connection, the registry, acknowledgements and reconciliation; a TaskManager owns *what to run*. Issue 6's
 // IdleTaskManager runs nothing (declines and suppresses); the pod scheduler (pods on Mesos) is the real one.
+import type { InformerStats } from '../kube/informer.js';
 import type { Offer, TaskStatus } from '../mesos/types.js';
 import type { SchedulerClient, SubscribedInfo } from '../mesos/scheduler-client.js';
 import type { ReconcileProgress } from '../api/leader-status.js';
@@ -47,7 +48,9 @@ export interface TaskManager {
   stop(): Promise<void>;
 }
 
-export type TaskManagerFactory = (svc: LeaderServices) => TaskManager;
+/** Makes each term's task manager. `informerStats`: the health of a watch cache the factory keeps across terms
+ * (the pod informer, warm on standbys), shown in the replica's /status and /metrics whatever its role. */
+export type TaskManagerFactory = ((svc: LeaderServices) => TaskManager) & { informerStats?: () => InformerStats };
 
 /** Runs nothing: declines every offer for a long time and suppresses offers. */
 export class IdleTaskManager implements TaskManager {

@@ -4,7 +4,7 @@
 // for one pod in pod-decision.ts.
 import * as k8s from '@kubernetes/client-node';
 import type { SchedulerConfig } from '../../api/flags.js';
-import { inClusterAvailable, loadKubeConfig } from '../../kube/config.js';
+import { inClusterAvailable, loadKubeConfig, makeApiClient } from '../../kube/config.js';
 import { EventRecorder, eventsV1Sink } from '../../kube/events.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { registerTaskManager } from '../command.js';
@@ -12,11 +12,11 @@ import { executorIdentity, replicaIdentity, schedulerNameOf } from '../framework
 import type { LeaderServices, TaskManagerFactory } from '../task-manager.js';
 import { PodTaskManager, type PodTaskManagerOptions } from './manager.js';
 import { PodSource, type PodSourceOptions } from './pod-source.js';
-import { KubePodWriter, SCHEDULER_REPORTING_CONTROLLER, type PodWriter } from './pod-writes.js';
+import { KubePodWriter, SCHEDULER_REPORTING_CONTROLLER, type PodReader, type PodWriter } from './pod-writes.js';
 
 export { PodTaskManager, type PodTaskManagerOptions } from './manager.js';
 export { PodSource } from './pod-source.js';
-export { KubePodWriter, type PodWriter } from './pod-writes.js';
+export { KubePodWriter, type PodReader, type PodWriter } from './pod-writes.js';
 export * from './pod-model.js';
 export * from './task-id.js';
 export { matchOffers, offerCompatibility, type MatchRequest, type MatchResult, type Placement, type LaunchGroup } from './matching.js';
@@ -28,15 +28,17 @@ export interface PodSchedulerOptions {
   kc: k8s.KubeConfig;
   logger?: Logger;
   /** Overrides of the task manager's tunables (tests, benchmarks). */
-  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'events' | 'onStop' | 'config' | 'executorId'>>;
+  manager?: Partial<Omit<PodTaskManagerOptions, 'source' | 'writer' | 'reader' | 'events' | 'onStop' | 'config' | 'executorId'>>;
   informer?: PodSourceOptions['informer'];
   writer?: PodWriter;
+  reader?: PodReader;
 }
 
 /** Process-wide: the pod informer (warm on standbys) and the factory a Replica calls for each leadership term. */
 export class PodScheduler {
   readonly source: PodSource;
   readonly writer: PodWriter;
+  readonly reader: PodReader;
   /** Events about the pods (FailedScheduling). */
   readonly events: EventRecorder;
   readonly schedulerName: string;
@@ -46,8 +48,11 @@ export class PodScheduler {
     this.schedulerName = schedulerNameOf(opts.config.frameworkName);
     this.source = new PodSource(opts.kc, { schedulerName: this.schedulerName, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.informer ? { informer: opts.informer } : {}) });
     this.writer = opts.writer ?? new KubePodWriter(opts.kc);
+    this.reader = opts.reader ?? (this.writer instanceof KubePodWriter ? this.writer : new KubePodWriter(opts.kc));
     this.events = new EventRecorder({
-      sink: eventsV1Sink(opts.kc.makeApiClient(k8s.EventsV1Api)),
+      // The pooled transport with bounded timeouts (kube/config.ts): client-node's own client opens a connection per
+      // call and waits up to undici's 300 s, and the recorder writes one Event at a time.
+      sink: eventsV1Sink(makeApiClient(opts.kc, k8s.EventsV1Api)),
       reportingController: SCHEDULER_REPORTING_CONTROLLER,
       reportingInstance: replicaIdentity(opts.config),
       ...(opts.logger ? { logger: opts.logger } : {}),
@@ -66,11 +71,14 @@ export class PodScheduler {
   }
 
   /** The TaskManagerFactory for Replica / LeaderTerm. */
-  readonly factory: TaskManagerFactory = (svc: LeaderServices) => {
+  readonly factory: TaskManagerFactory = Object.assign((svc: LeaderServices) => this.newManager(svc), { informerStats: () => this.source.stats() });
+
+  private newManager(svc: LeaderServices): PodTaskManager {
     const m = new PodTaskManager(svc, {
       ...this.opts.manager,
       source: this.source,
       writer: this.writer,
+      reader: this.reader,
       events: this.events,
       // An ended term's manager holds the whole registry of that term: a standby must not keep it beside its mirror.
       onStop: () => {
@@ -81,14 +89,18 @@ export class PodScheduler {
     });
     this.manager = m;
     return m;
-  };
+  }
 
   /** The task manager of the current term (undefined between terms). */
   get current(): PodTaskManager | undefined {
     return this.manager;
   }
 
-  /** Synced and not disconnected for long: for readiness. */
+  /** Synced and not disconnected for long. Deliberately not part of the replica's /readyz: during an API server
+   * outage every replica's informer is unhealthy at once, so both would turn unready together — a rollout or a
+   * PodDisruptionBudget would then be blocked by an outage the scheduler rides out anyway. What a stale cache must
+   * not do (kill tasks, delete records of pods it does not see) is guarded where it happens instead: the leader
+   * confirms with the API server first (manager.ts). Health is shown in /status and /metrics. */
   healthy(maxDisconnectedMs?: number): boolean {
     return this.source.healthy(maxDisconnectedMs);
   }

@@ -19,25 +19,49 @@ import type { SchedulerConfig } from '../../api/flags.js';
 import { decodeApiError } from '../../kube/errors.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isFenceLostError } from '../../election/index.js';
-import { errorMessage } from '../../util/errors.js';
+import { errorMessage, SchedulerHAError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import type { LeaderServices, TaskManager } from '../task-manager.js';
-import type { TaskRecord } from '../task-record.js';
+import type { PodRef, TaskRecord } from '../task-record.js';
 import { executorInfo } from '../framework.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { matchOffers, type MatchRequest } from './matching.js';
 import { PodMetrics } from './metrics.js';
 import { creationMs, isDeleting, isTerminalPhase, podDemand, podRef, type Demand, type PodRefFull } from './pod-model.js';
-import { decidePod, DEFAULT_BACKOFF, isActiveState, LAUNCH_STATES, type BackoffPolicy, type PodAction, type PodDecision, type PodState } from './pod-decision.js';
+import {
+  absenceGate,
+  afterLiveRead,
+  afterUnschedulableWrite,
+  decidePod,
+  DEFAULT_BACKOFF,
+  isActiveState,
+  judgeBindConflict,
+  LAUNCH_STATES,
+  saysAlreadyAssigned,
+  unschedulableWriteDue,
+  type AbsenceCheck,
+  type BackoffPolicy,
+  type LiveRead,
+  type PodAction,
+  type PodDecision,
+  type PodState,
+  type UnschedulableNote,
+} from './pod-decision.js';
 import type { PodObject, PodSource } from './pod-source.js';
-import type { PodWriter } from './pod-writes.js';
+import type { PodReader, PodWriter } from './pod-writes.js';
 import { keepPerPodFor, laterLaunch, prunableRecords, type PodPresence } from './retention.js';
 import { parseTaskId, taskIdFor } from './task-id.js';
 import { buildTaskInfo, intentRecord, podTaskData, type PodTaskRecord } from './task-info.js';
 
+/** A Kubernetes write of the pod scheduler that failed; the pod's writes are retried with the queue's per-pod
+ * back-off (reason: the API's Status reason, e.g. Conflict, NotFound, TooManyRequests). */
+export class PodWriteError extends SchedulerHAError {}
+
 export interface PodTaskManagerOptions {
   source: PodSource;
   writer: PodWriter;
+  /** Live reads of pods the cache cannot be trusted with (absent from it; a Binding answered 409). */
+  reader: PodReader;
   /** Events about pods (FailedScheduling), as kube-scheduler records them; none when absent. */
   events?: Pick<EventRecorder, 'warning'>;
   /** Called once the manager has stopped (its term is over). */
@@ -106,6 +130,10 @@ const PRUNE_MAX = 5000;
 const UNSCHEDULABLE_REWRITE_MS = 30_000;
 /** A launchable pod is reported unschedulable only once it has waited this long. */
 const UNSCHEDULABLE_AFTER_MS = 5_000;
+/** Concurrent live reads of pods: they are few (pods missing from a lagging cache), and must not crowd the writes. */
+const READ_CONCURRENCY = 8;
+/** Most live reads a prune round asks for (the rest in later rounds). */
+const PRUNE_READS_MAX = 500;
 
 export class PodTaskManager implements TaskManager {
   private readonly log: Logger;
@@ -140,7 +168,14 @@ export class PodTaskManager implements TaskManager {
   private rotation = 0;
   /** The PodScheduled=False message last written per pod, and when (rewritten when it changes, at most every
    * UNSCHEDULABLE_REWRITE_MS). */
-  private readonly unschedulable = new Map<string, { message: string; at: number; keep?: boolean }>();
+  private readonly unschedulable = new Map<string, UnschedulableNote>();
+  /** Pods with registry records that are missing from the cache: what the API server said of them (pod-decision.ts
+   * absenceGate). Nothing destructive happens for such a pod until the API server confirms it is gone. */
+  private readonly absent = new Map<string, AbsenceCheck>();
+  private readonly reads: KeyedQueue<string>;
+  /** Pods a live read found bound where we bound them while the cache still shows them unbound: no second Binding
+   * (pod uid → node). Forgotten once the cache shows the pod bound, or gone. */
+  private readonly boundLive = new Map<string, string>();
   /** Bumped whenever a pod becomes launchable (or its attempt / back-off changes). */
   private demandEpoch = 0;
   private offersInFlight = 0;
@@ -165,6 +200,7 @@ export class PodTaskManager implements TaskManager {
     // Kubernetes writes (Binding, annotations, status, the final delete) have their own queue: a slow API server
     // must not hold the syncs, whose kills (Mesos) and decisions go on meanwhile.
     this.writes = new KeyedQueue<string>((uid) => this.syncWrites(uid), { concurrency: opts.concurrency ?? 32, logger: this.log, name: 'pod-writes' });
+    this.reads = new KeyedQueue<string>((uid) => this.readAbsent(uid), { concurrency: READ_CONCURRENCY, logger: this.log, name: 'pod-reads' });
     for (const r of svc.registry.all()) this.indexRecord(r as PodTaskRecord);
     this.unsubscribe.push(opts.source.subscribe((uid) => this.queue.add(uid)));
     this.unsubscribe.push(opts.source.onSynced(() => this.resyncAll()));
@@ -485,6 +521,9 @@ export class PodTaskManager implements TaskManager {
       incompatibleAgents,
       incompatibleAgentDetails: Object.fromEntries(this.incompatibleDetail),
       informer: this.opts.source.stats(),
+      // Pods with records that the cache does not show and the API server has not confirmed gone: their tasks are
+      // not killed nor their records deleted until it does.
+      unconfirmedAbsent: [...this.absent.values()].filter((c) => c.gone === undefined).length,
     };
   }
 
@@ -493,6 +532,7 @@ export class PodTaskManager implements TaskManager {
     this.stopped = true;
     this.queue.stop();
     this.writes.stop();
+    this.reads.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     clearTimeout(this.reviveTimer);
@@ -502,9 +542,10 @@ export class PodTaskManager implements TaskManager {
 
   /** Resolves when no pod sync and no Kubernetes write is queued or running (tests). */
   async idle(): Promise<void> {
-    while (this.queue.length || this.writes.length) {
+    while (this.queue.length || this.writes.length || this.reads.length) {
       await this.queue.idle();
       await this.writes.idle();
+      await this.reads.idle();
     }
   }
 
@@ -560,9 +601,16 @@ export class PodTaskManager implements TaskManager {
     if (!pod && !this.index.has(uid)) {
       this.launchable.delete(uid);
       this.states.delete(uid);
+      this.absent.delete(uid);
+      this.boundLive.delete(uid);
       return;
     }
-    const d = this.decide(uid, pod);
+    if (pod) {
+      this.absent.delete(uid);
+      if (pod.spec?.nodeName) this.boundLive.delete(uid);
+    }
+    let d = this.decide(uid, pod);
+    if (!pod && d.actions.length) d = this.unlessUnconfirmed(uid, d);
     this.states.set(uid, d.state);
     if (d.note) this.log.debug({ uid, note: d.note }, 'pod note');
     if (d.recheckAt !== undefined) this.queue.add(uid, Math.max(1, d.recheckAt - this.now()));
@@ -572,8 +620,10 @@ export class PodTaskManager implements TaskManager {
         this.launchable.delete(uid);
         const message = `the pod cannot be placed: ${dem.error}`;
         const ref = podRef(pod);
-        if (ref && this.unschedulable.get(uid)?.message !== message) {
-          this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
+        const last = this.unschedulable.get(uid);
+        // Written when the message is new, or again once a failed write's back-off has passed.
+        if (ref && unschedulableWriteDue(last, message, this.now(), 0)) {
+          if (last?.message !== message) this.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: dem.error }, 'pod cannot be scheduled');
           this.reportUnschedulable(new Map([[uid, message]]), new Map([[uid, { ref }]]), this.now(), { keep: true });
         }
       } else {
@@ -592,7 +642,75 @@ export class PodTaskManager implements TaskManager {
     } else this.launchable.delete(uid);
     const ref = pod ? podRef(pod) : undefined;
     for (const a of d.actions) if (a.kind === 'kill') await this.act(a, ref, uid);
-    if (d.actions.some((a) => a.kind !== 'kill')) this.writes.add(uid);
+    if (d.actions.some((a) => this.writeNeeded(uid, a))) this.writes.add(uid);
+  }
+
+  /** A Kubernetes write still to do: not a KILL, and not a Binding a live read found already made. */
+  private writeNeeded(uid: string, a: PodAction): boolean {
+    return a.kind !== 'kill' && !(a.kind === 'bind' && this.boundLive.get(uid) === a.host);
+  }
+
+  /** The decision for a pod missing from the cache, whose actions (KILLs: "the pod no longer exists") are carried out
+   * only once the API server has confirmed the pod is gone. Until then the cache may just be behind (a watch
+   * silently dead, in back-off, or part-way through a relist, while `synced` stays true): the pod is read live, and
+   * its tasks are left alone meanwhile. */
+  private unlessUnconfirmed(uid: string, d: PodDecision): PodDecision {
+    const check = this.absent.get(uid);
+    switch (absenceGate(check, this.now())) {
+      case 'act':
+        return { ...d, actions: d.actions.map((a) => (a.kind === 'kill' ? { ...a, reason: `${a.reason} (${check!.gone})` } : a)) };
+      case 'read':
+        this.requestRead(uid);
+        return { ...d, actions: [] };
+      case 'wait':
+        return { ...d, actions: [] };
+    }
+  }
+
+  private requestRead(uid: string): void {
+    const c = this.absent.get(uid);
+    if (c?.reading || c?.gone !== undefined) return;
+    this.absent.set(uid, { ...(c ?? { failures: 0, nextAt: 0 }), reading: true });
+    this.reads.add(uid);
+  }
+
+  /** The namespace and name of a uid's pod, from its records (they name it; the cache does not have it). */
+  private recordedRef(uid: string): PodRef | undefined {
+    for (const r of this.records(uid)) if (r.pod?.namespace && r.pod.name) return r.pod;
+    return undefined;
+  }
+
+  /** Reads a pod missing from the cache from the API server (the reads queue's worker: it never throws; a failed read
+   * is tried again after its back-off by the pod's next sync, or the next prune round). */
+  private async readAbsent(uid: string): Promise<void> {
+    const prev = this.absent.get(uid);
+    if (!prev || this.stopped || !this.svc.isLeader()) return;
+    const ref = this.recordedRef(uid);
+    let read: LiveRead;
+    if (!ref) read = { error: { code: 0, reason: 'NoPodName', message: 'the records of this pod do not name it' } };
+    else {
+      try {
+        read = { pod: await this.opts.reader.readPod(ref.namespace, ref.name, this.svc.signal) };
+      } catch (err) {
+        const e = decodeApiError(err);
+        read = { error: { code: e.code, reason: e.reason, message: e.message, ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}) } };
+      }
+    }
+    if (this.stopped) return;
+    // The cache caught up while we asked: it knows better than a read that may have started before.
+    if (this.opts.source.byUidGet(uid)) {
+      this.absent.delete(uid);
+      return;
+    }
+    const now = this.now();
+    const { check, verdict, warn } = afterLiveRead(this.absent.get(uid) ?? prev, uid, read, now);
+    this.absent.set(uid, check);
+    this.metrics.liveReads.inc({ purpose: 'absent', result: verdict === 'unknown' ? 'error' : verdict });
+    const fields = { uid, ...(ref ? { pod: `${ref.namespace}/${ref.name}` } : {}) };
+    if (verdict === 'gone') this.log.debug({ ...fields, why: check.gone }, 'the API server confirms the pod is gone');
+    else if (warn) this.log.warn({ ...fields, why: check.why, retryInMs: check.nextAt - now }, 'a pod with tasks is missing from the pod cache but not confirmed gone: its tasks are not killed nor its records deleted for now');
+    else this.log.debug({ ...fields, why: check.why, retryInMs: check.nextAt - now }, 'pod missing from the cache still not confirmed gone');
+    this.queue.add(uid, verdict === 'gone' ? 0 : Math.max(1, check.nextAt - now));
   }
 
   /** The pod's Kubernetes writes, decided afresh when their turn comes (the pod or its tasks may have moved on). */
@@ -601,7 +719,7 @@ export class PodTaskManager implements TaskManager {
     const pod = this.opts.source.byUidGet(uid);
     if (!pod) return;
     const ref = podRef(pod);
-    for (const a of this.decide(uid, pod).actions) if (a.kind !== 'kill') await this.act(a, ref, uid);
+    for (const a of this.decide(uid, pod).actions) if (this.writeNeeded(uid, a)) await this.act(a, ref, uid);
   }
 
   private async act(a: PodAction, ref: PodRefFull | undefined, uid: string): Promise<void> {
@@ -647,15 +765,41 @@ export class PodTaskManager implements TaskManager {
     } catch (err) {
       const d = decodeApiError(err);
       this.metrics.kubeWrites.inc({ op: a.kind, result: String(d.code || d.reason) });
-      if (a.kind === 'bind') this.metrics.bindings.inc({ result: d.code === 409 ? 'conflict' : 'error' });
-      // 404: the pod is gone; 409: it changed under us (already bound, replaced, deleting) — the informer brings
-      // the new state and the pod is judged again.
-      if (d.code === 404 || d.code === 409) {
-        this.log.debug({ pod: `${ref.namespace}/${ref.name}`, op: a.kind, code: d.code, err: d.message }, 'pod changed under a write; re-syncing');
-        this.queue.add(uid, 500);
-        return;
+      const what = `${a.kind} ${ref.namespace}/${ref.name}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}`;
+      if (a.kind === 'bind' && d.code === 409) {
+        // Already bound? (An earlier Binding landed and the cache lags — a takeover, a timed-out write that was
+        // committed.) Read once: bound to our node is what we wanted; anything else fails below, with back-off.
+        const found = await this.bindConflict(ref, a.host);
+        this.metrics.liveReads.inc({ purpose: 'binding', result: found.result });
+        if (found.result === 'bound-here') {
+          this.boundLive.set(uid, a.host);
+          this.metrics.bindings.inc({ result: 'already-bound' });
+          this.log.debug({ pod: `${ref.namespace}/${ref.name}`, node: a.host, alreadyAssigned: saysAlreadyAssigned(d.message) }, 'pod already bound to the chosen node');
+          return;
+        }
+        this.metrics.bindings.inc({ result: 'conflict' });
+        throw new PodWriteError(d.reason, `${what} (${found.detail}); retrying with back-off while the pod cache catches up`, { cause: err });
       }
-      throw new Error(`${a.kind} ${ref.namespace}/${ref.name}: ${d.code ? `${d.code} ${d.reason}: ` : ''}${d.message}`, { cause: err });
+      if (a.kind === 'bind') this.metrics.bindings.inc({ result: 'error' });
+      // The pod is gone: what a final delete is for.
+      if (a.kind === 'finish-delete' && d.code === 404) return;
+      // Anything else — 404 (gone), 409 (replaced, changed), 429, 5xx, no answer — is a failure of the pod's writes:
+      // the writes queue retries them with its per-pod back-off, judging the pod afresh each time (the informer
+      // brings the new state meanwhile). A fixed quick re-queue re-sent doomed writes twice a second for as long as
+      // the cache lagged.
+      throw new PodWriteError(d.reason, what, { cause: err });
+    }
+  }
+
+  /** After a Binding answered 409: where the pod is bound, read live once. */
+  private async bindConflict(ref: PodRefFull, host: string): Promise<{ result: 'bound-here' | 'bound-elsewhere' | 'other' | 'error'; detail: string }> {
+    try {
+      const live = await this.opts.reader.readPod(ref.namespace, ref.name, this.svc.signal);
+      const result = judgeBindConflict(ref.uid, host, live);
+      const detail = result === 'bound-elsewhere' ? `the pod is bound to ${live?.spec?.nodeName}, not to ${host}` : !live || live.metadata?.uid !== ref.uid ? 'the pod is gone or replaced' : 'the pod is not bound';
+      return { result, detail };
+    } catch (err) {
+      return { result: 'error', detail: `reading the pod failed: ${errorMessage(err)}` };
     }
   }
 
@@ -670,11 +814,12 @@ export class PodTaskManager implements TaskManager {
     for (const [uid, message] of why) {
       const ref = chosen.get(uid)?.ref;
       const last = this.unschedulable.get(uid);
-      if (!ref || (last && (last.message === message || now - last.at < UNSCHEDULABLE_REWRITE_MS))) continue;
+      if (!ref || !unschedulableWriteDue(last, message, now, UNSCHEDULABLE_REWRITE_MS)) continue;
       // Offers come a few agents at a time: a pod pending for less than UNSCHEDULABLE_AFTER_MS may simply not have
       // met its agent yet (a burst of new pods would otherwise each get a write they do not need).
       if (!opts.keep && now - (this.launchable.get(uid)?.since ?? now) < UNSCHEDULABLE_AFTER_MS) continue;
-      this.unschedulable.set(uid, { message, at: now, ...(opts.keep ? { keep: true } : {}) });
+      // A failed write's count goes on with the next one, so its back-off keeps doubling.
+      this.unschedulable.set(uid, { message, at: now, inflight: true, ...(last?.failures ? { failures: last.failures } : {}), ...(opts.keep ? { keep: true } : {}) });
       due.push({ ref, message });
     }
     // Forgotten once the pod is placed (its Binding sets PodScheduled=True) or gone; a pod that cannot become a
@@ -682,12 +827,20 @@ export class PodTaskManager implements TaskManager {
     for (const [uid, u] of this.unschedulable) if (u.keep ? !this.opts.source.byUidGet(uid) : !this.launchable.has(uid)) this.unschedulable.delete(uid);
     if (!due.length) return;
     this.log.info({ pods: due.length, first: `${due[0]!.ref.namespace}/${due[0]!.ref.name}`, why: due[0]!.message }, 'pods no offer can take');
+    const settle = (uid: string, result: { ok: true } | { ok: false; retryAfterSeconds?: number }): UnschedulableNote | undefined => {
+      const cur = this.unschedulable.get(uid);
+      if (!cur) return undefined; // forgotten meanwhile: the pod was placed, or is gone
+      const next = afterUnschedulableWrite(cur, result, this.now());
+      this.unschedulable.set(uid, next);
+      return next;
+    };
     void (async () => {
       for (let i = 0; i < due.length && this.svc.isLeader(); i += 16) {
         await Promise.all(
           due.slice(i, i + 16).map(({ ref, message }) =>
             w.markUnschedulable!(ref, message, this.svc.signal).then(
               () => {
+                settle(ref.uid, { ok: true });
                 this.metrics.kubeWrites.inc({ op: 'unschedulable', result: 'ok' });
                 // `kubectl describe pod` and `kubectl events` show this; the condition alone is easy to miss.
                 this.opts.events?.warning({ apiVersion: 'v1', kind: 'Pod', ...ref }, 'FailedScheduling', 'Scheduling', message);
@@ -695,8 +848,13 @@ export class PodTaskManager implements TaskManager {
               (err: unknown) => {
                 const d = decodeApiError(err);
                 this.metrics.kubeWrites.inc({ op: 'unschedulable', result: String(d.code || d.reason) });
-                this.unschedulable.delete(ref.uid); // written again on the next round
-                this.log.debug({ pod: `${ref.namespace}/${ref.name}`, err: d.message }, 'could not mark the pod unschedulable');
+                // Kept, with a doubling back-off (at least the server's Retry-After): forgetting it re-sent the write
+                // with every round of offers — about once a second — to an API server that was throttling us.
+                const next = settle(ref.uid, { ok: false, ...(d.retryAfterSeconds !== undefined ? { retryAfterSeconds: d.retryAfterSeconds } : {}) });
+                const retryInMs = next?.retryAt !== undefined ? Math.max(1, next.retryAt - this.now()) : undefined;
+                // A pod that cannot become a demand is reported by its sync, not by offers: judge it again then.
+                if (next?.keep && retryInMs !== undefined) this.queue.add(ref.uid, retryInMs);
+                this.log.debug({ pod: `${ref.namespace}/${ref.name}`, err: d.message, failures: next?.failures, retryInMs }, 'could not mark the pod unschedulable');
               },
             ),
           ),
@@ -824,21 +982,31 @@ export class PodTaskManager implements TaskManager {
     return isTerminalPhase(pod) || isDeleting(pod) ? 'finished' : 'present';
   }
 
-  /** Deletes (fenced) the records retention.ts finds no pod needs any more. Only with a synced pod cache: "absent"
-   * must mean deleted, not "not listed yet". Resolves to the number deleted. */
+  /** Deletes (fenced) the records retention.ts finds no pod needs any more. Only with a synced pod cache, and a pod
+   * missing from it counts as deleted only once the API server has confirmed it (a synced cache can still be
+   * stale): until then its records are kept as a live pod's would be, and it is read live for a later round.
+   * Resolves to the number deleted. */
   async prune(): Promise<number> {
     if (this.pruning || this.stopped || !this.svc.isLeader() || !this.opts.source.synced) return 0;
     this.pruning = true;
     this.lastPruneAt = this.now();
     try {
+      const now = this.now();
+      const unconfirmed: string[] = [];
       const candidates = prunableRecords({
         records: this.svc.registry.all() as Iterable<PodTaskRecord>,
-        podPresence: (uid) => this.podPresence(uid),
+        podPresence: (uid) => {
+          const p = this.podPresence(uid);
+          if (p !== 'absent' || absenceGate(this.absent.get(uid), now) === 'act') return p;
+          unconfirmed.push(uid);
+          return 'present';
+        },
         inflight: this.inflight,
-        now: this.now(),
+        now,
         retentionMs: this.retentionMs,
         keepPerPod: keepPerPodFor(this.opts.backoff ?? DEFAULT_BACKOFF),
       }).slice(0, PRUNE_MAX);
+      this.confirmForPrune(unconfirmed, now);
       if (!candidates.length) return 0;
       const uidOf = new Map(candidates.map((id) => [id, (this.svc.registry.get(id) as PodTaskRecord | undefined)?.pod?.uid ?? parseTaskId(id)?.uid]));
       // Only records still as judged now: an update that changes one meanwhile (LOST → RUNNING) keeps its batch.
@@ -872,6 +1040,19 @@ export class PodTaskManager implements TaskManager {
       return 0;
     } finally {
       this.pruning = false;
+    }
+  }
+
+  /** Asks the API server about the pods missing from the cache that have records old enough to delete. */
+  private confirmForPrune(uids: string[], now: number): void {
+    let asked = 0;
+    for (const uid of uids) {
+      if (asked >= PRUNE_READS_MAX) break;
+      if (absenceGate(this.absent.get(uid), now) !== 'read') continue;
+      const old = this.records(uid).some((r) => !isActiveState(r.state) && !this.inflight.has(r.id) && now - Date.parse(r.updatedAt) >= this.retentionMs);
+      if (!old) continue;
+      this.requestRead(uid);
+      asked++;
     }
   }
 

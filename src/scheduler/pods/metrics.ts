@@ -12,6 +12,7 @@ export class PodMetrics {
   readonly pods: Gauge;
   readonly kills: Counter;
   readonly pruned: Counter;
+  readonly liveReads: Counter;
 
   private constructor(r: Registry) {
     this.launches = new Counter({ name: 'schedulerha_pod_launches_total', help: 'Pod tasks launched (ACCEPT sent), by kind: first, retry (a launch that never ran), restart (per restartPolicy)', labelNames: ['kind'], registers: [r] });
@@ -22,6 +23,7 @@ export class PodMetrics {
     this.kubeWrites = new Counter({ name: 'schedulerha_pod_kube_writes_total', help: 'Kubernetes API writes of the pod scheduler, by operation and result', labelNames: ['op', 'result'], registers: [r] });
     this.pods = new Gauge({ name: 'schedulerha_pods', help: 'Pods of this scheduler known to the leader, by state', labelNames: ['state'], registers: [r] });
     this.pruned = new Counter({ name: 'schedulerha_task_records_pruned_total', help: 'Ended task records deleted from the registry after --task-retention, once no pod needed them', registers: [r] });
+    this.liveReads = new Counter({ name: 'schedulerha_pod_live_reads_total', help: 'Pods read live from the API server instead of trusting the pod cache, by purpose (absent: before a KILL or a record deletion for a pod missing from the cache; binding: after a Binding answered 409) and result', labelNames: ['purpose', 'result'], registers: [r] });
     this.kills = new Counter({ name: 'schedulerha_pod_task_kills_total', help: 'KILL calls for pod tasks, by reason', labelNames: ['reason'], registers: [r] });
   }
 

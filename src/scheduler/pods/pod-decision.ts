@@ -315,3 +315,142 @@ export function decidePod(pod: PodLike | undefined, recordsIn: readonly PodTaskR
 export function isActiveState(state: PodTaskRecord['state']): boolean {
   return state === 'TASK_INTENT' || (!isTerminalState(state as TaskState) && state !== 'TASK_UNKNOWN');
 }
+
+// ---- what the API server says ------------------------------------------------------------------------------
+// The pod cache can be stale while it claims to be synced (a watch silently dead, in back-off, or part-way through
+// a relist): a pod missing from it may well exist. A KILL cannot be undone, so "absent from the cache" is only a
+// reason to ask the API server; only its answer — no pod of that name, or one with another uid (uids are never
+// reused) — allows the kill or the deletion of the pod's records.
+
+/** Doubling back-off from `initialMs` to `maxMs`. */
+export interface RetryPolicy {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Delay before the next try after `failures` (≥ 1) failures in a row: doubling, and at least the server's
+ * Retry-After when it sent one. */
+export function retryDelayMs(failures: number, p: RetryPolicy, retryAfterSeconds?: number): number {
+  const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.max(0, failures - 1));
+  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? Math.max(d, retryAfterSeconds * 1000) : d;
+}
+
+/** Reads of a pod missing from the cache: 1 s doubling to 60 s while the API server cannot answer or the cache
+ * still lags. */
+export const ABSENCE_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 60_000 };
+/** A pod whose absence cannot be confirmed is warned about once per this long. */
+export const ABSENCE_WARN_EVERY_MS = 300_000;
+
+/** The answer of one live read of a pod by namespace/name: the pod (undefined: none of that name), or the error. */
+export type LiveRead = { pod: PodLike | undefined } | { error: { code: number; reason: string; message: string; retryAfterSeconds?: number } };
+
+export type LiveVerdict =
+  /** No pod of that name, or one with another uid: the pod of this uid is gone for good. */
+  | 'gone'
+  /** The pod is there: the cache lags. */
+  | 'exists'
+  /** No answer (timeout, 429, 5xx…): nothing is known. */
+  | 'unknown';
+
+export function liveVerdict(uid: string, read: LiveRead): { verdict: LiveVerdict; why: string } {
+  if ('error' in read) {
+    const e = read.error;
+    return { verdict: 'unknown', why: `reading the pod failed: ${e.code ? `${e.code} ${e.reason}: ` : `${e.reason}: `}${e.message}` };
+  }
+  const live = read.pod;
+  if (!live) return { verdict: 'gone', why: 'the API server has no pod of that name' };
+  if (live.metadata?.uid !== uid) return { verdict: 'gone', why: `the pod was replaced by another of the same name (uid ${live.metadata?.uid})` };
+  return { verdict: 'exists', why: 'the pod exists on the API server; the pod cache lags' };
+}
+
+/** Where the confirmation of a pod's absence stands. */
+export interface AbsenceCheck {
+  /** Set once the API server confirmed the pod is gone (final: a uid never comes back). */
+  gone?: string;
+  /** A read is queued or in flight. */
+  reading?: boolean;
+  /** Reads in a row that could not confirm (failed, or found the pod). */
+  failures: number;
+  /** Not read again before this time (ms since the epoch). */
+  nextAt: number;
+  /** Why the last read did not confirm. */
+  why?: string;
+  /** When that was last logged at warn. */
+  warnedAt?: number;
+}
+
+export type AbsenceGate =
+  /** Confirmed gone: act on the absence (kill, prune). */
+  | 'act'
+  /** Ask the API server now. */
+  | 'read'
+  /** Unconfirmed and not due for a read (in flight, or backing off): nothing destructive for now. */
+  | 'wait';
+
+export function absenceGate(c: AbsenceCheck | undefined, now: number): AbsenceGate {
+  if (c?.gone !== undefined) return 'act';
+  if (c && (c.reading || now < c.nextAt)) return 'wait';
+  return 'read';
+}
+
+/** The check after a live read; `warn`: log this outcome at warn (once per pod per ABSENCE_WARN_EVERY_MS). */
+export function afterLiveRead(prev: AbsenceCheck | undefined, uid: string, read: LiveRead, now: number, p: RetryPolicy = ABSENCE_RETRY): { check: AbsenceCheck; verdict: LiveVerdict; warn: boolean } {
+  const v = liveVerdict(uid, read);
+  if (v.verdict === 'gone') return { check: { gone: v.why, failures: 0, nextAt: now }, verdict: v.verdict, warn: false };
+  const failures = (prev?.failures ?? 0) + 1;
+  const retryAfter = 'error' in read ? read.error.retryAfterSeconds : undefined;
+  const warn = prev?.warnedAt === undefined || now - prev.warnedAt >= ABSENCE_WARN_EVERY_MS;
+  const check: AbsenceCheck = { failures, nextAt: now + retryDelayMs(failures, p, retryAfter), why: v.why, ...(warn ? { warnedAt: now } : prev?.warnedAt !== undefined ? { warnedAt: prev.warnedAt } : {}) };
+  return { check, verdict: v.verdict, warn };
+}
+
+/** After a Binding answered 409: the pod as read live once. Bound to the node we chose → the Binding did its job
+ * (an earlier one landed: a lagging cache, a timed-out write that was committed); bound elsewhere → a conflict;
+ * anything else (not bound, gone, replaced) → a failed write, retried with back-off while the cache catches up. */
+export function judgeBindConflict(uid: string, host: string, live: PodLike | undefined): 'bound-here' | 'bound-elsewhere' | 'other' {
+  if (!live || live.metadata?.uid !== uid) return 'other';
+  const node = live.spec?.nodeName;
+  if (!node) return 'other';
+  return node === host ? 'bound-here' : 'bound-elsewhere';
+}
+
+/** A 409 on a Binding that says why: the pod is already bound. */
+export function saysAlreadyAssigned(message: string): boolean {
+  return /already assigned/i.test(message);
+}
+
+// ---- PodScheduled=False writes -----------------------------------------------------------------------------
+
+/** Failed PodScheduled=False writes: 2 s doubling to 5 min (at least the server's Retry-After). */
+export const UNSCHEDULABLE_RETRY: RetryPolicy = { initialMs: 2000, maxMs: 300_000 };
+
+/** The PodScheduled=False message last written (or being written) for a pod. */
+export interface UnschedulableNote {
+  message: string;
+  /** When it was written (or the write started). */
+  at: number;
+  /** Remembered while the pod exists (a pod that cannot become a demand at all). */
+  keep?: boolean;
+  inflight?: boolean;
+  /** Failed writes in a row; the next is not before `retryAt`. */
+  failures?: number;
+  retryAt?: number;
+}
+
+/** Whether `message` should be written now: never while a write is in flight; after failures, once the back-off
+ * has passed (whatever the message); else when the message changed, at most every `rewriteMs`. */
+export function unschedulableWriteDue(last: UnschedulableNote | undefined, message: string, now: number, rewriteMs: number): boolean {
+  if (!last) return true;
+  if (last.inflight) return false;
+  if (last.failures) return now >= (last.retryAt ?? 0);
+  return last.message !== message && now - last.at >= rewriteMs;
+}
+
+/** The note after a write finished: a failure keeps the message with its back-off, instead of being forgotten and
+ * sent again with the next round of offers. */
+export function afterUnschedulableWrite(note: UnschedulableNote, result: { ok: true } | { ok: false; retryAfterSeconds?: number }, now: number, p: RetryPolicy = UNSCHEDULABLE_RETRY): UnschedulableNote {
+  const { inflight: _i, failures: prevFailures, retryAt: _r, ...rest } = note;
+  if (result.ok) return { ...rest, at: now };
+  const failures = (prevFailures ?? 0) + 1;
+  return { ...rest, failures, retryAt: now + retryDelayMs(failures, p, result.retryAfterSeconds) };
+}

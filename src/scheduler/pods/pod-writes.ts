@@ -3,8 +3,8 @@
 // every write guarded by the pod's uid, so a write meant for a deleted pod never lands on a new pod that reuses
 // its name (the API server answers 409 "Precondition failed: UID in precondition").
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeRequestOk } from '../../kube/request.js';
-import type { PodRefFull } from './pod-model.js';
+import { kubeRequestOk, listPodByName } from '../../kube/request.js';
+import type { PodLike, PodRefFull } from './pod-model.js';
 
 /** reportingController of the scheduler's Events about pods (`kubectl events` FROM column). */
 export const SCHEDULER_REPORTING_CONTROLLER = 'k8sm.io/scheduler';
@@ -29,11 +29,27 @@ export interface PodWriter {
   markUnschedulable?(ref: PodRefFull, message: string, signal?: AbortSignal): Promise<void>;
 }
 
-export class KubePodWriter implements PodWriter {
+/** Live reads of one pod, for what the (possibly stale) cache cannot be trusted with: before a KILL or a record
+ * deletion because the pod is absent from the cache, and after a Binding answered 409. */
+export interface PodReader {
+  /** The pod named so (undefined: there is none); throws when the API server does not answer. */
+  readPod(namespace: string, name: string, signal?: AbortSignal): Promise<PodLike | undefined>;
+}
+
+/** A live read is bounded well below a write's timeout: the answer only decides whether to act now or later. */
+const READ_TIMEOUT_MS = 10_000;
+
+export class KubePodWriter implements PodWriter, PodReader {
   constructor(
     private readonly kc: KubeConfig,
     private readonly timeoutMs = 30_000,
   ) {}
+
+  /** A list narrowed to the name (a consistent read: no resourceVersion): the scheduler's RBAC has `list` on pods,
+   * not `get`. */
+  async readPod(namespace: string, name: string, signal?: AbortSignal): Promise<PodLike | undefined> {
+    return await listPodByName<PodLike>(this.kc, namespace, name, signal, Math.min(this.timeoutMs, READ_TIMEOUT_MS));
+  }
 
   /** POST pods/<name>/binding. The Binding's annotations are copied onto the pod by the API server (assignPod),
    * so the k8sm annotations and the node name land in one write. */
