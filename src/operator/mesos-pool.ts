@@ -235,7 +235,7 @@ export class MesosPool {
     const c = e[which] as Cached<T>;
     const age = Date.now() - c.at;
     if (c.inflight) return await this.bounded(e, c, c.inflight);
-    if (age <= (maxAgeMs ?? this.opts.maxAgeMs ?? 1000)) {
+    if (age < (maxAgeMs ?? this.opts.maxAgeMs ?? 1000)) { // 0: never from the cache
       if (c.error) throw c.error;
       if (c.value) return c.value;
     }
@@ -278,7 +278,9 @@ export class MesosPool {
     inflight.then(notify, notify);
     if (c.value) return c.value;
     if (c.error) throw c.error;
-    throw new SchedulerHAError('MesosSlow', `the Mesos master has not answered within ${waitMs} ms (the call goes on, for up to ${this.opts.callTimeoutMs ?? 10_000} ms)`);
+    // Without a leader yet, what detection met says why (masters refusing, TLS failing) better than the wait.
+    const problem = e.detector.leader ? undefined : e.detector.lastProblem;
+    throw new SchedulerHAError('MesosSlow', problem ? `no leading Mesos master found within ${waitMs} ms (${problem}); still trying` : `the Mesos master has not answered within ${waitMs} ms (the call goes on, for up to ${this.opts.callTimeoutMs ?? 10_000} ms)`);
   }
 
   private async close(e: Entry): Promise<void> {

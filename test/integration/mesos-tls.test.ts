@@ -78,7 +78,8 @@ test('https masters: no CA, no client certificate, a CA that signed nothing of t
   t.after(() => mc.stop());
   const other = makeTestCerts('schedulerha-other');
   t.after(() => other.remove());
-  const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000 });
+  // waitMs above the call timeout: each observation ends with its call's own error.
+  const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000, waitMs: 10_000 });
   t.after(() => pool.closeAll());
   const observe = async (owner: string, options: ReturnType<typeof mesosTlsOptions>) => {
     pool.acquire(owner, mc.masterAddress, { tls: { options } });
