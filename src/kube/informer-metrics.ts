@@ -48,7 +48,7 @@ export function registerInformerMetrics(registry: Registry, stats: () => Array<(
   gauge('schedulerha_informer_connected', "1 while the informer's watch is open and streaming", (s) => (s.connected ? 1 : 0));
   gauge('schedulerha_informer_objects', 'Objects in the informer cache', (s) => s.objects);
   gauge('schedulerha_informer_last_event_age_seconds', 'Seconds since the last watch event or bookmark', (s) => (s.lastEventAgeMs === undefined ? undefined : s.lastEventAgeMs / 1000));
-  counter('schedulerha_informer_relists_total', 'Relists after the initial list (410 Gone, an expired continue token, resumed after errors)', (s) => s.relists);
+  counter('schedulerha_informer_relists_total', 'Relists after the initial list (410 Gone, resumed after errors)', (s) => s.relists);
   counter('schedulerha_informer_reconnects_total', 'Watch re-opens (server timeouts, errors, watchdog)', (s) => s.reconnects);
   counter('schedulerha_informer_errors_total', 'List/watch errors (a repeated 410 included)', (s) => s.errors);
 }

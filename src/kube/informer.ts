@@ -489,7 +489,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       try {
         page = await this.opts.transport.list(q, this.stopAc.signal);
       } catch (err) {
-        // An expired continue token: start the list over (a fresh consistent snapshot).
+        // An expired continue token: start the list over (from the watch cache again, or consistently after a 410).
         if (cont && decodeApiError(err).code === 410) {
           this.relistCauses.continueExpired++;
           this.log.info({ objectsSoFar: items.size }, 'list continue token expired (410); starting the list over');

@@ -234,7 +234,9 @@ export class MesosPool {
     type T = K extends 'frameworks' ? GetFrameworks : GetTasks;
     const c = e[which] as Cached<T>;
     const age = Date.now() - c.at;
-    if (c.inflight) return await this.bounded(e, c, c.inflight);
+    // 0 asks for an answer from now (a Teardown's judgement): no stale one, however long the call takes.
+    const fresh = maxAgeMs === 0;
+    if (c.inflight) return await this.bounded(e, c, c.inflight, fresh);
     if (age < (maxAgeMs ?? this.opts.maxAgeMs ?? 1000)) { // 0: never from the cache
       if (c.error) throw c.error;
       if (c.value) return c.value;
@@ -262,21 +264,25 @@ export class MesosPool {
     );
     c.inflight = inflight;
     inflight.catch(() => undefined); // awaited by bounded(); a caller that stopped waiting must not leave it unhandled
-    return await this.bounded(e, c, inflight);
+    return await this.bounded(e, c, inflight, fresh);
   }
 
   /** `inflight`'s answer if it comes within waitMs — at once, when the last call failed (the master may hang) —
    * else the last answer (a master merely slow under load keeps the status as it was, instead of flipping it to
-   * Unknown and back), the last error, or a "not answered yet"; the owners are told when the answer comes. */
-  private async bounded<T>(e: Entry, c: Cached<T>, inflight: Promise<T>): Promise<T> {
+   * Unknown and back; the resource's own requeue looks again), or the last error or a "not answered yet", and then
+   * the owners are told when the answer comes. `fresh`: the answer itself, however long it takes. */
+  private async bounded<T>(e: Entry, c: Cached<T>, inflight: Promise<T>, fresh: boolean): Promise<T> {
+    if (fresh) return await inflight;
     const waitMs = c.error ? 0 : (this.opts.waitMs ?? 2000);
     let timer: NodeJS.Timeout | undefined;
     const late = Symbol('late');
     const r = await Promise.race([inflight, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), waitMs)))]).finally(() => clearTimeout(timer));
     if (r !== late) return r;
+    // Waking the owners after a stale answer would have them start the next call at once, every few seconds, on a
+    // master already slow.
+    if (c.value) return c.value;
     const notify = () => this.opts.onLate?.([...e.owners]);
     inflight.then(notify, notify);
-    if (c.value) return c.value;
     if (c.error) throw c.error;
     // Without a leader yet, what detection met says why (masters refusing, TLS failing) better than the wait.
     const problem = e.detector.leader ? undefined : e.detector.lastProblem;

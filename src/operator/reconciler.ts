@@ -216,7 +216,8 @@ export class Reconciler {
     const cached = this.d.informers.schedulerhas.getByKey(key) as SchedulerHA | undefined;
     const f = this.fresh.get(key);
     if (!f) return cached;
-    if (!cached || !ownWriteIsNewer(cached.metadata.resourceVersion, f.rv, Date.now() - f.at)) {
+    // A spec change the cache shows (a newer generation) wins whatever the versions say.
+    if (!cached || (cached.metadata.generation ?? 0) > (f.obj.metadata.generation ?? 0) || !ownWriteIsNewer(cached.metadata.resourceVersion, f.rv, Date.now() - f.at)) {
       this.fresh.delete(key);
       return cached;
     }
@@ -333,8 +334,8 @@ export class Reconciler {
     const scaledToZero = wantReplicas === 0;
     if (scaledToZero) st.scaledToZero = true;
     if (snap?.state === 'ok' && st.etcd && rendered) {
-      await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => problems.push(`failover request: ${errorMessage(err)}`));
-      if (!scaledToZero) await this.assistedFailover(current, st, snap, log, ctx.signal).catch((err: unknown) => problems.push(`lease revoke: ${errorMessage(err)}`));
+      await this.manualFailover(current, st, snap, rendered, log).catch((err: unknown) => (problems.push(`failover request: ${errorMessage(err)}`), problemErrors.push(err)));
+      if (!scaledToZero) await this.assistedFailover(current, st, snap, log, ctx.signal).catch((err: unknown) => (problems.push(`lease revoke: ${errorMessage(err)}`), problemErrors.push(err)));
       snap = st.watch!.snapshot;
     }
 
@@ -1053,11 +1054,13 @@ export class Reconciler {
 /** a ≥ b for resourceVersions that are decimal numbers (as every API server issues them); otherwise equality. */
 /** Whether our own write's copy (resourceVersion `writtenRv`, made `ageMs` ago) is still newer than the informer's:
  * until the cache reaches it — a watch down for minutes leaves the cache behind, and a status diffed against it
- * would leave out what the cache already shows while the server holds our last write. Versions that are not
- * numbers cannot be ordered; then 30 s at most. */
+ * would leave out what the cache already shows while the server holds our last write — but 10 min at most (a
+ * restored etcd can move versions backwards, and the cache would never reach it). Versions that are not numbers
+ * cannot be ordered; then 30 s at most. */
 export function ownWriteIsNewer(cachedRv: string | undefined, writtenRv: string, ageMs: number): boolean {
   if (rvAtLeast(cachedRv, writtenRv)) return false;
-  return (cachedRv === undefined || /^\d+$/.test(cachedRv)) && /^\d+$/.test(writtenRv) ? true : ageMs <= 30_000;
+  const ordered = (cachedRv === undefined || /^\d+$/.test(cachedRv)) && /^\d+$/.test(writtenRv);
+  return ageMs <= (ordered ? 10 * 60_000 : 30_000);
 }
 
 export function rvAtLeast(a: string | undefined, b: string): boolean {

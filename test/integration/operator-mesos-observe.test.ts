@@ -77,7 +77,7 @@ test('a master that never answers does not hold the caller: the first observatio
   await waitFor('told again when that call ended', () => late.length > 1 || undefined, { timeoutMs: 20_000 });
 });
 
-test('a master merely slow after answering keeps the last answer (no flip to unknown while its next call runs)', async (t) => {
+test('a master merely slow after answering keeps the last answer (no flip to unknown while its next call runs, and no wake-up after it); a fresh observation waits for the answer itself', async (t) => {
   let hang = false;
   const held: ServerResponse[] = [];
   const srv = createHttpServer((req, res) => {
@@ -100,17 +100,25 @@ test('a master merely slow after answering keeps the last answer (no flip to unk
     srv.close();
   });
   const late: string[][] = [];
-  const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000, waitMs: 200, onLate: (owners) => late.push(owners) });
+  const calls: string[] = [];
+  const pool = new MesosPool({ maxAgeMs: 1, callTimeoutMs: 3000, waitMs: 200, onLate: (owners) => late.push(owners), onCall: (call, result) => calls.push(`${call} ${result}`) });
   t.after(() => pool.closeAll());
   pool.acquire('ns/k8sm', `127.0.0.1:${(srv.address() as AddressInfo).port}`);
   const q = { frameworkId: 'fw-1', frameworkName: 'Kubernetes', tasks: true };
+  const aged = () => new Promise((r) => setTimeout(r, 5)); // past maxAgeMs: the next observation calls
   const ok = await pool.observe('ns/k8sm', q);
   assert.equal(ok.state, 'ok', ok.error);
   assert.equal(ok.framework?.connected, true);
   hang = true;
+  await aged();
   const slow = await pool.observe('ns/k8sm', q);
   assert.equal(slow.state, 'ok', 'the last answer, while the call goes on');
   assert.equal(slow.framework?.connected, true);
-  assert.equal(late.length, 0);
-  await waitFor('told when the slow call ended', () => late.length > 0 || undefined, { timeoutMs: 20_000 });
+  await waitFor('the slow calls ended', () => calls.filter((c) => c.endsWith('error')).length >= 2 || undefined, { timeoutMs: 20_000 });
+  assert.deepEqual(late, [], 'a stale answer needs no wake-up: the resource looks again on its own schedule');
+  // A Teardown asks for an answer from now: it gets the master's, not the last one.
+  await aged();
+  const fresh = await pool.observe('ns/k8sm', { ...q, tasks: false, maxAgeMs: 0 });
+  assert.equal(fresh.state, 'error');
+  assert.match(fresh.error!, /timed out/);
 });

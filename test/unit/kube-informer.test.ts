@@ -217,7 +217,8 @@ test('the back-off resets only after a watch stayed open and delivered for reset
   const gap1 = w[1]!.at - w[0]!.endedAt!;
   const gap2 = w[2]!.at - w[1]!.endedAt!;
   assert.ok(gap1 >= 500, `after a short watch the back-off kept growing: waited ${Math.round(gap1)} ms`);
-  assert.ok(gap2 < 400, `after a watch healthy for longer than resetAfterMs the back-off restarted: waited ${Math.round(gap2)} ms`);
+  // 40 ms when reset; not reset, the back-off would be past 1280 ms by now (a loose bound: a busy machine adds delay).
+  assert.ok(gap2 < 1000, `after a watch healthy for longer than resetAfterMs the back-off restarted: waited ${Math.round(gap2)} ms`);
 });
 
 // ---- Retry-After ---------------------------------------------------------------------------------------------

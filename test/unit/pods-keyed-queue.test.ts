@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyedQueue } from '../../src/scheduler/pods/keyed-queue.js';
+import { ApiError } from '../../src/kube/errors.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('keyed queue: a delayed add runs at the earliest time asked for the key — a later one never holds back an earlier one', async (t) => {
@@ -42,4 +43,27 @@ test('keyed queue: a key is never run twice at once; an add while it runs runs i
   await q.idle();
   assert.equal(count, 2);
   assert.equal(maxActive, 1);
+});
+
+test("keyed queue: a failure with the server's Retry-After holds the key — adds before then wait for it; a success ends the hold", async (t) => {
+  const runs: number[] = [];
+  let fail = true;
+  const q = new KeyedQueue<string>(
+    async () => {
+      runs.push(Date.now());
+      if (fail) throw new ApiError(429, 'TooManyRequests', 'throttled', undefined, 1);
+    },
+    { concurrency: 4, retry: { initialMs: 10, maxMs: 30_000 } },
+  );
+  t.after(() => q.stop());
+  q.add('k');
+  await waitFor('the first run', () => runs.length === 1 || undefined, { timeoutMs: 5000, intervalMs: 5 });
+  fail = false;
+  // Informer events while held: no run before the server's second is up (the plain back-off would be 10 ms).
+  for (let i = 0; i < 5; i++) q.add('k');
+  await waitFor('the held run', () => runs.length === 2 || undefined, { timeoutMs: 10_000, intervalMs: 20 });
+  assert.ok(runs[1]! - runs[0]! >= 990, `held ${runs[1]! - runs[0]!} ms`);
+  q.add('k');
+  await waitFor('a run at once after the success', () => runs.length === 3 || undefined, { timeoutMs: 5000, intervalMs: 5 });
+  assert.ok(runs[2]! - runs[1]! < 900, 'no hold after a success');
 });

@@ -1,6 +1,9 @@
 // A keyed work queue for level-triggered syncs: a key is never processed twice at once, adds while it is queued
 // coalesce, an add while it is being processed runs it once more afterwards, failures retry with per-key
-// exponential back-off, and at most `concurrency` keys run at a time. (client-go's workqueue, in small.)
+// exponential back-off, and at most `concurrency` keys run at a time. (client-go's workqueue, in small.) A failure
+// carrying the API server's Retry-After (a 429) also holds the key: an add before then waits for it, since the
+// server asked for nothing sooner.
+import { retryAfterSecondsOf } from '../../kube/errors.js';
 import { errorMessage } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 
@@ -19,6 +22,8 @@ export class KeyedQueue<K = string> {
   private readonly dirty = new Set<K>();
   private readonly failures = new Map<K, number>();
   private readonly delayed = new Map<K, { timer: NodeJS.Timeout; due: number }>();
+  /** Date.now() before which a key must not run: its last failure's Retry-After. */
+  private readonly holds = new Map<K, number>();
   private readonly log: Logger;
   private head = 0;
   private stopped = false;
@@ -34,6 +39,11 @@ export class KeyedQueue<K = string> {
   /** Queues `key` (now, or after `delayMs`). */
   add(key: K, delayMs = 0): void {
     if (this.stopped) return;
+    const hold = this.holds.get(key);
+    if (hold !== undefined) {
+      if (hold > Date.now()) delayMs = Math.max(delayMs, hold - Date.now());
+      else this.holds.delete(key);
+    }
     if (delayMs > 0) {
       if (this.queued.has(key)) return;
       // One timer per key, for the earliest time asked: a retry 200 ms from now must not wait behind a recheck
@@ -78,6 +88,7 @@ export class KeyedQueue<K = string> {
     this.head = 0;
     this.queued.clear();
     this.dirty.clear();
+    this.holds.clear();
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
@@ -99,12 +110,16 @@ export class KeyedQueue<K = string> {
     try {
       await this.worker(key);
       this.failures.delete(key);
+      this.holds.delete(key);
     } catch (err) {
       if (!this.stopped) {
         const n = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, n);
-        const delay = Math.min(this.opts.retry?.maxMs ?? 30_000, (this.opts.retry?.initialMs ?? 200) * 2 ** (n - 1));
-        this.log.warn({ key: String(key), err: errorMessage(err), retryInMs: delay, failures: n }, 'sync failed; retrying');
+        const maxMs = this.opts.retry?.maxMs ?? 30_000;
+        const retryAfterSeconds = retryAfterSecondsOf(err);
+        const delay = Math.max(Math.min(maxMs, (this.opts.retry?.initialMs ?? 200) * 2 ** (n - 1)), retryAfterSeconds !== undefined ? Math.min(maxMs, retryAfterSeconds * 1000) : 0);
+        if (retryAfterSeconds !== undefined) this.holds.set(key, Date.now() + delay);
+        this.log.warn({ key: String(key), err: errorMessage(err), retryInMs: delay, failures: n, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }, 'sync failed; retrying');
         this.running.delete(key);
         this.dirty.delete(key);
         this.add(key, delay);
