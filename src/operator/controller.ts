@@ -141,6 +141,7 @@ export class Operator extends EventEmitter {
       logger: this.log,
     });
     this.metrics.watchQueue(() => this.queue.runningSeconds());
+    this.metrics.watchEvents(() => this.recorder.stats());
     this.metrics.maxConcurrent.set({ controller: 'schedulerha' }, opts.concurrency ?? 4);
     this.reconciler = new Reconciler({
       kc: opts.kc,

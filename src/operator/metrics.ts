@@ -4,6 +4,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InformerStats } from '../kube/informer.js';
 import { registerInformerMetrics } from '../kube/informer-metrics.js';
+import { registerEventRecorderMetrics } from '../kube/event-metrics.js';
+import type { EventRecorderStats } from '../kube/events.js';
 import type { QueueMetricsSink, ReconcileOutcome } from './queue.js';
 
 export const CONTROLLER = 'schedulerha';
@@ -52,6 +54,7 @@ export class OperatorMetrics {
   readonly mesosCalls: Counter<'call' | 'result'>;
   readonly teardowns: Counter<'result'>;
   private informerSources: Array<() => InformerStats> = [];
+  private eventStats: (() => EventRecorderStats) | undefined;
   private queueRunning: (() => { longest: number; total: number }) | undefined;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -109,6 +112,7 @@ export class OperatorMetrics {
     this.teardowns = new Counter({ name: 'schedulerha_teardowns_total', help: 'Framework TEARDOWNs sent for deletionPolicy Teardown, by result', labelNames: ['result'], registers: r });
 
     registerInformerMetrics(this.registry, () => this.informerSources);
+    registerEventRecorderMetrics(this.registry, () => this.eventStats?.());
     // The event-loop delay is sampled every 100 ms, not prom-client's default 10 ms: that timer wakes an idle
     // process 100 times a second (0.2 s of CPU a minute, a third of the operator's idle budget in bench/operator.ts);
     // delays are still measured to the nanosecond, just sampled less often.
@@ -117,6 +121,11 @@ export class OperatorMetrics {
 
   watchInformers(sources: Array<() => InformerStats>): void {
     this.informerSources = sources;
+  }
+
+  /** The Event recorder whose outcomes /metrics shows. */
+  watchEvents(stats: () => EventRecorderStats): void {
+    this.eventStats = stats;
   }
 
   watchQueue(running: () => { longest: number; total: number }): void {

@@ -3,6 +3,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InformerStats } from '../kube/informer.js';
 import { registerInformerMetrics } from '../kube/informer-metrics.js';
+import { registerEventRecorderMetrics } from '../kube/event-metrics.js';
+import type { EventRecorderStats } from '../kube/events.js';
 
 export class SchedulerMetrics {
   readonly registry = new Registry();
@@ -30,6 +32,7 @@ export class SchedulerMetrics {
   readonly incompatibleOffers: Counter;
   /** Where the informer gauges read from (the pod informer, which runs on standbys too). */
   private informerSources: Array<() => InformerStats> = [];
+  private eventStats: (() => EventRecorderStats) | undefined;
 
   constructor(labels: { framework: string }, opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -58,11 +61,17 @@ export class SchedulerMetrics {
     this.etcdWriteFailures = new Counter({ name: 'schedulerha_etcd_write_failures_total', help: 'Leader writes to etcd that failed for another reason than the fence (the term goes on and the write is retried), by write', labelNames: ['write'], registers: [r] });
     this.incompatibleOffers = new Counter({ name: 'schedulerha_incompatible_offers_declined_total', help: 'Offers declined because the agent runs an executor of this framework with another executor id (an agent\'s series goes once it runs no such executor any more)', labelNames: ['agent'], registers: [r] });
     registerInformerMetrics(r, () => this.informerSources);
+    registerEventRecorderMetrics(r, () => this.eventStats?.());
   }
 
   /** The informers whose health /metrics shows (idempotent per source list: the last call wins). */
   watchInformers(sources: Array<() => InformerStats>): void {
     this.informerSources = sources;
+  }
+
+  /** The Event recorder (FailedScheduling) whose outcomes /metrics shows. */
+  watchEvents(stats: () => EventRecorderStats): void {
+    this.eventStats = stats;
   }
 
   setTaskCounts(byState: Record<string, number>): void {

@@ -122,6 +122,7 @@ export class Replica {
     this.metrics = new SchedulerMetrics({ framework: c.frameworkName });
     // The pod informer runs on standbys too, and its cache is what the next term starts from.
     if (opts.taskManager?.informerStats) this.metrics.watchInformers([opts.taskManager.informerStats]);
+    if (opts.taskManager?.eventStats) this.metrics.watchEvents(opts.taskManager.eventStats);
     this.client = createEtcdClient({
       endpoints: c.etcdServers,
       ...(c.etcdCaFile || c.etcdCertFile || c.etcdKeyFile ? { tls: { ...(c.etcdCaFile ? { caFile: c.etcdCaFile } : {}), ...(c.etcdCertFile ? { certFile: c.etcdCertFile } : {}), ...(c.etcdKeyFile ? { keyFile: c.etcdKeyFile } : {}) } } : {}),

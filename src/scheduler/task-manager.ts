@@ -2,6 +2,7 @@
 // connection, the registry, acknowledgements and reconciliation; a TaskManager owns *what to run*. Issue 6's
 // IdleTaskManager runs nothing (declines and suppresses); the pod scheduler (pods on Mesos) is the real one.
 import type { InformerStats } from '../kube/informer.js';
+import type { EventRecorderStats } from '../kube/events.js';
 import type { Offer, TaskStatus } from '../mesos/types.js';
 import type { SchedulerClient, SubscribedInfo } from '../mesos/scheduler-client.js';
 import type { ReconcileProgress } from '../api/leader-status.js';
@@ -49,8 +50,9 @@ export interface TaskManager {
 }
 
 /** Makes each term's task manager. `informerStats`: the health of a watch cache the factory keeps across terms
- * (the pod informer, warm on standbys), shown in the replica's /status and /metrics whatever its role. */
-export type TaskManagerFactory = ((svc: LeaderServices) => TaskManager) & { informerStats?: () => InformerStats };
+ * (the pod informer, warm on standbys), shown in the replica's /status and /metrics whatever its role;
+ * `eventStats`: its Event recorder's outcomes, for /metrics. */
+export type TaskManagerFactory = ((svc: LeaderServices) => TaskManager) & { informerStats?: () => InformerStats; eventStats?: () => EventRecorderStats };
 
 /** Runs nothing: declines every offer for a long time and suppresses offers. */
 export class IdleTaskManager implements TaskManager {

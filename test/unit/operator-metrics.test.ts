@@ -22,3 +22,17 @@ test('forget removes every series of a resource, counters with a reason label in
     assert.match(t, new RegExp(`${metric}\\{[^}]*name="kept"`), metric);
   }
 });
+
+test('Event writes and informers show in /metrics: outcomes by result as a counter, pending as a gauge; informer counts as counters', async () => {
+  const m = new OperatorMetrics({ defaultMetrics: false });
+  m.watchEvents(() => ({ recorded: 9, created: 4, seriesPatches: 2, failed: 3, droppedSpam: 1, droppedOverflow: 0, pending: 5 }));
+  m.watchInformers([() => ({ name: 'pods', synced: true, connected: false, objects: 7, relists: 2, reconnects: 3, errors: 1 }) as never]);
+  const t = await m.registry.metrics();
+  assert.match(t, /# TYPE schedulerha_events_total counter/);
+  assert.match(t, /schedulerha_events_total\{result="failed"\} 3/);
+  assert.match(t, /schedulerha_events_total\{result="dropped_spam"\} 1/);
+  assert.match(t, /schedulerha_events_pending 5/);
+  assert.match(t, /# TYPE schedulerha_informer_relists_total counter/);
+  assert.match(t, /schedulerha_informer_relists_total\{informer="pods"\} 2/);
+  assert.match(t, /schedulerha_informer_connected\{informer="pods"\} 0/);
+});

@@ -71,7 +71,7 @@ export class PodScheduler {
   }
 
   /** The TaskManagerFactory for Replica / LeaderTerm. */
-  readonly factory: TaskManagerFactory = Object.assign((svc: LeaderServices) => this.newManager(svc), { informerStats: () => this.source.stats() });
+  readonly factory: TaskManagerFactory = Object.assign((svc: LeaderServices) => this.newManager(svc), { informerStats: () => this.source.stats(), eventStats: () => this.events.stats() });
 
   private newManager(svc: LeaderServices): PodTaskManager {
     const m = new PodTaskManager(svc, {
