@@ -31,11 +31,12 @@ export interface ChartValues {
     tolerations: unknown[];
     affinity: Record<string, unknown>;
     priorityClassName: string;
+    podSecurityContext: Record<string, unknown>;
     podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
     metricsService: { enabled: boolean; annotations: Record<string, string> };
   };
   serviceAccount: { name: string; annotations: Record<string, string> };
-  scheduler: { serviceAccountName: string; namespaces: string[]; createNamespaces: boolean };
+  scheduler: { serviceAccountName: string; namespaces: string[]; createNamespaces: boolean; fsGroup: number | 'none' };
   rbac: { userRoles: boolean };
 }
 
@@ -90,11 +91,12 @@ export function defaultValues(): ChartValues {
       tolerations: [],
       affinity: {},
       priorityClassName: '',
+      podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
       metricsService: { enabled: true, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' } },
     },
     serviceAccount: { name: '', annotations: {} },
-    scheduler: { serviceAccountName: 'schedulerha-scheduler', namespaces: ['mesos'], createNamespaces: true },
+    scheduler: { serviceAccountName: 'schedulerha-scheduler', namespaces: ['mesos'], createNamespaces: true, fsGroup: 1000 },
     rbac: { userRoles: true },
   };
 }
@@ -296,6 +298,7 @@ export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
     `--sync-period=${o.syncPeriod}`,
     `--scheduler-image=${o.schedulerImage || image}`,
     `--log-level=${o.logLevel}`,
+    `--scheduler-fs-group=${v.scheduler.fsGroup}`,
     ...(o.watchNamespace ? [`--namespace=${o.watchNamespace}`] : []),
     ...o.extraArgs,
   ];
@@ -305,7 +308,7 @@ export function operatorWorkload(v: ChartValues, r: Release): Manifest[] {
     enableServiceLinks: false,
     ...(v.imagePullSecrets.length ? { imagePullSecrets: v.imagePullSecrets } : {}),
     ...(o.priorityClassName ? { priorityClassName: o.priorityClassName } : {}),
-    securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: o.podSecurityContext,
     // --shutdown-timeout (30 s) for running reconciles, plus the Lease release and the Event flush.
     terminationGracePeriodSeconds: 45,
     affinity: Object.keys(o.affinity).length

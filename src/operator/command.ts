@@ -39,6 +39,7 @@ export interface OperatorFlags {
   context?: string;
   namespace?: string;
   schedulerImage?: string;
+  schedulerFsGroup: string;
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
@@ -111,10 +112,13 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
     const concurrency = Number(flags.maxConcurrentReconciles);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--max-concurrent-reconciles must be a positive integer, not ${flags.maxConcurrentReconciles}`);
     const leNamespace = flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? loaded.namespace;
+    const fsGroup = flags.schedulerFsGroup === 'none' ? null : Number(flags.schedulerFsGroup);
+    if (fsGroup !== null && !(Number.isInteger(fsGroup) && fsGroup >= 0)) throw new Error(`--scheduler-fs-group must be a group id or "none", not ${flags.schedulerFsGroup}`);
     const opts: OperatorOptions = {
       kc: loaded.kc,
       ...(flags.namespace ? { namespace: flags.namespace } : {}),
       schedulerImage: await resolveSchedulerImage(flags, loaded.kc, log),
+      schedulerFsGroup: fsGroup,
       ...(flags.identity ? { identity: flags.identity } : {}),
       leaderElection: flags.leaderElect
         ? {
@@ -184,6 +188,7 @@ export function registerOperatorCommand(program: Command): void {
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <ns>', 'watch only this namespace (default: all namespaces)')
     .option('--scheduler-image <image>', 'scheduler image when a SchedulerHA names none (default: $SCHEDULERHA_SCHEDULER_IMAGE, else the operator\'s own image)')
+    .option('--scheduler-fs-group <gid>', 'fsGroup of the scheduler pods, the group that may read the Secrets they mount; "none" leaves it to the platform (OpenShift\'s restricted SCC assigns one and refuses others)', '1000')
     .option('--leader-elect', 'elect one active operator replica through a Lease', true)
     .option('--no-leader-elect', 'act without electing (a single replica)')
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE, else the kubeconfig namespace)')

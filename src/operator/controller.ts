@@ -39,6 +39,8 @@ export interface OperatorOptions {
   /** Watch one namespace; undefined = all namespaces. */
   namespace?: string;
   schedulerImage: string;
+  /** fsGroup of the scheduler pods (null: none, the platform assigns it); default 1000, the image's group. */
+  schedulerFsGroup?: number | null;
   /** Stable name of this replica (pod name); a per-process suffix is added for the Lease. */
   identity?: string;
   /** Lease election across operator replicas; false = always act (a single replica, tests). */
@@ -155,6 +157,7 @@ export class Operator extends EventEmitter {
       log: this.log,
       options: {
         schedulerImage: opts.schedulerImage,
+        ...(opts.schedulerFsGroup !== undefined ? { schedulerFsGroup: opts.schedulerFsGroup } : {}),
         identity: this.identity,
         ...(opts.readyPollMs !== undefined ? { readyPollMs: opts.readyPollMs } : {}),
         ...(opts.unreadyPollMs !== undefined ? { unreadyPollMs: opts.unreadyPollMs } : {}),

@@ -72,6 +72,8 @@ export interface PlanOptions {
   secretsHash?: string;
   /** What spec.etcd.tlsSecret holds (default: ca.crt, tls.crt and tls.key). */
   etcdTlsKeys?: EtcdTlsKeys;
+  /** The pods' fsGroup (default 1000, the image's group); null leaves it to the platform (OpenShift SCCs). */
+  fsGroup?: number | null;
 }
 
 export interface Plan {
@@ -287,7 +289,7 @@ export function planChildren(sha: SchedulerHA, spec: SchedulerHASpec, opts: Plan
           terminationGracePeriodSeconds: 30,
           // Secret volumes are root-owned, mode 0440: the group is what lets the non-root scheduler (uid 1000 in our
           // image, or any other) read its etcd TLS / credentials and Mesos credentials files.
-          securityContext: { fsGroup: SCHEDULER_FS_GROUP },
+          securityContext: opts.fsGroup === null ? {} : { fsGroup: opts.fsGroup ?? SCHEDULER_FS_GROUP },
           affinity: {
             // Leader and standby on different nodes when possible: one node failure must not take both.
             podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: sel } } }] },

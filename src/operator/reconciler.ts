@@ -56,6 +56,8 @@ export interface ReconcilerInformers {
 
 export interface ReconcilerOptions {
   schedulerImage: string;
+  /** fsGroup of the scheduler pods (null: none); default 1000. */
+  schedulerFsGroup?: number | null;
   /** Re-observe (Mesos has no watch) this often while Ready / while not (default 30 s / 5 s). */
   readyPollMs?: number;
   unreadyPollMs?: number;
@@ -280,7 +282,7 @@ export class Reconciler {
       const liveSts = this.d.informers.statefulsets.get(name, ns);
       const secretsHash = await this.mountedSecretsHash(ns, spec, liveSts, log);
       const etcdTlsKeys = await this.etcdTlsKeys(ns, spec, liveSts);
-      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage, ...(secretsHash ? { secretsHash } : {}), ...(etcdTlsKeys ? { etcdTlsKeys } : {}) });
+      plan = planChildren(obj, spec, { schedulerImage: this.d.options.schedulerImage, ...(this.d.options.schedulerFsGroup !== undefined ? { fsGroup: this.d.options.schedulerFsGroup } : {}), ...(secretsHash ? { secretsHash } : {}), ...(etcdTlsKeys ? { etcdTlsKeys } : {}) });
       rendered = plan.rendered;
       current = await this.ensureFinalizer(current, spec.deletionPolicy === 'Teardown', log);
       const deployed = liveSts && ownedBy(liveSts, obj) ? configFromStatefulSet(liveSts) : undefined;

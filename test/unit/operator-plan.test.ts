@@ -224,3 +224,11 @@ test('spec.etcd.tlsSecret: the pods are given the files the Secret holds — a C
   assert.deepEqual(args({ schedulerImage: IMAGE, etcdTlsKeys: { ca: false, clientCert: true } }), ['--etcd-certfile=/etc/schedulerha/etcd-tls/tls.crt', '--etcd-keyfile=/etc/schedulerha/etcd-tls/tls.key']);
   assert.equal(args({ schedulerImage: IMAGE }).length, 3, 'unknown: all three, as before');
 });
+
+test('the scheduler pods\' fsGroup is the operator\'s to set: 1000 by default, another group, or none (OpenShift SCCs assign it)', () => {
+  const { sha, spec } = resource();
+  const sc = (o: Partial<Parameters<typeof planChildren>[2]>) => (planChildren(sha, spec, { schedulerImage: IMAGE, ...o }).statefulSet as Any).spec.template.spec.securityContext;
+  assert.deepEqual(sc({}), { fsGroup: 1000 });
+  assert.deepEqual(sc({ fsGroup: 4242 }), { fsGroup: 4242 });
+  assert.deepEqual(sc({ fsGroup: null }), {});
+});
