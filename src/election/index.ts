@@ -6,7 +6,7 @@ export type { LeaseSessionOptions, SessionLoss, KeepaliveInfo } from './session.
 export { Election, Leadership } from './campaign.js';
 export type { ElectionOptions, CampaignOptions, LeaderRecord, TermLoss } from './campaign.js';
 export { FencedStore } from './fenced-store.js';
-export { trackWatcher, cancelWatcher, discardWatcher, followKeys, watcherCancelledByEtcd, guardStrayWatchResponses } from './watch.js';
+export { trackWatcher, cancelWatcher, discardWatcher, followKeys, watcherCancelledByEtcd, strayWatchResponses } from './watch.js';
 export { LeaderObserver } from './observer.js';
 export type { LeaderObserverOptions } from './observer.js';
 export { Candidate } from './candidate.js';

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { installCrd, KubeConfigError, listPodByName, loadKubeConfig } from '../kube/index.js';
 import { buildCrd } from '../api/schema.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { guardStrayWatchResponses } from '../election/watch.js';
 import { errorMessage } from '../util/errors.js';
 import { parseDurationSeconds } from '../util/time.js';
 import { Operator, type OperatorOptions } from './controller.js';
@@ -100,7 +99,6 @@ async function resolveSchedulerImage(flags: OperatorFlags, kc: import('@kubernet
 
 export async function runOperator(flags: OperatorFlags): Promise<number> {
   const log = createLogger({ name: 'operator', level: flags.logLevel });
-  guardStrayWatchResponses(log);
   let operator: Operator;
   try {
     const loaded = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });

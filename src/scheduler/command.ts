@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { parseSchedulerArgv, schedulerFlagsHelp, type SchedulerConfig } from '../api/flags.js';
 import { formatIssue, validateSchedulerConfig } from '../api/validate.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { guardStrayWatchResponses } from '../election/watch.js';
 import { errorMessage } from '../util/errors.js';
 import { Replica } from './replica.js';
 import type { TaskManagerFactory } from './task-manager.js';
@@ -57,7 +56,6 @@ export async function runScheduler(argv: string[]): Promise<number> {
   }
   const config = parsed.config;
   const log = createLogger({ name: 'scheduler', level: logLevelFor(argv, config.logLevel) });
-  guardStrayWatchResponses(log);
   for (const w of parsed.warnings) log.warn(w);
   let factory: TaskManagerFactory | undefined;
   for (const [, f] of taskManagers) factory ??= f(config, log);
