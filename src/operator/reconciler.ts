@@ -830,8 +830,10 @@ export class Reconciler {
         st.vacated = undefined;
         continue;
       }
-      if (st.scaledToZero && !t.from) {
-        // The schedulers were stopped on purpose (spec.replicas 0): this leader starts them again.
+      if (st.scaledToZero) {
+        // The schedulers were stopped on purpose (spec.replicas 0): this leader starts them again. Also when the
+        // vacancy between them was not seen on its own (a watch response carrying both, a watch that was down):
+        // with no scheduler running there was nobody to fail over from.
         st.vacated = undefined;
         st.scaledToZero = false;
         log.info({ from, to: t.to }, 'scheduler leader elected after a scale-up from zero replicas');
