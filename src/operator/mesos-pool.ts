@@ -11,6 +11,7 @@ import { parseMesosMaster, withZkAuth } from '../api/addresses.js';
 import { createMasterDetector } from '../mesos/detector.js';
 import type { MasterDetector } from '../mesos/detector-base.js';
 import { basicAuthHeader, createAgent, request, resolveLocation, baseUrlOf, type Credentials, type TlsOptions } from '../mesos/http.js';
+import { mesosTlsOptions, type TlsPem } from '../mesos/tls.js';
 import { MesosOperatorClient } from '../mesos/operator-client.js';
 import type { GetFrameworks, GetTasks, MasterFramework } from '../mesos/types.js';
 import { SchedulerHAError, errorMessage } from '../util/errors.js';
@@ -73,8 +74,9 @@ export interface MesosAccess {
   credentials?: Credentials;
   /** ZooKeeper digest credentials for a zk:// master (spec.mesos.zkCredentialsSecret). */
   zkAuth?: { user: string; password: string };
-  /** spec.mesos.tls: https for ZooKeeper-named and host:port masters, with its CA / client certificate if any. */
-  tls?: { options: TlsOptions };
+  /** spec.mesos.tls: https for ZooKeeper-named and host:port masters, with its CA / client certificate if any (PEM,
+   * checked when an entry is made for it; `source` names where each part came from, for the error). */
+  tls?: { pem: TlsPem; source: { ca: string; cert: string } };
 }
 
 export interface MesosPoolOptions {
@@ -118,14 +120,16 @@ export class MesosPool {
   /** Registers `owner` as a user of `master` (switching master or access releases the previous entry). */
   acquire(owner: string, master: string, access: MesosAccess = {}): void {
     const { credentials, zkAuth, tls } = access;
-    const key = JSON.stringify([master, credentials ?? null, zkAuth ?? null, tls ? [String(tls.options.ca ?? ''), String(tls.options.cert ?? ''), String(tls.options.key ?? '')] : null]);
+    const key = JSON.stringify([master, credentials ?? null, zkAuth ?? null, tls ? [String(tls.pem.ca ?? ''), String(tls.pem.cert ?? ''), String(tls.pem.key ?? '')] : null]);
     const cur = this.byOwner.get(owner);
     if (cur?.key === key) return;
     let e = this.entries.get(key);
     if (!e) {
       const parsed = parseMesosMaster(master, { tls: !!tls });
       if (!parsed.ok) throw new SchedulerHAError('InvalidMesosMaster', parsed.error);
-      const tlsOptions = tls && Object.keys(tls.options).length ? tls.options : undefined;
+      // Checked once per entry, not on every observation: the entry is keyed by the PEM itself.
+      const checked = tls ? mesosTlsOptions(tls.pem, tls.source) : undefined;
+      const tlsOptions = checked && Object.keys(checked).length ? checked : undefined;
       const detector = createMasterDetector(withZkAuth(parsed.value, zkAuth), { logger: this.log, scheme: tls ? 'https' : 'http', ...(tlsOptions ? { tls: tlsOptions } : {}) });
       detector.start();
       const client = new MesosOperatorClient({ detector, ...(credentials ? { credentials } : {}), ...(tlsOptions ? { tls: tlsOptions } : {}), timeoutMs: this.opts.callTimeoutMs ?? 10_000, logger: this.log });

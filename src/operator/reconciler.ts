@@ -36,7 +36,7 @@ import { judgeEtcdMove, sameEndpoints, type EtcdSide } from './etcd-move.js';
 import { deleteFrameworkState, FrameworkWatch, putDesiredExecutorHash, putFailoverRequest, refOf, revokeLeaderLease, type FrameworkSnapshot, type LeaderRef } from './framework-watch.js';
 import type { MesosAccess, MesosObservation, MesosPool } from './mesos-pool.js';
 import { claimOf, judgeClaim, type FrameworkClaim } from './framework-claims.js';
-import { mesosTlsOptions, type TlsPem } from '../mesos/tls.js';
+import type { TlsPem } from '../mesos/tls.js';
 import type { OperatorMetrics } from './metrics.js';
 import { candidateOwner, judgeTeardown, podOfStatefulSet } from './ownership.js';
 import { ANNOTATIONS, CONTAINER_NAME, FIELD_MANAGER, LABELS, MANAGED_BY, canonicalJson, comparableView, configFromConfigMap, configFromStatefulSet, etcdSpecFromStatefulSet, isSubset, planChildren, shortHash, type Plan, type RenderedConfig } from './plan.js';
@@ -674,7 +674,7 @@ export class Reconciler {
         pem.cert = data['tls.crt'];
         pem.key = data['tls.key'];
       }
-      tls = { options: mesosTlsOptions(pem, { ca: `Secret ${ns}/${m.tls.caSecret} key ca.crt (spec.mesos.tls.caSecret)`, cert: `Secret ${ns}/${m.tls.clientSecret} (spec.mesos.tls.clientSecret)` }) };
+      tls = { pem, source: { ca: `Secret ${ns}/${m.tls.caSecret} key ca.crt (spec.mesos.tls.caSecret)`, cert: `Secret ${ns}/${m.tls.clientSecret} (spec.mesos.tls.clientSecret)` } };
     }
     this.d.mesos.acquire(st.key, r.config.mesosMaster, { ...(credentials ? { credentials } : {}), ...(zkAuth ? { zkAuth } : {}), ...(tls ? { tls } : {}) });
     st.mesosKey = r.config.mesosMaster;

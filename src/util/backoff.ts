@@ -28,3 +28,16 @@ export class Backoff {
     return this.attempt;
   }
 }
+
+/** Doubling back-off from `initialMs` to `maxMs`, counted in failures (no jitter: per-key retries of queues). */
+export interface RetryPolicy {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Delay before the next try after `failures` (≥ 1) failures in a row: doubling, and at least the server's
+ * Retry-After when it sent one. */
+export function retryDelayMs(failures: number, p: RetryPolicy, retryAfterSeconds?: number): number {
+  const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.max(0, failures - 1));
+  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? Math.max(d, retryAfterSeconds * 1000) : d;
+}

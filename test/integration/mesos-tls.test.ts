@@ -11,7 +11,7 @@ import { ZooKeeperServer } from '../../src/devstack/zookeeper.js';
 import { MesosCluster } from '../../src/devstack/mesos/index.js';
 import { createMasterDetector } from '../../src/mesos/detector.js';
 import { SchedulerClient } from '../../src/mesos/scheduler-client.js';
-import { mesosTlsOptions } from '../../src/mesos/tls.js';
+import { mesosTlsOptions, type TlsPem } from '../../src/mesos/tls.js';
 import { MesosPool } from '../../src/operator/mesos-pool.js';
 import { record } from '../helpers/mesos-client-recorder.js';
 import { SchedulerStack } from '../helpers/scheduler-stack.js';
@@ -62,7 +62,7 @@ test('zk:// with TLS: the masters ZooKeeper names are reached over https (CA + c
 
   const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 5000 });
   t.after(() => pool.closeAll());
-  pool.acquire('ns/tls', mc.zkUrl!, { tls: { options: tls } });
+  pool.acquire('ns/tls', mc.zkUrl!, { tls: { pem: { ca: certs.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey }, source: src } });
   const seen = await waitFor('the operator sees the framework connected', async () => {
     const o = await pool.observe('ns/tls', { frameworkId: s1.frameworkId, frameworkName: 'k8sm-tls', tasks: true });
     return o.framework?.connected ? o : undefined;
@@ -81,21 +81,21 @@ test('https masters: no CA, no client certificate, a CA that signed nothing of t
   // waitMs above the call timeout: each observation ends with its call's own error.
   const pool = new MesosPool({ maxAgeMs: 0, callTimeoutMs: 3000, waitMs: 10_000 });
   t.after(() => pool.closeAll());
-  const observe = async (owner: string, options: ReturnType<typeof mesosTlsOptions>) => {
-    pool.acquire(owner, mc.masterAddress, { tls: { options } });
+  const observe = async (owner: string, pem: TlsPem) => {
+    pool.acquire(owner, mc.masterAddress, { tls: { pem, source: src } });
     return await pool.observe(owner, { frameworkName: 'x', tasks: false });
   };
   // The reason reaches the error (the detector's last problem), not only "no leading master".
   const noCa = await observe('a', { cert: certs.pem.clientCert, key: certs.pem.clientKey });
   assert.equal(noCa.state, 'error');
   assert.match(noCa.error!, /no leading Mesos master detected within \d+ ms \(https:\/\/127\.0\.0\.1:\d+: SELF_SIGNED_CERT_IN_CHAIN \(self[- ]signed certificate in certificate chain\)\)/);
-  const wrongCa = await observe('b', mesosTlsOptions({ ca: other.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey }, src));
+  const wrongCa = await observe('b', { ca: other.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey });
   assert.equal(wrongCa.state, 'error');
   assert.match(wrongCa.error!, /self[- ]signed certificate|unable to (get|verify)/i);
-  const noClientCert = await observe('c', mesosTlsOptions({ ca: certs.pem.ca }, src));
+  const noClientCert = await observe('c', { ca: certs.pem.ca });
   assert.equal(noClientCert.state, 'error', 'the master requires a client certificate');
   assert.match(noClientCert.error!, /https:\/\/127\.0\.0\.1:\d+: .*(certificate|handshake|socket hang up|ECONNRESET)/i);
-  const ok = await observe('d', mesosTlsOptions({ ca: certs.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey }, src));
+  const ok = await observe('d', { ca: certs.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey });
   assert.equal(ok.state, 'ok', ok.error);
   assert.match(ok.masterUrl!, /^https:\/\//);
   // Plain http to a TLS master gets nowhere either: TLS off means http://.

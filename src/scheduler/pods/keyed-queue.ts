@@ -4,6 +4,7 @@
 // carrying the API server's Retry-After (a 429) also holds the key: an add before then waits for it, since the
 // server asked for nothing sooner.
 import { retryAfterSecondsOf } from '../../kube/errors.js';
+import { retryDelayMs } from '../../util/backoff.js';
 import { errorMessage } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 
@@ -117,7 +118,8 @@ export class KeyedQueue<K = string> {
         this.failures.set(key, n);
         const maxMs = this.opts.retry?.maxMs ?? 30_000;
         const retryAfterSeconds = retryAfterSecondsOf(err);
-        const delay = Math.max(Math.min(maxMs, (this.opts.retry?.initialMs ?? 200) * 2 ** (n - 1)), retryAfterSeconds !== undefined ? Math.min(maxMs, retryAfterSeconds * 1000) : 0);
+        // A Retry-After counts up to the back-off's cap.
+        const delay = retryDelayMs(n, { initialMs: this.opts.retry?.initialMs ?? 200, maxMs }, retryAfterSeconds === undefined ? undefined : Math.min(retryAfterSeconds, maxMs / 1000));
         if (retryAfterSeconds !== undefined) this.holds.set(key, Date.now() + delay);
         this.log.warn({ key: String(key), err: errorMessage(err), retryInMs: delay, failures: n, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }, 'sync failed; retrying');
         this.running.delete(key);

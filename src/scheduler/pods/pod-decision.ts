@@ -23,6 +23,7 @@
 //   DEFAULT_UNREACHABLE_TIMEOUT_MS (Kubernetes' eviction of an unreachable node's pods); the old attempt is killed
 //   as superseded.
 // - A task whose ACCEPT is in flight is never killed or superseded (the ACCEPT may still create it).
+import { retryDelayMs, type RetryPolicy } from '../../util/backoff.js';
 import { isTerminalState, type TaskState } from '../../mesos/types.js';
 import { isLive } from '../task-record.js';
 import {
@@ -322,18 +323,7 @@ export function isActiveState(state: PodTaskRecord['state']): boolean {
 // reason to ask the API server; only its answer — no pod of that name, or one with another uid (uids are never
 // reused) — allows the kill or the deletion of the pod's records.
 
-/** Doubling back-off from `initialMs` to `maxMs`. */
-export interface RetryPolicy {
-  initialMs: number;
-  maxMs: number;
-}
-
-/** Delay before the next try after `failures` (≥ 1) failures in a row: doubling, and at least the server's
- * Retry-After when it sent one. */
-export function retryDelayMs(failures: number, p: RetryPolicy, retryAfterSeconds?: number): number {
-  const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.max(0, failures - 1));
-  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? Math.max(d, retryAfterSeconds * 1000) : d;
-}
+export { retryDelayMs, type RetryPolicy } from '../../util/backoff.js';
 
 /** Reads of a pod missing from the cache: 1 s doubling to 60 s while the API server cannot answer or the cache
  * still lags. */
